@@ -1,0 +1,138 @@
+import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import { Conditions, ObservedGeneration, ReporterFields } from './common.js';
+import { ageColumn } from './kind-definition.js';
+import type { KindDefinition } from './kind-definition.js';
+import { CalendarDate, ObjectName, StringEnum, Timestamp, withRules } from './schema-kit.js';
+
+/** Why a run exists. */
+export const RUN_TRIGGERS = ['Schedule', 'CatchUp', 'LateData', 'Manual'] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+/** Where the run's Job is. */
+export const RUN_STATES = ['Pending', 'Running', 'Succeeded', 'Failed'] as const;
+export type RunState = (typeof RUN_STATES)[number];
+/** What the join reported (warehouse.md: succeeded, partial, no-input, failed). */
+export const RUN_OUTCOMES = ['Succeeded', 'Partial', 'NoInput', 'Failed'] as const;
+export type RunOutcome = (typeof RUN_OUTCOMES)[number];
+/** Steps of a join, as the worker reports them in `status.progress.stage`. */
+export const RUN_STAGES = ['Reading', 'Deduplicating', 'Joining', 'Writing', 'Exporting', 'Done'] as const;
+
+export const DailyJoinRunSpec = withRules(
+  Type.Object(
+    {
+      joinRef: Type.Object(
+        { name: ObjectName('Name of the DailyJoin in this namespace.', 54) },
+        { description: 'The DailyJoin whose inputs and outputs this run uses.', additionalProperties: false },
+      ),
+      date: CalendarDate('Logical date joined (YYYY-MM-DD, in the DailyJoin time zone): 00:00 to 24:00.'),
+      trigger: StringEnum(RUN_TRIGGERS, {
+        description:
+          'Why the run exists: Schedule, CatchUp and LateData are set by the controller; Manual is a person backfilling a date.',
+        default: 'Manual',
+      }),
+    },
+    { description: 'One logical date of one DailyJoin.', additionalProperties: false },
+  ),
+  [
+    {
+      rule: 'self == oldSelf',
+      message: 'a DailyJoinRun spec cannot change; delete the run to have the date run again',
+      transition: true,
+      check: (self, old) => old === undefined || JSON.stringify(self) === JSON.stringify(old),
+    },
+  ],
+);
+export type DailyJoinRunSpec = Static<typeof DailyJoinRunSpec>;
+
+export const DailyJoinRunProgress = Type.Object(
+  {
+    ...ReporterFields,
+    stage: StringEnum(RUN_STAGES, { description: 'Step the join is in.' }),
+    message: Type.Optional(Type.String({ description: 'What the step is doing, in a sentence.', maxLength: 1024 })),
+  },
+  { description: 'Written by the join process (the Job) while it runs.', additionalProperties: false },
+);
+export type DailyJoinRunProgress = Static<typeof DailyJoinRunProgress>;
+
+export const DailyJoinRunStatus = Type.Object(
+  {
+    observedGeneration: Type.Optional(ObservedGeneration),
+    conditions: Type.Optional(Conditions('Succeeded, Running')),
+    state: Type.Optional(StringEnum(RUN_STATES, { description: "Where the run's Job is." })),
+    outcome: Type.Optional(
+      StringEnum(RUN_OUTCOMES, {
+        description: 'What the join reported: Succeeded, Partial (quality below thresholds), NoInput (nothing to join), Failed.',
+      }),
+    ),
+    jobName: Type.Optional(ObjectName('The Job running the join.')),
+    attempts: Type.Optional(Type.Integer({ description: 'Pods the Job started (1 + retries).', minimum: 0 })),
+    startTime: Type.Optional(Timestamp('When the Job started.')),
+    completionTime: Type.Optional(Timestamp('When the run finished.')),
+    durationSeconds: Type.Optional(Type.Number({ description: 'Seconds from start to finish.', minimum: 0 })),
+    rows: Type.Optional(
+      Type.Object(
+        {
+          powerIn: Type.Integer({ description: 'Power readings read from the raw zone.', minimum: 0 }),
+          weatherIn: Type.Integer({ description: 'Weather observations read from the raw zone.', minimum: 0 }),
+          duplicatesRemoved: Type.Integer({ description: 'Readings dropped as duplicates.', minimum: 0 }),
+          rejected: Type.Integer({ description: 'Readings excluded for impossible values.', minimum: 0 }),
+          hourlyOut: Type.Integer({ description: 'Rows written to power_weather_hourly.', minimum: 0 }),
+          dailyOut: Type.Integer({ description: 'Rows written to power_weather_daily.', minimum: 0 }),
+        },
+        { description: 'Row counts from the run report.', additionalProperties: false },
+      ),
+    ),
+    quality: Type.Optional(
+      Type.Object(
+        {
+          powerCoverage: Type.Number({ description: 'Distinct 5-minute readings / 288.', minimum: 0, maximum: 1 }),
+          weatherCoverage: Type.Number({ description: 'Hours with a temperature / 24 (location *).', minimum: 0, maximum: 1 }),
+          level: StringEnum(['ok', 'partial'] as const, { description: 'ok when both coverages reach the thresholds.' }),
+        },
+        { description: 'Quality of the joined day, from the run report.', additionalProperties: false },
+      ),
+    ),
+    message: Type.Optional(Type.String({ description: 'Why the run failed, or a summary.', maxLength: 4096 })),
+    progress: Type.Optional(DailyJoinRunProgress),
+  },
+  { description: 'Observed state of the run; copied from its Job and run report by the controller.', additionalProperties: false },
+);
+export type DailyJoinRunStatus = Static<typeof DailyJoinRunStatus>;
+
+/** `<join>-<yyyymmdd>`: the one name a date of a join can have. */
+export function dailyJoinRunName(joinName: string, date: string): string {
+  return `${joinName}-${date.replaceAll('-', '')}`;
+}
+
+export const dailyJoinRunKind: KindDefinition<DailyJoinRunSpec> = {
+  kind: 'DailyJoinRun',
+  plural: 'dailyjoinruns',
+  singular: 'dailyjoinrun',
+  listKind: 'DailyJoinRunList',
+  shortNames: ['djr'],
+  scope: 'Namespaced',
+  description:
+    'DailyJoinRun is one logical date of one DailyJoin, run as a Job. The scheduler creates them; a person may create one to backfill a date, or delete one to have it rerun.',
+  spec: DailyJoinRunSpec,
+  status: DailyJoinRunStatus,
+  rootRules: [
+    {
+      rule: "!self.spec.date.matches('^[0-9]{4}-[0-9]{2}-[0-9]{2}$') || self.metadata.name == self.spec.joinRef.name + '-' + self.spec.date.substring(0, 4) + self.spec.date.substring(5, 7) + self.spec.date.substring(8, 10)",
+      message:
+        'a DailyJoinRun is named <joinRef.name>-<yyyymmdd> (e.g. power-weather-20251122), so a date of a join can never run twice at once',
+      fieldPath: '.metadata.name',
+      check: (r) => !/^\d{4}-\d{2}-\d{2}$/.test(r.spec.date) || r.metadata.name === dailyJoinRunName(r.spec.joinRef.name, r.spec.date),
+    },
+  ],
+  printerColumns: [
+    { name: 'Join', type: 'string', jsonPath: '.spec.joinRef.name', description: 'The DailyJoin.' },
+    { name: 'Date', type: 'string', jsonPath: '.spec.date', description: 'Logical date joined.' },
+    { name: 'State', type: 'string', jsonPath: '.status.state', description: "Where the run's Job is." },
+    { name: 'Outcome', type: 'string', jsonPath: '.status.outcome', description: 'What the join reported.' },
+    { name: 'Rows', type: 'integer', jsonPath: '.status.rows.hourlyOut', description: 'Hourly rows written.' },
+    { name: 'Quality', type: 'string', jsonPath: '.status.quality.level', description: 'ok or partial.' },
+    { name: 'Duration', type: 'number', jsonPath: '.status.durationSeconds', description: 'Seconds from start to finish.' },
+    { name: 'Trigger', type: 'string', jsonPath: '.spec.trigger', description: 'Why the run exists.', priority: 1 },
+    ageColumn(),
+  ],
+};

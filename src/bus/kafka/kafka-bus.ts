@@ -1,0 +1,133 @@
+import { Kafka, Partitioners, logLevel, type Admin, type Producer, type KafkaConfig } from 'kafkajs';
+import { glError } from '../../errors.js';
+import type { Bus, BusConsumer, ConsumerOptions, OutgoingRecord, SendResult, TopicPartitionOffset } from '../bus.js';
+import { KafkaConsumer, type KafkaConsumerTuning } from './kafka-consumer.js';
+
+export interface KafkaBusOptions {
+  readonly brokers: readonly string[];
+  readonly clientId?: string;
+  /** extra kafkajs settings (ssl, sasl) */
+  readonly connection?: Pick<KafkaConfig, 'ssl' | 'sasl' | 'connectionTimeout' | 'requestTimeout'>;
+  readonly consumer?: KafkaConsumerTuning;
+}
+
+/**
+ * The Bus on Kafka (kafkajs 2.2.4). The producer is idempotent with acks=all,
+ * so a retried send does not duplicate; partitions come from the Java-compatible
+ * murmur2 partitioner, so keys land where other Kafka clients put them.
+ */
+export class KafkaBus implements Bus {
+  readonly kafka: Kafka;
+  private producer: Producer | undefined;
+  private connecting: Promise<Producer> | undefined;
+  private admin: Admin | undefined;
+  private readonly consumers = new Set<KafkaConsumer>();
+  private closed = false;
+  private readonly partitionCounts = new Map<string, number>();
+
+  constructor(private readonly options: KafkaBusOptions) {
+    this.kafka = new Kafka({
+      clientId: options.clientId ?? 'gridlake',
+      brokers: [...options.brokers],
+      logLevel: logLevel.NOTHING,
+      retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
+      ...options.connection,
+    });
+  }
+
+  async send(topic: string, records: readonly OutgoingRecord[]): Promise<SendResult[]> {
+    this.assertOpen();
+    if (records.length === 0) return [];
+    const producer = await this.getProducer();
+    let meta;
+    try {
+      meta = await producer.send({
+        topic,
+        acks: -1,
+        messages: records.map((r) => ({ key: r.key, value: r.value, ...(r.partition === undefined ? {} : { partition: r.partition }) })),
+      });
+    } catch (err) {
+      throw glError('GL_BUS_UNAVAILABLE', 'kafka send failed', { retryable: true, cause: err, context: { topic } });
+    }
+    // One produce request carries one batch per partition, in message order; the
+    // partitioner is deterministic, so the partition of each record is recomputed.
+    const base = new Map(meta.map((m) => [m.partition, Number(m.baseOffset)]));
+    const counters = new Map<number, number>();
+    const parts = await this.partitionCount(topic);
+    const partitioner = Partitioners.DefaultPartitioner();
+    return records.map((r) => {
+      const partition =
+        r.partition ??
+        partitioner({ topic, partitionMetadata: Array.from({ length: parts }, (_, p) => ({ partitionId: p, leader: 0, replicas: [], isr: [], partitionErrorCode: 0 })), message: { key: r.key, value: r.value } });
+      const n = counters.get(partition) ?? 0;
+      counters.set(partition, n + 1);
+      return { topic, partition, offset: (base.get(partition) ?? 0) + n };
+    });
+  }
+
+  consumer(options: ConsumerOptions): BusConsumer {
+    this.assertOpen();
+    const c = new KafkaConsumer(this.kafka, options, () => this.getAdmin(), this.options.consumer ?? {});
+    this.consumers.add(c);
+    return c;
+  }
+
+  async endOffsets(topic: string): Promise<TopicPartitionOffset[]> {
+    const admin = await this.getAdmin();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.map((o) => ({ topic, partition: o.partition, offset: Number(o.high) })).sort((a, b) => a.partition - b.partition);
+  }
+
+  async ensureTopic(topic: string, partitions: number): Promise<void> {
+    const admin = await this.getAdmin();
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+    // Wait until the metadata shows every partition with a leader.
+    for (let i = 0; i < 50; i++) {
+      const md = await admin.fetchTopicMetadata({ topics: [topic] });
+      const ps = md.topics[0]?.partitions ?? [];
+      if (ps.length === partitions && ps.every((p) => p.leader >= 0)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.consumers].map((c) => c.stop()));
+    await this.producer?.disconnect();
+    await this.admin?.disconnect();
+  }
+
+  private async partitionCount(topic: string): Promise<number> {
+    const cached = this.partitionCounts.get(topic);
+    if (cached !== undefined) return cached;
+    const admin = await this.getAdmin();
+    const md = await admin.fetchTopicMetadata({ topics: [topic] });
+    const n = md.topics[0]?.partitions.length ?? 1;
+    this.partitionCounts.set(topic, n);
+    return n;
+  }
+
+  private async getProducer(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    this.connecting ??= (async () => {
+      const p = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
+      await p.connect();
+      this.producer = p;
+      return p;
+    })();
+    return this.connecting;
+  }
+
+  private async getAdmin(): Promise<Admin> {
+    if (this.admin) return this.admin;
+    const a = this.kafka.admin();
+    await a.connect();
+    this.admin = a;
+    return a;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw glError('GL_BUS_CLOSED', 'kafka bus is closed');
+  }
+}

@@ -1,0 +1,69 @@
+import { Command, Option } from 'commander';
+import { createLogger } from '../observe/log.js';
+import { runStandalone } from '../standalone.js';
+
+/** A subcommand declared for the whole product but not built yet. */
+export interface PlannedCommand {
+  readonly name: string;
+  readonly summary: string;
+  readonly issue: number;
+}
+
+export const PLANNED_COMMANDS: readonly PlannedCommand[] = [
+  { name: 'controller', summary: 'run the operator: reconcile gridlake.io resources on a cluster', issue: 7 },
+  {
+    name: 'collect',
+    summary: 'run one collector (PowerSource or WeatherSource) and produce readings to the bus',
+    issue: 4,
+  },
+  { name: 'sink', summary: 'run a LakeSink: consume topics and write Parquet to the raw zone', issue: 5 },
+  { name: 'join', summary: 'run one DailyJoin for one logical date', issue: 6 },
+  { name: 'agent', summary: 'run the remote-site agent that serves a federated namespace', issue: 7 },
+  { name: 'simulate', summary: 'serve simulated KPX and KMA APIs for tests and users without service keys', issue: 4 },
+  { name: 'crds', summary: 'print or write the CustomResourceDefinitions generated from src/api', issue: 7 },
+];
+
+/**
+ * The one CLI behind every process (DESIGN.md §3). Each subcommand is a thin
+ * shell around the library; commands whose parts are not built yet say so and
+ * exit non-zero rather than pretend.
+ */
+export function buildProgram(): Command {
+  const program = new Command('gridlake')
+    .description('KPX power and KMA weather, collected, landed in a lake and joined daily')
+    .version('0.1.0')
+    .showHelpAfterError();
+
+  for (const planned of PLANNED_COMMANDS) {
+    program
+      .command(planned.name)
+      .description(`${planned.summary} (not built yet)`)
+      .allowUnknownOption(true)
+      .allowExcessArguments(true)
+      .action(function (this: Command) {
+        this.error(
+          `gridlake ${planned.name}: not built yet (tracked in issue ${planned.issue}); nothing was started.`,
+          {
+            exitCode: 2,
+            code: 'gridlake.notBuilt',
+          },
+        );
+      });
+  }
+
+  program
+    .command('standalone')
+    .description('run the embedded default on this machine: the same resource YAML, no cluster needed')
+    .addOption(
+      new Option('-f, --resources <dir>', 'folder of gridlake custom-resource YAML files').default('examples/embedded'),
+    )
+    .addOption(new Option('--data-dir <dir>', 'where the local log and lake live').default('.gridlake'))
+    .addOption(new Option('--port <port>', 'port for /metrics, /healthz and /readyz').default(9464).argParser(Number))
+    .addOption(new Option('--host <host>', 'address to listen on').default('127.0.0.1'))
+    .action(async (opts: { resources: string; dataDir: string; port: number; host: string }) => {
+      const logger = createLogger({ name: 'gridlake-standalone' });
+      process.exitCode = await runStandalone({ ...opts, logger });
+    });
+
+  return program;
+}

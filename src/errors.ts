@@ -1,0 +1,68 @@
+/**
+ * The error catalogue: every error gridlake raises on purpose carries a stable
+ * code (`GL_<AREA>_<WHAT>`), whether a retry can help, and the context a person
+ * needs (which source, date, file). Codes are documented in docs/errors.md and
+ * a unit test keeps the two in step.
+ */
+export const ERROR_CODES = {
+  // --- foundation ---
+  GL_CLI_NOT_IMPLEMENTED: 'a command that is declared but not built yet',
+  GL_CONFIG_INVALID: 'configuration or a custom-resource file failed validation',
+  GL_INFRA_START_FAILED: 'a test server could not be started',
+  // --- sources (issue 4) ---
+  // --- bus and lake (issue 5) ---
+  GL_BUS_CLOSED: 'the bus or consumer was used after close or stop',
+  GL_BUS_CORRUPT: 'the local durable log holds a damaged record outside the torn tail',
+  GL_BUS_UNAVAILABLE: 'the message broker could not be reached or refused a request',
+  GL_BUS_INVALID: 'a bus call had an invalid argument (unknown topic, partition, group state)',
+  GL_LAKE_OBJECT_EXISTS: 'a create-only write found the object already there',
+  GL_LAKE_OBJECT_NOT_FOUND: 'an object read from the lake does not exist',
+  GL_LAKE_STORE_UNAVAILABLE: 'the object store failed or could not be reached (retryable)',
+  GL_LAKE_RECORD_INVALID: 'a bus record could not be decoded or failed the lake schema',
+  GL_LAKE_STATE_CONFLICT: 'the sink record of written ranges disagrees with what it is about to write',
+  // --- join (issue 6) ---
+  GL_JOIN_CONFIG_INVALID: 'a daily-join option is invalid (join name, thresholds, SQL mode, locations)',
+  GL_JOIN_DATE_INVALID: 'a logical date is not a real YYYY-MM-DD calendar date',
+  GL_JOIN_INPUT_UNREADABLE: 'a raw-zone file could not be read or lacks a column the join needs',
+  GL_JOIN_STORE_FAILED: 'listing, reading or writing the lake failed during a join',
+  GL_JOIN_SQL_SCHEMA_MISMATCH: 'an existing SQL export table does not match the warehouse contract',
+  GL_JOIN_SQL_FAILED: 'the SQL export failed; the transaction was rolled back',
+  // --- api and operator (issue 7) ---
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface GridlakeErrorOptions {
+  readonly retryable?: boolean;
+  readonly context?: Readonly<Record<string, unknown>>;
+  readonly cause?: unknown;
+}
+
+/** An error with a catalogue code, a retry hint and structured context. */
+export class GridlakeError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly context: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, options: GridlakeErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GridlakeError';
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+    this.context = options.context ?? {};
+  }
+
+  override toString(): string {
+    return `${this.name} [${this.code}]: ${this.message}`;
+  }
+}
+
+/** Builds a GridlakeError; the short form used at adapter boundaries. */
+export function glError(code: ErrorCode, message: string, options?: GridlakeErrorOptions): GridlakeError {
+  return new GridlakeError(code, message, options);
+}
+
+/** Exhaustiveness check for `switch` over a union. */
+export function assertNever(x: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(x)}`);
+}

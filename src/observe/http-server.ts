@@ -1,0 +1,37 @@
+import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Logger } from './log.js';
+
+/** A readiness check: returns null when ready, or the reason it is not. */
+export type ReadinessCheck = () => string | null | Promise<string | null>;
+
+export interface ObserveServerOptions {
+  readonly registry: Registry;
+  readonly logger: Logger;
+  readonly readiness?: readonly ReadinessCheck[];
+}
+
+/**
+ * Every worker serves `/metrics`, `/healthz` and `/readyz` (DESIGN.md §6).
+ * Liveness only says the event loop answers; readiness runs the worker's checks.
+ */
+export function createObserveServer(options: ObserveServerOptions): FastifyInstance {
+  // pino's Logger is wider than fastify's base logger type; fastify accepts it at run time.
+  const loggerInstance = options.logger.child({ component: 'http' }) as unknown as FastifyBaseLogger;
+  const app = fastify({ loggerInstance, logController: new LogController({ disableRequestLogging: true }) });
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', options.registry.contentType);
+    return options.registry.metrics();
+  });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const reasons: string[] = [];
+    for (const check of options.readiness ?? []) {
+      const reason = await check();
+      if (reason !== null) reasons.push(reason);
+    }
+    if (reasons.length > 0) reply.code(503);
+    return { status: reasons.length === 0 ? 'ready' : 'not ready', reasons };
+  });
+  return app;
+}

@@ -1,0 +1,53 @@
+/** What one poll ended in (contracts/metrics.md `outcome` label, plus `bad_request` from apis.md). */
+export type Outcome = 'ok' | 'no_data' | 'quota' | 'auth' | 'bad_request' | 'http_error' | 'timeout' | 'malformed';
+
+/** Every outcome, for metrics pre-registration and exhaustive tests. */
+export const OUTCOMES: readonly Outcome[] = [
+  'ok',
+  'no_data',
+  'quota',
+  'auth',
+  'bad_request',
+  'http_error',
+  'timeout',
+  'malformed',
+];
+
+/** The one behaviour each outcome has (issue 4; docs in the sources note). */
+export type Behaviour =
+  | 'emit' // ok: produce the readings
+  | 'retry_soon' // no_data: the hour/slot is not published yet
+  | 'pause_until_midnight' // quota: stop calling the key until 00:00 KST
+  | 'stop' // auth, bad_request: stop and raise a condition a person can act on
+  | 'backoff' // http_error, timeout: exponential backoff with jitter
+  | 'dead_letter'; // malformed: dead letter with the raw text, never crash
+
+/** The behaviour an outcome maps to. */
+export function behaviourOf(outcome: Outcome): Behaviour {
+  switch (outcome) {
+    case 'ok':
+      return 'emit';
+    case 'no_data':
+      return 'retry_soon';
+    case 'quota':
+      return 'pause_until_midnight';
+    case 'auth':
+    case 'bad_request':
+      return 'stop';
+    case 'http_error':
+    case 'timeout':
+      return 'backoff';
+    case 'malformed':
+      return 'dead_letter';
+  }
+}
+
+/** A classified failure: the outcome, the provider's code if any, and a human reason (no secrets). */
+export interface Failure {
+  readonly outcome: Exclude<Outcome, 'ok'>;
+  /** Provider result code (`03`, `22`...) or HTTP status as text. */
+  readonly code: string | null;
+  readonly reason: string;
+  /** 429 asks the caller to slow down as well as back off. */
+  readonly slowDown?: boolean;
+}

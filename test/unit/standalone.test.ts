@@ -1,0 +1,58 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/observe/log.js';
+import { loadResourceFolder, runStandalone } from '../../src/standalone.js';
+
+function memoryLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const l of chunk.toString().split('\n').filter(Boolean))
+        lines.push(JSON.parse(l) as Record<string, unknown>);
+      cb();
+    },
+  });
+  return { logger: createLogger({ level: 'info', destination }), lines };
+}
+
+describe('embedded default (standalone)', () => {
+  it('loads resources, serves health and metrics, and stops cleanly on a stop signal', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'standalone-'));
+    await writeFile(
+      path.join(dir, 'a.yaml'),
+      'apiVersion: gridlake.io/v1alpha1\nkind: PowerSource\nmetadata: { name: kpx }\n',
+    );
+    const { logger, lines } = memoryLogger();
+    let stop!: (s: string) => void;
+    const stopSignal = new Promise<string>((r) => (stop = r));
+    const done = runStandalone({
+      resources: dir,
+      dataDir: path.join(dir, 'data'),
+      port: 0,
+      host: '127.0.0.1',
+      logger,
+      stopSignal,
+    });
+    const deadline = Date.now() + 5000;
+    while (!lines.some((l) => l['msg'] === 'observe server listening') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    const address = lines.find((l) => l['msg'] === 'observe server listening')?.['address'] as string;
+    expect((await fetch(`${address}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${address}/metrics`)).text()).toContain('process_cpu_user_seconds_total');
+    stop('SIGINT');
+    await expect(done).resolves.toBe(0);
+    expect(lines.map((l) => l['msg'])).toEqual(
+      expect.arrayContaining(['loaded resources', 'stopping', 'stopped cleanly']),
+    );
+    expect(lines.find((l) => l['msg'] === 'resource')).toMatchObject({ kind: 'PowerSource', name: 'kpx' });
+  });
+
+  it('names the file when a resource document lacks kind or name', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'standalone-'));
+    await writeFile(path.join(dir, 'bad.yaml'), 'apiVersion: gridlake.io/v1alpha1\nmetadata: { name: x }\n');
+    await expect(loadResourceFolder(dir)).rejects.toThrow(/bad\.yaml: every document needs kind and metadata\.name/);
+  });
+});
