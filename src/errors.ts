@@ -10,6 +10,8 @@ export const ERROR_CODES = {
   GL_CONFIG_INVALID: 'configuration or a custom-resource file failed validation',
   GL_INFRA_START_FAILED: 'a test server could not be started',
   // --- sources (issue 4) ---
+  GL_SOURCES_SIM_OPTION_INVALID: 'a simulator option, config or fault failed validation',
+  GL_SOURCES_CONFIG_INVALID: 'a collector option (location, endpoint, service key) is missing or invalid',
   // --- bus and lake (issue 5) ---
   GL_BUS_CLOSED: 'the bus or consumer was used after close or stop',
   GL_BUS_CORRUPT: 'the local durable log holds a damaged record outside the torn tail',

@@ -115,13 +115,14 @@ export const dailyJoinRunKind: KindDefinition<DailyJoinRunSpec> = {
     'DailyJoinRun is one logical date of one DailyJoin, run as a Job. The scheduler creates them; a person may create one to backfill a date, or delete one to have it rerun.',
   spec: DailyJoinRunSpec,
   status: DailyJoinRunStatus,
+  nameMaxLength: 63,
   rootRules: [
     {
-      rule: "!self.spec.date.matches('^[0-9]{4}-[0-9]{2}-[0-9]{2}$') || self.metadata.name == self.spec.joinRef.name + '-' + self.spec.date.substring(0, 4) + self.spec.date.substring(5, 7) + self.spec.date.substring(8, 10)",
+      // spec.date has format date, so CEL sees a timestamp; string() renders it as RFC 3339.
+      rule: "self.metadata.name == self.spec.joinRef.name + '-' + string(self.spec.date).substring(0, 4) + string(self.spec.date).substring(5, 7) + string(self.spec.date).substring(8, 10)",
       message:
         'a DailyJoinRun is named <joinRef.name>-<yyyymmdd> (e.g. power-weather-20251122), so a date of a join can never run twice at once',
-      fieldPath: '.metadata.name',
-      check: (r) => !/^\d{4}-\d{2}-\d{2}$/.test(r.spec.date) || r.metadata.name === dailyJoinRunName(r.spec.joinRef.name, r.spec.date),
+      check: (r) => r.metadata.name === dailyJoinRunName(r.spec.joinRef.name, r.spec.date),
     },
   ],
   printerColumns: [

@@ -314,7 +314,6 @@ export const dailyJoinKind: KindDefinition<DailyJoinSpec> = {
     {
       rule: `self.metadata.name.size() <= ${DAILY_JOIN_NAME_MAX}`,
       message: `DailyJoin names are at most ${DAILY_JOIN_NAME_MAX} characters, so a run name <join>-<yyyymmdd> stays a valid Job name (63)`,
-      fieldPath: '.metadata.name',
       check: (r) => r.metadata.name.length <= DAILY_JOIN_NAME_MAX,
     },
   ],

@@ -58,12 +58,13 @@ export const LakeSinkSpec = withRules(
       lake: LakeLocation,
       flush: FlushPolicy,
       compression: StringEnum(COMPRESSIONS, { description: 'Parquet compression codec.', default: 'snappy' }),
-      rowGroupRows: Type.Integer({
-        description: 'Rows per Parquet row group.',
-        default: 10000,
-        minimum: 100,
-        maximum: 1000000,
-      }),
+      rowGroupRows: Type.Optional(
+        Type.Integer({
+          description: 'Rows per Parquet row group; absent: 10000, or flush.maxRecords when that is smaller.',
+          minimum: 100,
+          maximum: 1000000,
+        }),
+      ),
       suspend: Type.Boolean({
         description: 'Stop consuming (offsets stay where they are) without deleting the sink.',
         default: false,
@@ -73,10 +74,10 @@ export const LakeSinkSpec = withRules(
   ),
   [
     {
-      rule: 'self.rowGroupRows <= self.flush.maxRecords',
+      rule: '!has(self.rowGroupRows) || self.rowGroupRows <= self.flush.maxRecords',
       message: 'rowGroupRows must not exceed flush.maxRecords: a file holds at most maxRecords rows',
       fieldPath: '.rowGroupRows',
-      check: (s) => s.rowGroupRows <= s.flush.maxRecords,
+      check: (s) => s.rowGroupRows === undefined || s.rowGroupRows <= s.flush.maxRecords,
     },
   ],
 );
@@ -141,7 +142,6 @@ export const lakeSinkKind: KindDefinition<LakeSinkSpec> = {
     {
       rule: 'self.metadata.name.size() <= 63',
       message: 'LakeSink names are at most 63 characters (they label the sink they own)',
-      fieldPath: '.metadata.name',
       check: (r) => r.metadata.name.length <= 63,
     },
   ],

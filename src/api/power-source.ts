@@ -153,7 +153,6 @@ export const powerSourceKind: KindDefinition<PowerSourceSpec> = {
     {
       rule: 'self.metadata.name.size() <= 63',
       message: 'PowerSource names are at most 63 characters (they label the collector they own)',
-      fieldPath: '.metadata.name',
       check: (r) => r.metadata.name.length <= 63,
     },
   ],

@@ -131,7 +131,6 @@ export const remoteSiteKind: KindDefinition<RemoteSiteSpec> = {
     {
       rule: `self.metadata.name.size() <= ${SITE_NAME_MAX} && self.metadata.name.matches('${DNS_LABEL}')`,
       message: `a RemoteSite name is a DNS label of at most ${SITE_NAME_MAX} characters (lower case, digits, '-'), so gridlake-site-<name> is a valid namespace`,
-      fieldPath: '.metadata.name',
       check: (r) => r.metadata.name.length <= SITE_NAME_MAX && new RegExp(DNS_LABEL).test(r.metadata.name),
     },
   ],

@@ -35,8 +35,9 @@ const FORBIDDEN = ['anyOf', 'oneOf', 'allOf', 'not', '$ref', 'const', 'patternPr
  * keys survive (TypeBox's symbols and the CEL mirrors are dropped), keys are
  * ordered so output is deterministic, `additionalProperties: false` is
  * removed (the API server prunes unknown fields instead; kubectl's strict
- * field validation still reports them), and anything non-structural is an
- * error rather than a CRD the API server would refuse.
+ * field validation still reports them), fields with a default are not listed
+ * as required, and anything non-structural is an error rather than a CRD the
+ * API server would refuse.
  */
 export function toStructural(schema: TSchema | JsonSchema, path = '<root>'): JsonSchema {
   const src = schema as Record<string, unknown>;
@@ -76,9 +77,14 @@ export function toStructural(schema: TSchema | JsonSchema, path = '<root>'): Jso
         if (value === true) throw new Error(`${path}: additionalProperties: true is not structural`);
         out[key] = toStructural(value as JsonSchema, `${path}{}`);
         break;
-      case 'required':
-        if ((value as string[]).length > 0) out[key] = [...(value as string[])].sort();
+      case 'required': {
+        // A field with a default is never missing once defaulted; listing it as
+        // required would make a parent's `default: {}` fail validation.
+        const props = (src['properties'] ?? {}) as Record<string, Record<string, unknown>>;
+        const required = (value as string[]).filter((name) => !('default' in (props[name] ?? {})));
+        if (required.length > 0) out[key] = required.sort();
         break;
+      }
       default:
         out[key] = structuredClone(value);
     }

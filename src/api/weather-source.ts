@@ -208,7 +208,6 @@ export const weatherSourceKind: KindDefinition<WeatherSourceSpec> = {
     {
       rule: 'self.metadata.name.size() <= 63',
       message: 'WeatherSource names are at most 63 characters (they label the collector they own)',
-      fieldPath: '.metadata.name',
       check: (r) => r.metadata.name.length <= 63,
     },
   ],

@@ -79,7 +79,8 @@ export async function readRowGroups(
   try {
     let metadata: FileMetaData;
     try {
-      metadata = await parquetMetadataAsync(file);
+      // A small first guess at the footer: the default (512 KiB) would pull whole raw files.
+      metadata = await parquetMetadataAsync(file, { initialFetchSize: 1 << 16 });
     } catch (cause) {
       throw glError('GL_JOIN_INPUT_UNREADABLE', `not a readable Parquet file: ${key}`, { cause, context: { key } });
     }

@@ -73,6 +73,11 @@ export class CallBudget {
     return until;
   }
 
+  /** After an auth refusal: no more calls on this key and operation until the key changes (a new process). */
+  block(keyId: string, op: Operation, reason: string): void {
+    this.#paused.set(`${keyId}|${op}`, { until: Number.POSITIVE_INFINITY, reason });
+  }
+
   /** The pause in force, if any. */
   pausedUntil(keyId: string, op: Operation, now: number): number | null {
     const pause = this.#paused.get(`${keyId}|${op}`);

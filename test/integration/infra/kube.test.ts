@@ -79,14 +79,22 @@ describe('test Kubernetes control plane (etcd + kube-apiserver + kube-controller
     const namespace = `infra-${randomUUID().slice(0, 8)}`;
     await core.createNamespace({ body: { metadata: { name: namespace } } });
 
+    // A watch on a CRD established a moment ago can be refused with 429 while the
+    // API server initialises its watch cache; clients must retry, as we do here.
     const events: string[] = [];
     const watch = new k8s.Watch(kc);
-    const req = await watch.watch(
-      `/apis/${GROUP}/v1/namespaces/${namespace}/widgets`,
-      {},
-      (type: string, obj: { metadata?: { name?: string } }) => events.push(`${type} ${obj.metadata?.name}`),
-      () => undefined,
-    );
+    let ended: unknown = null;
+    const req = await eventually('a watch that stays open', async () => {
+      ended = null;
+      const r = await watch.watch(
+        `/apis/${GROUP}/v1/namespaces/${namespace}/widgets`,
+        {},
+        (type: string, obj: { metadata?: { name?: string } }) => events.push(`${type} ${obj.metadata?.name}`),
+        (err: unknown) => (ended = err ?? 'closed'),
+      );
+      await new Promise((res) => setTimeout(res, 300));
+      return ended === null ? r : undefined;
+    });
     await custom.createNamespacedCustomObject({
       group: GROUP,
       version: 'v1',
@@ -115,7 +123,11 @@ describe('test Kubernetes control plane (etcd + kube-apiserver + kube-controller
       plural: 'widgets',
       name: 'w1',
     });
-    await eventually('watch events', async () => (events.includes('DELETED w1') ? true : undefined));
+    await eventually('watch events', async () => (events.includes('DELETED w1') ? true : undefined)).catch(
+      (e: Error) => {
+        throw new Error(`${e.message}; saw ${JSON.stringify(events)}, watch ended: ${String(ended)}`);
+      },
+    );
     req.abort();
     expect(events).toEqual(['ADDED w1', 'DELETED w1']);
 

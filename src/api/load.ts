@@ -1,0 +1,160 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { LineCounter, parseAllDocuments } from 'yaml';
+import type { Document } from 'yaml';
+import type { DailyJoinSpec } from './daily-join.js';
+import type { DailyJoinRunSpec } from './daily-join-run.js';
+import { validateResource } from './validate.js';
+import type { GridlakeResource, ValidateOptions } from './validate.js';
+
+/** A validated resource and where it came from. */
+export interface LoadedResource {
+  readonly file: string;
+  readonly line: number;
+  readonly resource: GridlakeResource;
+}
+
+/** Why a document was refused, pointing at the line of the offending field. */
+export interface LoadError {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly path: string;
+  readonly message: string;
+}
+
+export type LoadResult =
+  | { readonly ok: true; readonly resources: readonly LoadedResource[] }
+  | { readonly ok: false; readonly errors: readonly LoadError[] };
+
+/** `file:line:col: path: message`, the form editors and CI logs link. */
+export function formatLoadError(e: LoadError): string {
+  return `${e.file}:${e.line}:${e.column}: ${e.path === '' ? '' : `${e.path}: `}${e.message}`;
+}
+
+/** `spec.locations[0].nx` → `['spec', 'locations', 0, 'nx']`. */
+export function pathSegments(p: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const m of p.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    if (m[2] !== undefined) out.push(Number(m[2]));
+    else if (m[1] !== undefined) out.push(m[1]);
+  }
+  return out;
+}
+
+/** Line and column of the deepest existing node on a path (the parent when the field is missing). */
+function locate(doc: Document, counter: LineCounter, p: string): { line: number; column: number } {
+  const segs = pathSegments(p);
+  for (let n = segs.length; n >= 0; n--) {
+    const node = doc.getIn(segs.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+    if (node !== undefined && node !== null && typeof node === 'object' && Array.isArray(node.range)) {
+      const pos = counter.linePos(node.range[0]);
+      return { line: pos.line, column: pos.col };
+    }
+  }
+  const pos = counter.linePos(doc.range?.[0] ?? 0);
+  return { line: pos.line, column: pos.col };
+}
+
+function firstContentLine(doc: Document, counter: LineCounter): number {
+  const start = (doc.contents as { range?: [number, number, number] } | null)?.range?.[0] ?? doc.range?.[0] ?? 0;
+  return counter.linePos(start).line;
+}
+
+/** Parses and validates every document of one YAML text. */
+export function loadResourcesFromText(text: string, file: string, options: ValidateOptions = {}): LoadResult {
+  const counter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: true });
+  const resources: LoadedResource[] = [];
+  const errors: LoadError[] = [];
+  if (!Array.isArray(docs)) {
+    // An empty stream parses to an EmptyStream.
+    return { ok: true, resources };
+  }
+  for (const doc of docs) {
+    if (doc.errors.length > 0) {
+      for (const err of doc.errors) {
+        const pos = err.linePos?.[0] ?? { line: 1, col: 1 };
+        errors.push({ file, line: pos.line, column: pos.col, path: '', message: `YAML: ${err.message.split('\n')[0] ?? ''}` });
+      }
+      continue;
+    }
+    const value: unknown = doc.toJS();
+    if (value === null || value === undefined) continue;
+    const result = validateResource(value, options);
+    if (result.ok) {
+      resources.push({ file, line: firstContentLine(doc, counter), resource: result.resource });
+    } else {
+      for (const e of result.errors) errors.push({ file, ...locate(doc, counter, e.path), path: e.path, message: e.message });
+    }
+  }
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, resources };
+}
+
+/**
+ * Reads every `*.yaml` / `*.yml` in a folder (sorted), validates each
+ * document, then checks the set as a whole: no two resources share a kind,
+ * namespace and name, and references (a DailyJoin's sources, a run's join)
+ * point at resources in the set, since the embedded default has nothing else
+ * to resolve them against.
+ */
+export async function loadResources(folder: string, options: ValidateOptions = {}): Promise<LoadResult> {
+  let entries: string[];
+  try {
+    entries = (await readdir(folder)).filter((f) => /\.ya?ml$/.test(f)).sort();
+  } catch (cause) {
+    return { ok: false, errors: [{ file: folder, line: 0, column: 0, path: '', message: `cannot read folder: ${(cause as Error).message}` }] };
+  }
+  const resources: LoadedResource[] = [];
+  const errors: LoadError[] = [];
+  for (const entry of entries) {
+    const file = path.join(folder, entry);
+    const result = loadResourcesFromText(await readFile(file, 'utf8'), file, options);
+    if (result.ok) resources.push(...result.resources);
+    else errors.push(...result.errors);
+  }
+  errors.push(...checkSet(resources));
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, resources };
+}
+
+function identity(kind: string, namespace: string | undefined, name: string): string {
+  return `${kind}/${namespace ?? ''}/${name}`;
+}
+
+/** Duplicate identities and dangling references within one set of resources. */
+export function checkSet(resources: readonly LoadedResource[]): LoadError[] {
+  const errors: LoadError[] = [];
+  const byId = new Map<string, LoadedResource>();
+  for (const r of resources) {
+    const { kind, metadata } = r.resource;
+    const id = identity(kind, metadata.namespace, metadata.name);
+    const first = byId.get(id);
+    if (first !== undefined) {
+      errors.push({
+        file: r.file,
+        line: r.line,
+        column: 1,
+        path: 'metadata.name',
+        message: `${kind} ${metadata.namespace === undefined ? '' : `${metadata.namespace}/`}${metadata.name} is already defined at ${first.file}:${first.line}`,
+      });
+    } else byId.set(id, r);
+  }
+  const need = (r: LoadedResource, p: string, kind: string, name: string, namespace: string | undefined) => {
+    if (!byId.has(identity(kind, namespace, name))) {
+      errors.push({ file: r.file, line: r.line, column: 1, path: p, message: `refers to ${kind} ${namespace ?? ''}/${name}, which is not defined` });
+    }
+  };
+  for (const r of resources) {
+    const ns = r.resource.metadata.namespace;
+    if (r.resource.kind === 'DailyJoin') {
+      const spec = r.resource.spec as DailyJoinSpec;
+      need(r, 'spec.inputs.power', 'PowerSource', spec.inputs.power.name, spec.inputs.power.namespace ?? ns);
+      spec.inputs.weather.forEach((w, i) => need(r, `spec.inputs.weather[${i}]`, 'WeatherSource', w.name, w.namespace ?? ns));
+    }
+    if (r.resource.kind === 'DailyJoinRun') {
+      const spec = r.resource.spec as DailyJoinRunSpec;
+      need(r, 'spec.joinRef', 'DailyJoin', spec.joinRef.name, ns);
+    }
+  }
+  return errors;
+}

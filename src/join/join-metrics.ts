@@ -1,0 +1,64 @@
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { kstDayStart } from './kst.js';
+import type { RunReport } from './manifest.js';
+
+/**
+ * The daily-join metrics of contracts/metrics.md. Labels stay low-cardinality:
+ * join name, outcome, table; never the date.
+ */
+export interface JoinMetrics {
+  observe(report: RunReport): void;
+}
+
+/** Registers the join metrics on a registry (once per registry). */
+export function createJoinMetrics(registry: Registry): JoinMetrics {
+  const runs = new Counter({
+    name: 'gridlake_join_runs_total',
+    help: 'Daily join runs by outcome (succeeded, partial, no_input, failed).',
+    labelNames: ['join', 'outcome'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'gridlake_join_run_duration_seconds',
+    help: 'Wall time of one daily join run.',
+    labelNames: ['join'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [registry],
+  });
+  const rows = new Counter({
+    name: 'gridlake_join_rows_total',
+    help: 'Warehouse rows written by daily join runs.',
+    labelNames: ['join', 'table'] as const,
+    registers: [registry],
+  });
+  const lastSuccess = new Gauge({
+    name: 'gridlake_join_last_success_timestamp_seconds',
+    help: 'When the last successful (succeeded or partial) run of the join finished.',
+    labelNames: ['join'] as const,
+    registers: [registry],
+  });
+  const lastSuccessDate = new Gauge({
+    name: 'gridlake_join_last_success_date_timestamp_seconds',
+    help: 'Logical date (00:00 KST) of the last successful run of the join.',
+    labelNames: ['join'] as const,
+    registers: [registry],
+  });
+  const latestDate = new Map<string, number>();
+  return {
+    observe(report: RunReport): void {
+      const join = report.join;
+      runs.inc({ join, outcome: report.outcome === 'no-input' ? 'no_input' : report.outcome });
+      duration.observe({ join }, report.durationSeconds);
+      for (const [table, n] of Object.entries(report.rowsOut)) if (n > 0) rows.inc({ join, table }, n);
+      if (report.outcome === 'succeeded' || report.outcome === 'partial') {
+        lastSuccess.set({ join }, Date.parse(report.finishedAt) / 1000);
+        // A newer logical date only moves the gauge forward (a backfill of an old date does not).
+        const dateSeconds = kstDayStart(report.date) / 1000;
+        const latest = Math.max(dateSeconds, latestDate.get(join) ?? -Infinity);
+        latestDate.set(join, latest);
+        lastSuccessDate.set({ join }, latest);
+      }
+    },
+  };
+}

@@ -1,0 +1,281 @@
+import { Registry } from 'prom-client';
+import { tpKey, type Bus, type BusConsumer, type RecordBatch, type TopicPartition } from '../bus/bus.js';
+import { systemClock, type Clock } from '../bus/clock.js';
+import { GridlakeError } from '../errors.js';
+import type { Logger } from '../observe/log.js';
+import { DeadLetterWriter, deadLetter, DEAD_LETTER_TOPIC } from './dead-letters.js';
+import { schemaForTopic, type SchemaKind } from './lake-schemas.js';
+import type { ObjectStore } from './object-store.js';
+import { PartitionBuffer } from './partition-buffer.js';
+import { decodeRecord } from './record-decoder.js';
+import { backoffDelay, isRetryable } from './retry.js';
+import { createSinkMetrics, type SinkMetrics } from './sink-metrics.js';
+import { resumePoint } from './sink-state.js';
+import { flushPartition } from './flush.js';
+
+/** The flush policy and limits of a LakeSink (the LakeSink resource's spec). */
+export interface LakeSinkOptions {
+  /** sink name, used in metrics and dead letters */
+  readonly name: string;
+  readonly bus: Bus;
+  readonly store: ObjectStore;
+  readonly topics: readonly string[];
+  readonly groupId: string;
+  /** schema per topic when the topic name does not tell (default: by name) */
+  readonly topicKinds?: Readonly<Record<string, SchemaKind>>;
+  /** flush a partition at this many records (default 100,000) */
+  readonly maxRecords?: number;
+  /** flush a partition at this many value bytes (default 32 MiB) */
+  readonly maxBytes?: number;
+  /** flush a partition this long after its oldest buffered record arrived (default 60 s) */
+  readonly maxAgeMs?: number;
+  /** global cap on buffered value bytes; the oldest partition is flushed first (default 96 MiB) */
+  readonly maxBufferedBytes?: number;
+  readonly rowGroupSize?: number;
+  readonly deadLetterTopic?: string;
+  /** how often age and outage retries are checked (default 1 s) */
+  readonly tickMs?: number;
+  /** backoff while the store is down (default 500 ms .. 15 s) */
+  readonly retryInitialMs?: number;
+  readonly retryMaxMs?: number;
+  readonly maxBatchRecords?: number;
+  readonly clock?: Clock;
+  readonly log?: Logger;
+  readonly registry?: Registry;
+}
+
+const noopLog = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined } as unknown as Logger;
+
+/**
+ * LakeSink: consumes topics as one group, buffers per (topic, partition, KST
+ * day), writes Parquet create-only and only then commits. Each partition
+ * resumes from the lake's own write records (sink-state.ts), so every offset
+ * lands in exactly one file even after a crash in the middle of a timer flush.
+ */
+export class LakeSink {
+  readonly metrics: SinkMetrics;
+  private readonly o: Required<Pick<LakeSinkOptions, 'maxRecords' | 'maxBytes' | 'maxAgeMs' | 'maxBufferedBytes' | 'tickMs' | 'retryInitialMs' | 'retryMaxMs'>>;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly deadLetters: DeadLetterWriter;
+  private readonly partitions = new Map<string, PartitionBuffer>();
+  private consumer: BusConsumer | undefined;
+  private lock: Promise<unknown> = Promise.resolve();
+  private readonly stopSignal = new AbortController();
+  private ticker: Promise<void> | undefined;
+  private stopping = false;
+  /** set while the store is failing: consumption paused, flushes retried with backoff */
+  private outage: { attempt: number; retryAt: number } | undefined;
+  private readonly lagByPartition = new Map<string, number>();
+
+  constructor(private readonly options: LakeSinkOptions) {
+    this.o = {
+      maxRecords: options.maxRecords ?? 100_000,
+      maxBytes: options.maxBytes ?? 32 * 1024 * 1024,
+      maxAgeMs: options.maxAgeMs ?? 60_000,
+      maxBufferedBytes: options.maxBufferedBytes ?? 96 * 1024 * 1024,
+      tickMs: options.tickMs ?? 1000,
+      retryInitialMs: options.retryInitialMs ?? 500,
+      retryMaxMs: options.retryMaxMs ?? 15_000,
+    };
+    this.clock = options.clock ?? systemClock;
+    this.log = options.log ?? noopLog;
+    this.metrics = createSinkMetrics(options.registry ?? new Registry());
+    this.deadLetters = new DeadLetterWriter(options.bus, options.store, options.deadLetterTopic ?? DEAD_LETTER_TOPIC);
+  }
+
+  async start(): Promise<void> {
+    for (const topic of this.options.topics) if (!schemaForTopic(topic, this.options.topicKinds)) throw new GridlakeError('GL_CONFIG_INVALID', 'no lake schema for topic', { context: { topic } });
+    this.consumer = this.options.bus.consumer({
+      groupId: this.options.groupId,
+      topics: this.options.topics,
+      fromBeginning: true,
+      maxBatchRecords: this.options.maxBatchRecords ?? 5000,
+      onError: (err) => this.log.warn({ err }, 'sink batch failed; it is delivered again'),
+    });
+    await this.consumer.start({
+      onBatch: (batch) => this.locked(() => this.onBatch(batch)),
+      onRevoke: (tps, lost) => this.locked(() => this.onRevoke(tps, lost)),
+    });
+    this.ticker = this.tickLoop();
+  }
+
+  /** Flushes what is buffered (best effort), then leaves the group. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.stopSignal.abort();
+    await this.ticker;
+    await this.locked(async () => {
+      for (const p of this.partitions.values()) await this.flush(p, 'shutdown').catch((err: unknown) => this.log.warn({ err, topic: p.tp.topic, partition: p.tp.partition }, 'flush at shutdown failed; the range is replayed'));
+      this.partitions.clear();
+    });
+    await this.consumer?.stop();
+  }
+
+  /** Bytes buffered over all partitions. */
+  bufferedBytes(): number {
+    let n = 0;
+    for (const p of this.partitions.values()) n += p.bytes;
+    return n;
+  }
+
+  /** Whether the store is failing and consumption is paused. */
+  get inOutage(): boolean {
+    return this.outage !== undefined;
+  }
+
+  private async onBatch(batch: RecordBatch): Promise<number> {
+    if (this.stopping) return 0;
+    const p = await this.partition(batch);
+    if (batch.highWatermark !== undefined) this.setLag(p, batch.highWatermark);
+    const first = batch.records[0];
+    if (first === undefined) return 0;
+    if (p.next !== undefined && first.offset > p.next) {
+      if (!p.soughtTo(p.next)) {
+        // The bus delivered past the lake's resume point (the group commit is ahead): go back.
+        p.markSeek(p.next);
+        this.consumer!.seek({ ...p.tp, offset: p.next });
+        return 0;
+      }
+      // Still past it after a seek: those offsets are gone from the bus (retention).
+      this.log.warn({ ...p.tp, expected: p.next, got: first.offset }, 'offsets missing on the bus; continuing after the gap');
+      p.acceptGap(first.offset);
+    }
+    let taken = 0;
+    for (const r of batch.records) {
+      if (p.next !== undefined && r.offset < p.next) {
+        taken++;
+        continue;
+      }
+      if (p.redoLast !== undefined && r.offset > p.redoLast) {
+        if (!(await this.tryFlush(p, 'redo'))) return taken;
+      }
+      if (this.totalBytes() >= this.o.maxBufferedBytes && !(await this.flushOldest())) return taken;
+      const decoded = decodeRecord(p.schema, r);
+      if (decoded.ok) p.add(r.offset, decoded.row, r.value.length, this.clock.now());
+      else {
+        const where = `${r.topic}+${r.partition}+${r.offset}`;
+        const dl = deadLetter(this.options.name, decoded.rejection.stage, `${where}: ${decoded.rejection.reason}`, r.value, this.clock.now());
+        await this.deadLetters.write(dl);
+        this.metrics.deadLetters.inc({ stage: dl.stage, source: this.options.name });
+        p.skip(r.offset, this.clock.now());
+      }
+      taken++;
+      if (p.redoLast !== undefined) {
+        if (r.offset === p.redoLast && !(await this.tryFlush(p, 'redo'))) return taken;
+      } else if ((p.records >= this.o.maxRecords || p.bytes >= this.o.maxBytes) && !(await this.tryFlush(p, 'size'))) return taken;
+    }
+    this.metrics.bufferedBytes.set({ sink: this.options.name }, this.totalBytes());
+    return taken;
+  }
+
+  private async onRevoke(tps: readonly TopicPartition[], lost: boolean): Promise<void> {
+    for (const tp of tps) {
+      const p = this.partitions.get(tpKey(tp));
+      if (!p) continue;
+      // A lost partition may already be written by its new owner: drop, never flush.
+      if (!lost) await this.flush(p, 'revoke').catch((err: unknown) => this.log.warn({ err, ...tp }, 'flush on revoke failed; the range is replayed'));
+      this.partitions.delete(tpKey(tp));
+      this.lagByPartition.delete(tpKey(tp));
+    }
+  }
+
+  private async partition(batch: RecordBatch): Promise<PartitionBuffer> {
+    const key = tpKey(batch);
+    let p = this.partitions.get(key);
+    if (p) return p;
+    const schema = schemaForTopic(batch.topic, this.options.topicKinds)!;
+    const resume = await resumePoint(this.options.store, batch.topic, batch.partition);
+    for (const k of resume.olderKeys) await this.options.store.delete(k).catch(() => undefined);
+    p = new PartitionBuffer({ topic: batch.topic, partition: batch.partition }, schema, resume.next, resume.redoLast, resume.latestKey);
+    this.partitions.set(key, p);
+    this.log.info({ topic: batch.topic, partition: batch.partition, next: resume.next, redoLast: resume.redoLast }, 'partition resumes from the lake');
+    return p;
+  }
+
+  /** Flushes; on a store failure enters the outage mode and returns false. */
+  private async tryFlush(p: PartitionBuffer, why: string): Promise<boolean> {
+    try {
+      await this.flush(p, why);
+      if (this.outage) this.endOutage();
+      return true;
+    } catch (err) {
+      if (!isRetryable(err)) throw err;
+      this.beginOutage(err);
+      return false;
+    }
+  }
+
+  private async flush(p: PartitionBuffer, why: string): Promise<void> {
+    if (!p.flushable) return;
+    const started = performance.now();
+    const result = await flushPartition(this.options.store, p, { rowGroupSize: this.options.rowGroupSize });
+    for (const f of result.files) {
+      this.metrics.files.inc({ sink: this.options.name, topic: p.tp.topic });
+      this.metrics.records.inc({ sink: this.options.name, topic: p.tp.topic }, f.records);
+      this.metrics.bytes.inc({ sink: this.options.name, topic: p.tp.topic }, f.bytes);
+    }
+    this.metrics.flushDuration.observe({ sink: this.options.name }, (performance.now() - started) / 1000);
+    const previous = p.completeFlush(result.stateKey);
+    if (previous !== undefined && previous !== result.stateKey) await this.options.store.delete(previous).catch(() => undefined);
+    await this.consumer?.commit([{ ...p.tp, offset: result.last + 1 }]).catch((err: unknown) => this.log.warn({ err, ...p.tp }, 'offset commit failed; the lake record decides on restart'));
+    this.log.debug({ ...p.tp, why, first: result.first, last: result.last, files: result.files.length }, 'partition flushed');
+  }
+
+  private async flushOldest(): Promise<boolean> {
+    let oldest: PartitionBuffer | undefined;
+    for (const p of this.partitions.values()) if (p.flushable && (!oldest || p.oldestAt! < oldest.oldestAt!)) oldest = p;
+    if (!oldest) return true;
+    return this.tryFlush(oldest, 'cap');
+  }
+
+  private beginOutage(err: unknown): void {
+    const attempt = (this.outage?.attempt ?? 0) + 1;
+    this.outage = { attempt, retryAt: this.clock.now() + backoffDelay(attempt, this.o.retryInitialMs, this.o.retryMaxMs) };
+    if (attempt === 1) this.log.warn({ err }, 'lake store failing; consumption paused');
+    this.consumer?.pause(this.consumer.assignment());
+  }
+
+  private endOutage(): void {
+    this.outage = undefined;
+    this.log.info('lake store back; consumption resumed');
+    this.consumer?.resume(this.consumer.assignment());
+  }
+
+  private async tickLoop(): Promise<void> {
+    while (!this.stopSignal.signal.aborted) {
+      await this.clock.sleep(this.o.tickMs, this.stopSignal.signal);
+      if (this.stopSignal.signal.aborted) break;
+      await this.locked(() => this.tick()).catch((err: unknown) => this.log.error({ err }, 'sink tick failed'));
+    }
+  }
+
+  /** Age flushes, and outage retries once their backoff has passed. */
+  async tick(): Promise<void> {
+    const now = this.clock.now();
+    if (this.outage && now < this.outage.retryAt) return;
+    const due = [...this.partitions.values()].filter((p) => p.flushable && (this.outage !== undefined || now - p.oldestAt! >= this.o.maxAgeMs));
+    due.sort((a, b) => a.oldestAt! - b.oldestAt!);
+    for (const p of due) if (!(await this.tryFlush(p, this.outage ? 'retry' : 'age'))) return;
+    if (this.outage && due.length === 0) this.endOutage();
+    this.metrics.bufferedBytes.set({ sink: this.options.name }, this.totalBytes());
+  }
+
+  private totalBytes(): number {
+    return this.bufferedBytes();
+  }
+
+  private setLag(p: PartitionBuffer, highWatermark: number): void {
+    this.lagByPartition.set(tpKey(p.tp), Math.max(0, highWatermark - p.unitStart));
+    let sum = 0;
+    for (const [k, v] of this.lagByPartition) if (k.startsWith(`${p.tp.topic}\u0000`)) sum += v;
+    this.metrics.lag.set({ sink: this.options.name, topic: p.tp.topic }, sum);
+  }
+
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * The ObjectStore port: the few calls the lake needs. Keys are `/`-separated
+ * paths relative to the store's root (bucket + prefix, or a folder).
+ */
+export interface ObjectInfo {
+  readonly key: string;
+  readonly size: number;
+}
+
+/** Outcome of a create-only write. */
+export type CreateOutcome = 'created' | 'exists';
+
+export interface ObjectStore {
+  /** Writes the object only if no object has that key; visible whole or not at all. */
+  putIfAbsent(key: string, body: Uint8Array): Promise<CreateOutcome>;
+  /** Writes or replaces the object atomically. */
+  put(key: string, body: Uint8Array): Promise<void>;
+  /** Reads an object; GL_LAKE_OBJECT_NOT_FOUND when missing. */
+  get(key: string): Promise<Buffer>;
+  /** Size of an object, or null when missing. */
+  head(key: string): Promise<ObjectInfo | null>;
+  /** Every object whose key starts with `prefix`, sorted by key. */
+  list(prefix: string): Promise<ObjectInfo[]>;
+  /** Deletes an object; missing is fine. */
+  delete(key: string): Promise<void>;
+  /** A human-readable location for logs (`s3://bucket/prefix`, a folder path). */
+  readonly location: string;
+}

@@ -1,0 +1,99 @@
+import type { TopicPartition } from '../bus/bus.js';
+import type { LakeRow, LakeSchema } from './lake-schemas.js';
+import { dayKey, kstDay } from './layout.js';
+
+/** Per-row overhead counted against the byte limits besides the value bytes. */
+const ROW_OVERHEAD_BYTES = 64;
+
+/**
+ * What one partition has consumed since its last flush: rows per KST day plus
+ * the contiguous offset range they came from (dead-lettered offsets included).
+ */
+export class PartitionBuffer {
+  readonly days = new Map<string, LakeRow[]>();
+  /** first offset of the current (unflushed) range */
+  unitStart: number;
+  /** last offset taken into the current range, undefined when nothing was */
+  lastConsumed: number | undefined;
+  records = 0;
+  bytes = 0;
+  /** clock time the oldest buffered record arrived */
+  oldestAt: number | undefined;
+  private sought: number | undefined;
+
+  constructor(
+    readonly tp: TopicPartition,
+    readonly schema: LakeSchema,
+    /** next offset to take; undefined until the first record when the lake knows nothing */
+    public next: number | undefined,
+    /** when set, the next flush must end exactly at this offset (a redo) */
+    public redoLast: number | undefined,
+    /** key of the newest write record, deleted after the next flush */
+    public latestStateKey: string | undefined,
+  ) {
+    this.unitStart = next ?? 0;
+  }
+
+  get empty(): boolean {
+    return this.lastConsumed === undefined;
+  }
+
+  /** Something to flush, and (for a pinned range) all of it taken. */
+  get flushable(): boolean {
+    return this.lastConsumed !== undefined && (this.redoLast === undefined || this.lastConsumed === this.redoLast);
+  }
+
+  /** Takes a decoded record. */
+  add(offset: number, row: LakeRow, valueBytes: number, now: number): void {
+    this.take(offset, now);
+    const key = dayKey(kstDay(row[this.schema.dayColumn] as number));
+    let rows = this.days.get(key);
+    if (!rows) this.days.set(key, (rows = []));
+    rows.push(row);
+    this.records++;
+    this.bytes += valueBytes + ROW_OVERHEAD_BYTES;
+  }
+
+  /** Takes an offset that produced no row (dead letter): it still belongs to the range. */
+  skip(offset: number, now: number): void {
+    this.take(offset, now);
+    this.records++;
+  }
+
+  /** Continues after offsets the bus no longer has. */
+  acceptGap(offset: number): void {
+    this.next = offset;
+    if (this.empty) this.unitStart = offset;
+  }
+
+  soughtTo(offset: number): boolean {
+    return this.sought === offset;
+  }
+
+  markSeek(offset: number): void {
+    this.sought = offset;
+  }
+
+  /** Starts the next range after a successful flush; returns the previous write record's key. */
+  completeFlush(stateKey: string): string | undefined {
+    const previous = this.latestStateKey;
+    this.latestStateKey = stateKey;
+    this.unitStart = (this.lastConsumed ?? this.unitStart - 1) + 1;
+    this.lastConsumed = undefined;
+    this.days.clear();
+    this.records = 0;
+    this.bytes = 0;
+    this.oldestAt = undefined;
+    this.redoLast = undefined;
+    return previous;
+  }
+
+  private take(offset: number, now: number): void {
+    if (this.empty) {
+      this.unitStart = offset;
+      this.oldestAt = now;
+    }
+    this.lastConsumed = offset;
+    this.next = offset + 1;
+  }
+}

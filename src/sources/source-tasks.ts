@@ -1,0 +1,122 @@
+import { planWeather } from './kma/weather-planner.js';
+import { resolveLocation, type LocationSpec } from './kma/kma-grid.js';
+import { WeatherLocationCollector } from './kma/weather-collector.js';
+import { PowerCollector, type PowerCheckpoint } from './kpx/power-collector.js';
+import { planPower } from './kpx/power-planner.js';
+import { CollectorCore, type CollectorDeps, type SourceCondition } from './shared/collector-core.js';
+import type { Task } from './shared/run-loop.js';
+import type { ServiceKey } from './shared/service-key.js';
+
+/** Default topics (contracts/messages.md). */
+export const TOPICS = {
+  power: 'gridlake.power.kpx.v1',
+  weather: 'gridlake.weather.kma.v1',
+  deadLetter: 'gridlake.deadletter.v1',
+} as const;
+
+/** A PowerSource as the collector needs it. */
+export interface PowerSourceConfig {
+  readonly kind: 'power';
+  readonly source: string;
+  readonly api: 'gateway' | 'legacy';
+  readonly endpoint: string;
+  readonly key: ServiceKey;
+  readonly topic?: string;
+  readonly deadLetterTopic?: string;
+  readonly pollIntervalMs?: number | null;
+  readonly checkpoint?: PowerCheckpoint | null;
+  readonly publishDelayMs?: number;
+}
+
+/** A WeatherSource as the collector needs it. */
+export interface WeatherSourceConfig {
+  readonly kind: 'weather';
+  readonly source: string;
+  readonly endpoint: string;
+  readonly key: ServiceKey;
+  readonly locations: readonly LocationSpec[];
+  readonly topic?: string;
+  readonly deadLetterTopic?: string;
+  /** Newest base hour emitted per location name, from a previous run. */
+  readonly checkpoints?: Readonly<Record<string, number>>;
+  readonly initialBackfillHours?: number;
+}
+
+export type SourceConfig = PowerSourceConfig | WeatherSourceConfig;
+
+/** The tasks to run and a way to read each source's conditions. */
+export interface SourceTasks {
+  readonly tasks: readonly Task[];
+  readonly power: readonly PowerCollector[];
+  readonly weather: readonly WeatherLocationCollector[];
+  conditions(): Record<string, SourceCondition[]>;
+}
+
+/**
+ * Builds the collectors for a set of sources sharing one process (and so one
+ * call budget): plans power from its budgets and weather from the number of
+ * locations on each key.
+ */
+export function buildSourceTasks(configs: readonly SourceConfig[], deps: CollectorDeps): SourceTasks {
+  const cores: CollectorCore[] = [];
+  const power: PowerCollector[] = [];
+  const weather: WeatherLocationCollector[] = [];
+  const locationsPerKey = new Map<string, number>();
+  for (const c of configs) {
+    if (c.kind === 'weather') locationsPerKey.set(c.key.id, (locationsPerKey.get(c.key.id) ?? 0) + c.locations.length);
+  }
+  const indexPerKey = new Map<string, number>();
+  for (const c of configs) {
+    const core = new CollectorCore(deps, {
+      kind: c.kind,
+      source: c.source,
+      topic: c.topic ?? (c.kind === 'power' ? TOPICS.power : TOPICS.weather),
+      deadLetterTopic: c.deadLetterTopic ?? TOPICS.deadLetter,
+      key: c.key,
+    });
+    cores.push(core);
+    if (c.kind === 'power') {
+      const plan = planPower({
+        api: c.api,
+        latestBudget: deps.budget.limit(c.key.id, c.api === 'legacy' ? 'kpx.legacy' : 'kpx.latest'),
+        historyBudget: deps.budget.limit(c.key.id, 'kpx.history'),
+        requestedIntervalMs: c.pollIntervalMs ?? null,
+      });
+      core.log.info({ strategy: plan.strategy }, 'power polling planned from the daily budget');
+      power.push(
+        new PowerCollector(core, {
+          api: c.api,
+          endpoint: c.endpoint,
+          plan,
+          checkpoint: c.checkpoint ?? null,
+          ...(c.publishDelayMs === undefined ? {} : { publishDelayMs: c.publishDelayMs }),
+        }),
+      );
+      continue;
+    }
+    const onKey = locationsPerKey.get(c.key.id) ?? c.locations.length;
+    const plan = planWeather(onKey, deps.budget.limit(c.key.id, 'kma.ncst'));
+    if (plan.condition) core.setCondition('BudgetExceeded', plan.condition.reason, plan.condition.message);
+    for (const spec of c.locations) {
+      const location = resolveLocation(spec);
+      const index = indexPerKey.get(c.key.id) ?? 0;
+      indexPerKey.set(c.key.id, index + 1);
+      weather.push(
+        new WeatherLocationCollector(core, {
+          endpoint: c.endpoint,
+          location,
+          index,
+          locationsOnKey: onKey,
+          checkpoint: c.checkpoints?.[location.name] ?? null,
+          ...(c.initialBackfillHours === undefined ? {} : { initialBackfillHours: c.initialBackfillHours }),
+        }),
+      );
+    }
+  }
+  return {
+    tasks: [...power, ...weather],
+    power,
+    weather,
+    conditions: () => Object.fromEntries(cores.map((core) => [core.binding.source, core.conditions()])),
+  };
+}

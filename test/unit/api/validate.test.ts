@@ -1,0 +1,153 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadResources, loadResourcesFromText, formatLoadError } from '../../../src/api/load.js';
+import { validateResource } from '../../../src/api/validate.js';
+import type { DailyJoinSpec } from '../../../src/api/daily-join.js';
+import type { LakeSinkSpec } from '../../../src/api/lake-sink.js';
+import { example, INVALID_CASES } from './invalid-cases.js';
+
+const EXAMPLES = path.resolve(import.meta.dirname, '../../../examples');
+const NOW = new Date('2026-11-23T03:00:00Z');
+
+describe('examples', () => {
+  it.each(['embedded', 'cluster'])('every resource in examples/%s validates', async (folder) => {
+    const result = await loadResources(path.join(EXAMPLES, folder), { now: NOW });
+    if (!result.ok) throw new Error(result.errors.map(formatLoadError).join('\n'));
+    expect(result.resources.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('the embedded set has one of each kind the pipeline needs', async () => {
+    const result = await loadResources(path.join(EXAMPLES, 'embedded'), { now: NOW });
+    expect(result.ok && result.resources.map((r) => r.resource.kind).sort()).toEqual([
+      'DailyJoin',
+      'LakeSink',
+      'PowerSource',
+      'WeatherSource',
+    ]);
+  });
+});
+
+describe('validateResource', () => {
+  it('applies defaults the way the API server does, nested blocks included', () => {
+    const result = validateResource(example('embedded/daily-join.yaml'), { now: NOW });
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    const spec = result.resource.spec as DailyJoinSpec;
+    expect(spec).toMatchObject({
+      timeZone: 'Asia/Seoul',
+      concurrencyPolicy: 'Forbid',
+      maxActiveRuns: 1,
+      suspend: false,
+      successfulRunsHistoryLimit: 3,
+      failedRunsHistoryLimit: 1,
+      backoffLimit: 2,
+      lateDataDays: 3,
+      catchUp: { policy: 'All', maxDates: 30 },
+      quality: { minPowerCoverage: 0.95, minWeatherCoverage: 0.9 },
+      outputs: { warehouse: { compression: 'snappy' } },
+      lake: { bucket: 'gridlake', prefix: '', region: 'ap-northeast-2', forcePathStyle: false },
+    });
+    expect(result.resource.metadata.namespace).toBe('default');
+  });
+
+  it('fills a missing flush block from its field defaults', () => {
+    const doc = example('embedded/lake-sink.yaml');
+    delete doc.spec['flush'];
+    const result = validateResource(doc);
+    expect(result.ok && (result.resource.spec as LakeSinkSpec).flush).toEqual({
+      maxRecords: 50000,
+      maxBytes: 67108864,
+      maxAgeSeconds: 900,
+    });
+  });
+
+  it('refuses a namespace on the cluster-scoped RemoteSite', () => {
+    const doc = example('cluster/remote-site-naver.yaml');
+    doc.metadata['namespace'] = 'default';
+    const result = validateResource(doc);
+    expect(!result.ok && result.errors).toEqual([
+      { path: 'metadata.namespace', message: 'RemoteSite is cluster-scoped: remove metadata.namespace' },
+    ]);
+  });
+
+  it('refuses an unknown kind and names the known ones', () => {
+    const result = validateResource({ apiVersion: 'gridlake.io/v1alpha1', kind: 'Pipeline', metadata: { name: 'x' }, spec: {} });
+    expect(!result.ok && result.errors[0]?.message).toMatch(/supported values: "PowerSource", "WeatherSource"/);
+  });
+
+  it('reports a missing required field once, at its own path', () => {
+    const doc = example('embedded/power-source.yaml');
+    delete doc.spec['serviceKeySecretRef'];
+    const result = validateResource(doc);
+    expect(!result.ok && result.errors).toEqual([{ path: 'spec.serviceKeySecretRef', message: 'Required value' }]);
+  });
+
+  it('reports checks CEL cannot make: cron values, time zone, start date after today', () => {
+    const doc = example('embedded/daily-join.yaml');
+    Object.assign(doc.spec, { schedule: '61 1 * * *', timeZone: 'Asia/Nowhere', startDate: '2027-01-01' });
+    const result = validateResource(doc, { now: NOW });
+    expect(!result.ok && result.errors.map((e) => e.path)).toEqual(['spec.timeZone', 'spec.schedule']);
+    const late = example('embedded/daily-join.yaml');
+    late.spec['startDate'] = '2026-11-24';
+    const lateResult = validateResource(late, { now: NOW });
+    expect(!lateResult.ok && lateResult.errors).toEqual([
+      { path: 'spec.startDate', message: 'startDate 2026-11-24 is after today (2026-11-23 in Asia/Seoul)' },
+    ]);
+  });
+
+  it('accepts a spec update that keeps a DailyJoinRun unchanged', () => {
+    const doc = example('cluster/daily-join-run-backfill.yaml');
+    expect(validateResource(doc, { previous: example('cluster/daily-join-run-backfill.yaml') }).ok).toBe(true);
+  });
+});
+
+describe('invalid specs are refused with a readable message', () => {
+  it.each(INVALID_CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const result = validateResource(c.doc(), { now: NOW, ...(c.previous === undefined ? {} : { previous: c.previous() }) });
+    expect(result.ok).toBe(false);
+    const messages = result.ok ? [] : result.errors.map((e) => `${e.path}: ${e.message}`);
+    expect(messages.join('\n')).toContain(c.expect);
+  });
+
+  it('the table covers every kind and at least 15 cases', () => {
+    const kinds = new Set(INVALID_CASES.map((c) => c.doc().kind));
+    expect([...kinds].sort()).toEqual(['DailyJoin', 'DailyJoinRun', 'LakeSink', 'PowerSource', 'RemoteSite', 'WeatherSource']);
+    expect(INVALID_CASES.length).toBeGreaterThanOrEqual(15);
+  });
+});
+
+describe('loadResourcesFromText', () => {
+  it('points each error at the line and column of the offending field', () => {
+    const text = [
+      'apiVersion: gridlake.io/v1alpha1',
+      'kind: WeatherSource',
+      'metadata:',
+      '  name: wx',
+      'spec:',
+      '  serviceKeySecretRef: {name: k, key: serviceKey}',
+      '  locations:',
+      '    - name: seoul',
+      '      nx: 300',
+      '      ny: 127',
+      '---',
+      'apiVersion: gridlake.io/v1alpha1',
+      'kind: PowerSource',
+      'metadata:',
+      '  name: p',
+      'spec:',
+      '  pollIntervalSeconds: 5',
+      '',
+    ].join('\n');
+    const result = loadResourcesFromText(text, 'sources.yaml');
+    expect(!result.ok && result.errors.map(formatLoadError)).toEqual([
+      'sources.yaml:9:11: spec.locations[0].nx: Invalid value: 300: should be less than or equal to 149',
+      'sources.yaml:17:3: spec.serviceKeySecretRef: Required value',
+      'sources.yaml:17:24: spec.pollIntervalSeconds: Invalid value: 5: should be greater than or equal to 60',
+    ]);
+  });
+
+  it('reports YAML syntax errors with their position', () => {
+    const result = loadResourcesFromText('kind: [unclosed\n', 'bad.yaml');
+    expect(!result.ok && result.errors[0]).toMatchObject({ file: 'bad.yaml', line: 2, path: '' });
+    expect(!result.ok && result.errors[0]?.message).toMatch(/^YAML: /);
+  });
+});
