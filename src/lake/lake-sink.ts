@@ -127,7 +127,14 @@ export class LakeSink {
 
   private async onBatch(batch: RecordBatch): Promise<number> {
     if (this.stopping) return 0;
-    const p = await this.partition(batch);
+    let p: PartitionBuffer;
+    try {
+      p = await this.partition(batch);
+    } catch (err) {
+      if (!isRetryable(err)) throw err;
+      this.beginOutage(err);
+      return 0;
+    }
     if (batch.highWatermark !== undefined) this.setLag(p, batch.highWatermark);
     const first = batch.records[0];
     if (first === undefined) return 0;

@@ -114,8 +114,9 @@ export function planPower(input: PowerPlanInput): PowerPlan {
     plannedCallsPerDay: perDay(intervalMs),
     reservePerDay: reserve,
   };
+  const declared = input.requestedIntervalMs !== undefined && input.requestedIntervalMs !== null;
   const condition: BudgetCondition | null =
-    requested < intervalMs
+    declared && requested < intervalMs
       ? {
           type: 'BudgetExceeded',
           reason: 'IntervalTooShort',

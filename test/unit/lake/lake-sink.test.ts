@@ -195,7 +195,7 @@ describe('LakeSink', () => {
     await expectExactlyOnce(store, bus);
   });
 
-  it('pauses while the store is down, stays bounded, and recovers by itself', async () => {
+  it('pauses while the store is down, stays bounded, and recovers by itself', { timeout: 30_000 }, async () => {
     const { bus, store, clock } = await setup(2);
     const s = sink(bus, store, clock, { maxRecords: 500, maxBufferedBytes: 150_000 });
     await s.start();

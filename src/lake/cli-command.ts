@@ -1,0 +1,103 @@
+import type { Command } from 'commander';
+import { glError } from '../errors.js';
+import { createObserveServer } from '../observe/http-server.js';
+import { createLogger } from '../observe/log.js';
+import { createRegistry } from '../observe/metrics.js';
+import { DEAD_LETTER_TOPIC } from './dead-letters.js';
+import { startSink, type SinkConfig } from './sink-runtime.js';
+
+interface SinkFlags {
+  name: string;
+  group: string;
+  topics: string;
+  brokers?: string;
+  localLog?: string;
+  lakeDir?: string;
+  bucket?: string;
+  prefix: string;
+  endpoint?: string;
+  region: string;
+  createBucket?: boolean;
+  maxRecords: string;
+  maxBytes: string;
+  maxAgeMs: string;
+  maxBufferedBytes: string;
+  metricsPort: string;
+}
+
+const positive = (name: string, v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw glError('GL_CONFIG_INVALID', `--${name} must be a positive integer`, { context: { value: v } });
+  return n;
+};
+
+/** Turns flags and the environment (credentials only) into a SinkConfig. */
+export function sinkConfigFromFlags(f: SinkFlags, env: Readonly<Record<string, string | undefined>>): SinkConfig {
+  const topics = f.topics.split(',').map((t) => t.trim()).filter((t) => t !== '' && t !== DEAD_LETTER_TOPIC);
+  if ((f.brokers === undefined) === (f.localLog === undefined)) throw glError('GL_CONFIG_INVALID', 'give exactly one of --brokers and --local-log');
+  if ((f.bucket === undefined) === (f.lakeDir === undefined)) throw glError('GL_CONFIG_INVALID', 'give exactly one of --bucket and --lake-dir');
+  const accessKeyId = env['AWS_ACCESS_KEY_ID'];
+  const secretAccessKey = env['AWS_SECRET_ACCESS_KEY'];
+  return {
+    name: f.name,
+    groupId: f.group,
+    topics,
+    bus: f.brokers !== undefined ? { kind: 'kafka', brokers: f.brokers.split(',') } : { kind: 'local', dir: f.localLog! },
+    store:
+      f.bucket !== undefined
+        ? {
+            kind: 's3',
+            region: f.region,
+            bucket: f.bucket,
+            prefix: f.prefix,
+            ...(f.endpoint === undefined ? {} : { endpoint: f.endpoint }),
+            ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
+            createBucket: f.createBucket ?? false,
+          }
+        : { kind: 'folder', dir: f.lakeDir! },
+    maxRecords: positive('max-records', f.maxRecords),
+    maxBytes: positive('max-bytes', f.maxBytes),
+    maxAgeMs: positive('max-age-ms', f.maxAgeMs),
+    maxBufferedBytes: positive('max-buffered-bytes', f.maxBufferedBytes),
+  };
+}
+
+/** `gridlake sink`: Kafka (or the local log) to Parquet on S3 (or a folder). */
+export function registerSinkCommand(program: Command): void {
+  program
+    .command('sink')
+    .description('consume topics and write them to the lake as Parquet (raw zone)')
+    .option('--name <name>', 'sink name (metrics, dead letters)', 'lake')
+    .option('--group <id>', 'consumer group', 'gridlake-sink')
+    .option('--topics <list>', 'comma-separated topics', 'gridlake.power.kpx.v1,gridlake.weather.kma.v1')
+    .option('--brokers <list>', 'Kafka bootstrap brokers, comma-separated')
+    .option('--local-log <dir>', 'use the local durable log in this folder instead of Kafka')
+    .option('--bucket <name>', 'S3 bucket (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)')
+    .option('--lake-dir <dir>', 'write the lake to this folder instead of S3')
+    .option('--prefix <prefix>', 'key prefix inside the bucket', '')
+    .option('--endpoint <url>', 'S3 endpoint (MinIO etc.; path-style)')
+    .option('--region <region>', 'S3 region', 'us-east-1')
+    .option('--create-bucket', 'create the bucket when missing')
+    .option('--max-records <n>', 'flush a partition at this many records', '100000')
+    .option('--max-bytes <n>', 'flush a partition at this many bytes', String(32 * 1024 * 1024))
+    .option('--max-age-ms <n>', 'flush a partition this long after its oldest record arrived', '60000')
+    .option('--max-buffered-bytes <n>', 'global buffer cap', String(96 * 1024 * 1024))
+    .option('--metrics-port <port>', 'port for /metrics, /healthz, /readyz', '9464')
+    .action(async (flags: SinkFlags) => {
+      const log = createLogger({ name: 'gridlake-sink' });
+      const config = sinkConfigFromFlags(flags, process.env);
+      const registry = createRegistry();
+      const runtime = await startSink(config, { log, registry });
+      const server = createObserveServer({ registry, logger: log, readiness: [() => (runtime.sink.inOutage ? 'lake store unavailable' : null)] });
+      await server.listen({ port: Number(flags.metricsPort), host: '0.0.0.0' });
+      log.info({ topics: config.topics, store: runtime.store.location }, 'sink started');
+      const shutdown = async (): Promise<void> => {
+        log.info('sink stopping');
+        await runtime.stop();
+        await server.close();
+        process.exit(0);
+      };
+      process.once('SIGTERM', () => void shutdown());
+      process.once('SIGINT', () => void shutdown());
+    });
+}

@@ -1,0 +1,78 @@
+import type { Registry } from 'prom-client';
+import type { Bus } from '../bus/bus.js';
+import { KafkaBus } from '../bus/kafka/kafka-bus.js';
+import { LocalLogBus } from '../bus/local-log/local-log-bus.js';
+import { glError } from '../errors.js';
+import type { Logger } from '../observe/log.js';
+import { LakeSink } from './lake-sink.js';
+import { LocalFolderStore } from './local-folder-store.js';
+import type { ObjectStore } from './object-store.js';
+import { S3Store } from './s3-store.js';
+
+/** Everything `gridlake sink` needs, already validated. */
+export interface SinkConfig {
+  readonly name: string;
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly bus: { readonly kind: 'kafka'; readonly brokers: readonly string[] } | { readonly kind: 'local'; readonly dir: string };
+  readonly store:
+    | { readonly kind: 's3'; readonly endpoint?: string; readonly region: string; readonly bucket: string; readonly prefix: string; readonly credentials?: { accessKeyId: string; secretAccessKey: string }; readonly createBucket?: boolean }
+    | { readonly kind: 'folder'; readonly dir: string };
+  readonly maxRecords: number;
+  readonly maxBytes: number;
+  readonly maxAgeMs: number;
+  readonly maxBufferedBytes: number;
+  readonly sessionTimeoutMs?: number;
+}
+
+/** A running sink with what it was built from. */
+export interface SinkRuntime {
+  readonly sink: LakeSink;
+  readonly bus: Bus;
+  readonly store: ObjectStore;
+  stop(): Promise<void>;
+}
+
+/** Builds the bus, the store and the sink from a config, and starts it. */
+export async function startSink(config: SinkConfig, deps: { log: Logger; registry: Registry }): Promise<SinkRuntime> {
+  if (config.topics.length === 0) throw glError('GL_CONFIG_INVALID', 'sink needs at least one topic');
+  const bus: Bus =
+    config.bus.kind === 'kafka'
+      ? new KafkaBus({ brokers: config.bus.brokers, clientId: `gridlake-sink-${config.name}`, consumer: { sessionTimeoutMs: config.sessionTimeoutMs ?? 10_000 } })
+      : new LocalLogBus({ dir: config.bus.dir });
+  let store: ObjectStore;
+  if (config.store.kind === 's3') {
+    const s3 = new S3Store({
+      region: config.store.region,
+      bucket: config.store.bucket,
+      prefix: config.store.prefix,
+      ...(config.store.endpoint === undefined ? {} : { endpoint: config.store.endpoint }),
+      ...(config.store.credentials === undefined ? {} : { credentials: config.store.credentials }),
+    });
+    if (config.store.createBucket) await s3.ensureBucket();
+    store = s3;
+  } else store = new LocalFolderStore(config.store.dir);
+  const sink = new LakeSink({
+    name: config.name,
+    bus,
+    store,
+    topics: config.topics,
+    groupId: config.groupId,
+    maxRecords: config.maxRecords,
+    maxBytes: config.maxBytes,
+    maxAgeMs: config.maxAgeMs,
+    maxBufferedBytes: config.maxBufferedBytes,
+    log: deps.log,
+    registry: deps.registry,
+  });
+  await sink.start();
+  return {
+    sink,
+    bus,
+    store,
+    stop: async () => {
+      await sink.stop();
+      await bus.close();
+    },
+  };
+}

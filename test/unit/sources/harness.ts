@@ -1,0 +1,79 @@
+import { Writable } from 'node:stream';
+import { createLogger } from '../../../src/observe/log.js';
+import { createRegistry } from '../../../src/observe/metrics.js';
+import { buildSourceTasks, type SourceConfig } from '../../../src/sources/source-tasks.js';
+import { CallBudget, type Operation } from '../../../src/sources/shared/budget.js';
+import { ManualClock, seededRng } from '../../../src/sources/shared/clock.js';
+import type { CollectorDeps } from '../../../src/sources/shared/collector-core.js';
+import { MemorySink } from '../../../src/sources/shared/reading-sink.js';
+import { runTasks } from '../../../src/sources/shared/run-loop.js';
+import { createSourceMetrics } from '../../../src/sources/shared/source-metrics.js';
+import type { Transport } from '../../../src/sources/shared/transport.js';
+import { injectTransport } from '../../../src/sources/simulator/inject-transport.js';
+import { createSimulator } from '../../../src/sources/simulator/simulator-server.js';
+
+/** A collector world on a fake clock: simulator in-process, memory sink, captured logs. */
+export function world(options: { start: number; sim?: unknown; limits?: Partial<Record<Operation, number>> }) {
+  const clock = new ManualClock(options.start);
+  const sim = createSimulator({ clock, config: options.sim, sleep: async () => {} });
+  const sink = new MemorySink();
+  const registry = createRegistry({ defaultMetrics: false });
+  const metrics = createSourceMetrics(registry);
+  const logs: string[] = [];
+  const logger = createLogger({
+    level: 'debug',
+    destination: new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        logs.push(chunk.toString());
+        cb();
+      },
+    }),
+  });
+  const budget = new CallBudget(options.limits ?? {});
+  const calls: string[] = [];
+  const inner = injectTransport(sim.app);
+  const transport: Transport = async (url) => {
+    calls.push(url);
+    return inner(url);
+  };
+  const deps: CollectorDeps = { clock, rng: seededRng(7), transport, sink, budget, metrics, logger };
+  return {
+    clock,
+    sim,
+    sink,
+    registry,
+    logs,
+    budget,
+    calls,
+    deps,
+    /** Builds collectors for `configs` and runs them until `until` on the fake clock. */
+    async run(configs: readonly SourceConfig[], until: number) {
+      const built = buildSourceTasks(configs, deps);
+      await runTasks(built.tasks, { clock, sleep: clock.sleep, until });
+      return built;
+    },
+    /** Runs already-built tasks further. */
+    async resume(built: ReturnType<typeof buildSourceTasks>, until: number) {
+      await runTasks(built.tasks, { clock, sleep: clock.sleep, until });
+    },
+    keys(topic: string): string[] {
+      return sink.records(topic).map((r) => r.key);
+    },
+    async close() {
+      await sim.app.close();
+    },
+  };
+}
+
+/** Counts of each element. */
+export function duplicates(list: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const dup: string[] = [];
+  for (const x of list) {
+    if (seen.has(x)) dup.push(x);
+    seen.add(x);
+  }
+  return dup;
+}
+
+export const HOUR = 3_600_000;
