@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { DNS_SUBDOMAIN, ObjectName, StringEnum, Timestamp, withRules } from './schema-kit.js';
+import { ObjectName, StringEnum, Timestamp, withRules } from './schema-kit.js';
 
 /** API group and version of every gridlake kind. */
 export const GROUP = 'gridlake.io';
@@ -47,7 +47,8 @@ export const Condition = Type.Object(
       description: 'Type of condition in CamelCase, e.g. Ready.',
       minLength: 1,
       maxLength: 316,
-      pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
+      pattern:
+        '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
     }),
     status: StringEnum(['True', 'False', 'Unknown'] as const, { description: 'Status of the condition.' }),
     observedGeneration: Type.Optional(
@@ -121,8 +122,7 @@ export const LakeLocation = withRules(
   Type.Object(
     {
       bucket: Type.String({
-        description:
-          'S3 bucket name. In the embedded default the lake is the folder <data-dir>/lake/<bucket> instead.',
+        description: 'S3 bucket name. In the embedded default the lake is the folder <data-dir>/lake/<bucket> instead.',
         minLength: 3,
         maxLength: 63,
         pattern: '^[a-z0-9][a-z0-9.-]*[a-z0-9]$',
@@ -182,6 +182,3 @@ export const ReporterFields = {
   }),
   updatedAt: Timestamp('When the worker last wrote this block.'),
 };
-
-/** Pattern shared by names that become part of other names (locations, sites). */
-export const SHORT_NAME = DNS_SUBDOMAIN;

@@ -25,11 +25,11 @@ export interface CustomResourceDefinition {
 
 /** The whole-object schema of a kind: apiVersion, kind, metadata, spec, status and root rules. */
 export function openApiSchema(def: KindDefinition): JsonSchema {
-  // Root rules carry no fieldPath: the API server only accepts paths into the
-  // schema, and metadata has none; the message names the field instead.
+  // Root rules are about the name: report them there.
   const rootRules = def.rootRules.map((r) => ({
     rule: r.rule,
     message: r.message,
+    fieldPath: '.metadata.name',
     ...(r.reason === undefined ? {} : { reason: r.reason }),
   }));
   return {
@@ -42,15 +42,12 @@ export function openApiSchema(def: KindDefinition): JsonSchema {
         type: 'string',
       },
       kind: { description: `Kind is the type of this object: ${def.kind}.`, type: 'string' },
-      metadata:
-        def.nameMaxLength === undefined
-          ? { type: 'object' }
-          : {
-              type: 'object',
-              properties: {
-                name: { description: 'Name of the object.', type: 'string', maxLength: def.nameMaxLength },
-              },
-            },
+      // Declaring metadata.name (with the API server's own 253 limit) bounds CEL's cost
+      // estimate for root rules that read the name, and gives them a fieldPath.
+      metadata: {
+        type: 'object',
+        properties: { name: { description: 'Name of the object.', type: 'string', maxLength: 253 } },
+      },
       spec: toStructural(def.spec, `${def.kind}.spec`),
       status: toStructural(def.status, `${def.kind}.status`),
     },

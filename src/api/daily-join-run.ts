@@ -61,7 +61,8 @@ export const DailyJoinRunStatus = Type.Object(
     state: Type.Optional(StringEnum(RUN_STATES, { description: "Where the run's Job is." })),
     outcome: Type.Optional(
       StringEnum(RUN_OUTCOMES, {
-        description: 'What the join reported: Succeeded, Partial (quality below thresholds), NoInput (nothing to join), Failed.',
+        description:
+          'What the join reported: Succeeded, Partial (quality below thresholds), NoInput (nothing to join), Failed.',
       }),
     ),
     jobName: Type.Optional(ObjectName('The Job running the join.')),
@@ -86,8 +87,14 @@ export const DailyJoinRunStatus = Type.Object(
       Type.Object(
         {
           powerCoverage: Type.Number({ description: 'Distinct 5-minute readings / 288.', minimum: 0, maximum: 1 }),
-          weatherCoverage: Type.Number({ description: 'Hours with a temperature / 24 (location *).', minimum: 0, maximum: 1 }),
-          level: StringEnum(['ok', 'partial'] as const, { description: 'ok when both coverages reach the thresholds.' }),
+          weatherCoverage: Type.Number({
+            description: 'Hours with a temperature / 24 (location *).',
+            minimum: 0,
+            maximum: 1,
+          }),
+          level: StringEnum(['ok', 'partial'] as const, {
+            description: 'ok when both coverages reach the thresholds.',
+          }),
         },
         { description: 'Quality of the joined day, from the run report.', additionalProperties: false },
       ),
@@ -95,7 +102,10 @@ export const DailyJoinRunStatus = Type.Object(
     message: Type.Optional(Type.String({ description: 'Why the run failed, or a summary.', maxLength: 4096 })),
     progress: Type.Optional(DailyJoinRunProgress),
   },
-  { description: 'Observed state of the run; copied from its Job and run report by the controller.', additionalProperties: false },
+  {
+    description: 'Observed state of the run; copied from its Job and run report by the controller.',
+    additionalProperties: false,
+  },
 );
 export type DailyJoinRunStatus = Static<typeof DailyJoinRunStatus>;
 
@@ -115,7 +125,6 @@ export const dailyJoinRunKind: KindDefinition<DailyJoinRunSpec> = {
     'DailyJoinRun is one logical date of one DailyJoin, run as a Job. The scheduler creates them; a person may create one to backfill a date, or delete one to have it rerun.',
   spec: DailyJoinRunSpec,
   status: DailyJoinRunStatus,
-  nameMaxLength: 63,
   rootRules: [
     {
       // spec.date has format date, so CEL sees a timestamp; turning it back into a
@@ -133,7 +142,12 @@ export const dailyJoinRunKind: KindDefinition<DailyJoinRunSpec> = {
     { name: 'Outcome', type: 'string', jsonPath: '.status.outcome', description: 'What the join reported.' },
     { name: 'Rows', type: 'integer', jsonPath: '.status.rows.hourlyOut', description: 'Hourly rows written.' },
     { name: 'Quality', type: 'string', jsonPath: '.status.quality.level', description: 'ok or partial.' },
-    { name: 'Duration', type: 'number', jsonPath: '.status.durationSeconds', description: 'Seconds from start to finish.' },
+    {
+      name: 'Duration',
+      type: 'number',
+      jsonPath: '.status.durationSeconds',
+      description: 'Seconds from start to finish.',
+    },
     { name: 'Trigger', type: 'string', jsonPath: '.spec.trigger', description: 'Why the run exists.', priority: 1 },
     ageColumn(),
   ],

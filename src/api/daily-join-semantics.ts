@@ -33,17 +33,26 @@ export function checkDailyJoinSemantics(spec: DailyJoinSpec, now: Date): FieldPr
   const problems: FieldProblem[] = [];
   const tzKnown = isKnownTimeZone(spec.timeZone);
   if (!tzKnown) {
-    problems.push({ path: 'spec.timeZone', message: `unknown time zone "${spec.timeZone}" (use an IANA name such as Asia/Seoul)` });
+    problems.push({
+      path: 'spec.timeZone',
+      message: `unknown time zone "${spec.timeZone}" (use an IANA name such as Asia/Seoul)`,
+    });
   }
   try {
     CronExpressionParser.parse(spec.schedule, tzKnown ? { tz: spec.timeZone } : {});
   } catch (cause) {
-    problems.push({ path: 'spec.schedule', message: `invalid cron schedule "${spec.schedule}": ${(cause as Error).message}` });
+    problems.push({
+      path: 'spec.schedule',
+      message: `invalid cron schedule "${spec.schedule}": ${(cause as Error).message}`,
+    });
   }
   if (spec.startDate !== undefined && tzKnown) {
     const today = todayIn(spec.timeZone, now);
     if (spec.startDate > today) {
-      problems.push({ path: 'spec.startDate', message: `startDate ${spec.startDate} is after today (${today} in ${spec.timeZone})` });
+      problems.push({
+        path: 'spec.startDate',
+        message: `startDate ${spec.startDate} is after today (${today} in ${spec.timeZone})`,
+      });
     }
   }
   return problems;

@@ -121,7 +121,9 @@ export const DailyJoinSpec = withRules(
             fieldPath: '.weather',
             check: (i) =>
               i.weather.every(
-                (a) => i.weather.filter((b) => b.name === a.name && (b.namespace ?? '') === (a.namespace ?? '')).length === 1,
+                (a) =>
+                  i.weather.filter((b) => b.name === a.name && (b.namespace ?? '') === (a.namespace ?? '')).length ===
+                  1,
               ),
           },
         ],
@@ -183,10 +185,15 @@ export const DailyJoinSpec = withRules(
             maximum: 366,
           }),
         },
-        { description: 'What happens to dates missed while the controller was down or the join suspended.', additionalProperties: false, default: {} },
+        {
+          description: 'What happens to dates missed while the controller was down or the join suspended.',
+          additionalProperties: false,
+          default: {},
+        },
       ),
       maxActiveRuns: Type.Integer({
-        description: 'At most this many DailyJoinRuns of this join run at once (needs concurrencyPolicy Allow above 1).',
+        description:
+          'At most this many DailyJoinRuns of this join run at once (needs concurrencyPolicy Allow above 1).',
         default: 1,
         minimum: 1,
         maximum: 32,
@@ -198,7 +205,8 @@ export const DailyJoinSpec = withRules(
       }),
       startingDeadlineSeconds: Type.Optional(
         Type.Integer({
-          description: 'A scheduled firing not started within this many seconds counts as missed (then catchUp decides).',
+          description:
+            'A scheduled firing not started within this many seconds counts as missed (then catchUp decides).',
           minimum: 0,
           maximum: 2678400,
         }),

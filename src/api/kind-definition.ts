@@ -33,11 +33,6 @@ export interface KindDefinition<Spec = unknown> {
   readonly description: string;
   readonly spec: TSchema;
   readonly status: TSchema;
-  /**
-   * A maxLength on metadata.name in the schema; needed when a root rule builds
-   * strings from the name, or CEL's cost estimate treats it as unbounded.
-   */
-  readonly nameMaxLength?: number;
   /** Rules on the whole object (they may read `self.metadata.name`). */
   readonly rootRules: readonly CelRule<ResourceRoot<Spec>>[];
   readonly printerColumns: readonly PrinterColumn[];

@@ -31,22 +31,23 @@ export const FlushPolicy = Type.Object(
       maximum: 86400,
     }),
   },
-  { description: 'When a file is closed and uploaded (then offsets committed).', additionalProperties: false, default: {} },
+  {
+    description: 'When a file is closed and uploaded (then offsets committed).',
+    additionalProperties: false,
+    default: {},
+  },
 );
 export type FlushPolicy = Static<typeof FlushPolicy>;
 
 export const LakeSinkSpec = withRules(
   Type.Object(
     {
-      topics: Type.Array(
-        Type.String({ description: 'A topic name.', minLength: 1, maxLength: 249, pattern: TOPIC }),
-        {
-          description: 'Topics consumed; each lands under raw/<topic>/year=YYYY/month=MM/day=DD/ in the lake.',
-          minItems: 1,
-          maxItems: 32,
-          'x-kubernetes-list-type': 'set',
-        },
-      ),
+      topics: Type.Array(Type.String({ description: 'A topic name.', minLength: 1, maxLength: 249, pattern: TOPIC }), {
+        description: 'Topics consumed; each lands under raw/<topic>/year=YYYY/month=MM/day=DD/ in the lake.',
+        minItems: 1,
+        maxItems: 32,
+        'x-kubernetes-list-type': 'set',
+      }),
       consumerGroup: Type.Optional(
         Type.String({
           description: 'Kafka consumer group; defaults to gridlake-sink-<namespace>-<name>.',
@@ -91,7 +92,10 @@ export const LakeSinkProgress = Type.Object(
     recordsTotal: Type.Optional(Type.Integer({ description: 'Records written since the sink started.', minimum: 0 })),
     bytesTotal: Type.Optional(Type.Integer({ description: 'Bytes written since the sink started.', minimum: 0 })),
     lagRecords: Type.Optional(
-      Type.Integer({ description: 'End offset minus committed offset, summed over topics and partitions.', minimum: 0 }),
+      Type.Integer({
+        description: 'End offset minus committed offset, summed over topics and partitions.',
+        minimum: 0,
+      }),
     ),
     topics: Type.Optional(
       Type.Array(

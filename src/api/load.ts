@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import type { Document } from 'yaml';
+import { glError } from '../errors.js';
 import type { DailyJoinSpec } from './daily-join.js';
 import type { DailyJoinRunSpec } from './daily-join-run.js';
 import { validateResource } from './validate.js';
@@ -75,7 +76,13 @@ export function loadResourcesFromText(text: string, file: string, options: Valid
     if (doc.errors.length > 0) {
       for (const err of doc.errors) {
         const pos = err.linePos?.[0] ?? { line: 1, col: 1 };
-        errors.push({ file, line: pos.line, column: pos.col, path: '', message: `YAML: ${err.message.split('\n')[0] ?? ''}` });
+        errors.push({
+          file,
+          line: pos.line,
+          column: pos.col,
+          path: '',
+          message: `YAML: ${err.message.split('\n')[0] ?? ''}`,
+        });
       }
       continue;
     }
@@ -85,7 +92,8 @@ export function loadResourcesFromText(text: string, file: string, options: Valid
     if (result.ok) {
       resources.push({ file, line: firstContentLine(doc, counter), resource: result.resource });
     } else {
-      for (const e of result.errors) errors.push({ file, ...locate(doc, counter, e.path), path: e.path, message: e.message });
+      for (const e of result.errors)
+        errors.push({ file, ...locate(doc, counter, e.path), path: e.path, message: e.message });
     }
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, resources };
@@ -103,7 +111,12 @@ export async function loadResources(folder: string, options: ValidateOptions = {
   try {
     entries = (await readdir(folder)).filter((f) => /\.ya?ml$/.test(f)).sort();
   } catch (cause) {
-    return { ok: false, errors: [{ file: folder, line: 0, column: 0, path: '', message: `cannot read folder: ${(cause as Error).message}` }] };
+    return {
+      ok: false,
+      errors: [
+        { file: folder, line: 0, column: 0, path: '', message: `cannot read folder: ${(cause as Error).message}` },
+      ],
+    };
   }
   const resources: LoadedResource[] = [];
   const errors: LoadError[] = [];
@@ -115,6 +128,24 @@ export async function loadResources(folder: string, options: ValidateOptions = {
   }
   errors.push(...checkSet(resources));
   return errors.length > 0 ? { ok: false, errors } : { ok: true, resources };
+}
+
+/**
+ * `loadResources` for callers that cannot go on without a valid set (the
+ * embedded default at start-up): throws GL_CONFIG_INVALID listing every error
+ * as `file:line:col: path: message`.
+ */
+export async function loadResourcesOrThrow(
+  folder: string,
+  options: ValidateOptions = {},
+): Promise<readonly LoadedResource[]> {
+  const result = await loadResources(folder, options);
+  if (result.ok) return result.resources;
+  throw glError(
+    'GL_CONFIG_INVALID',
+    `invalid resources in ${folder}:\n${result.errors.map((e) => `  ${formatLoadError(e)}`).join('\n')}`,
+    { context: { folder, errors: result.errors } },
+  );
 }
 
 function identity(kind: string, namespace: string | undefined, name: string): string {
@@ -141,7 +172,13 @@ export function checkSet(resources: readonly LoadedResource[]): LoadError[] {
   }
   const need = (r: LoadedResource, p: string, kind: string, name: string, namespace: string | undefined) => {
     if (!byId.has(identity(kind, namespace, name))) {
-      errors.push({ file: r.file, line: r.line, column: 1, path: p, message: `refers to ${kind} ${namespace ?? ''}/${name}, which is not defined` });
+      errors.push({
+        file: r.file,
+        line: r.line,
+        column: 1,
+        path: p,
+        message: `refers to ${kind} ${namespace ?? ''}/${name}, which is not defined`,
+      });
     }
   };
   for (const r of resources) {
@@ -149,7 +186,9 @@ export function checkSet(resources: readonly LoadedResource[]): LoadError[] {
     if (r.resource.kind === 'DailyJoin') {
       const spec = r.resource.spec as DailyJoinSpec;
       need(r, 'spec.inputs.power', 'PowerSource', spec.inputs.power.name, spec.inputs.power.namespace ?? ns);
-      spec.inputs.weather.forEach((w, i) => need(r, `spec.inputs.weather[${i}]`, 'WeatherSource', w.name, w.namespace ?? ns));
+      spec.inputs.weather.forEach((w, i) =>
+        need(r, `spec.inputs.weather[${i}]`, 'WeatherSource', w.name, w.namespace ?? ns),
+      );
     }
     if (r.resource.kind === 'DailyJoinRun') {
       const spec = r.resource.spec as DailyJoinRunSpec;

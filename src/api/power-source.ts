@@ -128,7 +128,8 @@ export const PowerSourceStatus = Type.Object(
     conditions: Type.Optional(Conditions('Ready, Collecting, SecretMissing, InvalidSpec')),
     site: Type.Optional(
       Type.String({
-        description: 'Where the source runs: hub, or the remote site that owns this namespace. Written by the controller.',
+        description:
+          'Where the source runs: hub, or the remote site that owns this namespace. Written by the controller.',
         maxLength: 63,
       }),
     ),

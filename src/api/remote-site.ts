@@ -5,16 +5,17 @@ import { ageColumn } from './kind-definition.js';
 import type { KindDefinition } from './kind-definition.js';
 import { DNS_LABEL, Timestamp, withRules } from './schema-kit.js';
 
+export const SITE_NAMESPACE_PREFIX = 'gridlake-site-';
 /** The hub namespace a site's agent works in. */
 export function siteNamespace(site: string): string {
   return `${SITE_NAMESPACE_PREFIX}${site}`;
 }
-export const SITE_NAMESPACE_PREFIX = 'gridlake-site-';
 /** Longest site name whose namespace is still a DNS label (63). */
 export const SITE_NAME_MAX = 63 - SITE_NAMESPACE_PREFIX.length;
 
+// `[.]`, not `\.`: the pattern sits inside a CEL string literal, where `\.` is no escape.
 const IPV4_CIDR =
-  '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/([0-9]|[12][0-9]|3[0-2])$';
+  '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])[.]){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/([0-9]|[12][0-9]|3[0-2])$';
 
 export const RemoteSiteSpec = withRules(
   Type.Object(
@@ -60,7 +61,13 @@ export const RemoteSiteSpec = withRules(
       ),
       egressCIDRs: Type.Optional(
         Type.Array(
-          Type.String({ description: 'An IPv4 CIDR, e.g. 203.0.113.7/32.', maxLength: 18, pattern: IPV4_CIDR }),
+          withRules(Type.String({ description: 'An IPv4 CIDR, e.g. 203.0.113.7/32.', maxLength: 18 }), [
+            {
+              rule: `self.matches('${IPV4_CIDR}')`,
+              message: 'egressCIDRs entries are IPv4 CIDRs such as 203.0.113.7/32',
+              check: (c) => new RegExp(IPV4_CIDR).test(c),
+            },
+          ]),
           {
             description:
               "The site's public egress addresses. Kafka ACLs admit the site's user only from these; absent: from anywhere (SASL still required).",
@@ -70,7 +77,10 @@ export const RemoteSiteSpec = withRules(
         ),
       ),
     },
-    { description: 'A remote site whose agent runs the sources placed in namespace gridlake-site-<name>.', additionalProperties: false },
+    {
+      description: 'A remote site whose agent runs the sources placed in namespace gridlake-site-<name>.',
+      additionalProperties: false,
+    },
   ),
   [
     {
@@ -95,9 +105,13 @@ export const RemoteSiteStatus = Type.Object(
       Type.Object(
         {
           lastHeartbeatTime: Type.Optional(
-            Timestamp("Hub time when the lease renewal was last seen (updated at most once a minute and on transitions)."),
+            Timestamp(
+              'Hub time when the lease renewal was last seen (updated at most once a minute and on transitions).',
+            ),
           ),
-          holderIdentity: Type.Optional(Type.String({ description: 'The lease holder: <pod>/<boot-id>.', maxLength: 253 })),
+          holderIdentity: Type.Optional(
+            Type.String({ description: 'The lease holder: <pod>/<boot-id>.', maxLength: 253 }),
+          ),
           version: Type.Optional(Type.String({ description: 'gridlake version of the agent.', maxLength: 64 })),
           leaseTransitions: Type.Optional(Type.Integer({ description: 'Times the lease changed holder.', minimum: 0 })),
           spoolRecords: Type.Optional(Type.Integer({ description: 'Records waiting in the spool.', minimum: 0 })),
@@ -143,7 +157,12 @@ export const remoteSiteKind: KindDefinition<RemoteSiteSpec> = {
       description: 'Whether the agent heartbeat is fresh.',
     },
     { name: 'Agent', type: 'string', jsonPath: '.status.agent.version', description: 'Agent version.' },
-    { name: 'Spool', type: 'integer', jsonPath: '.status.agent.spoolRecords', description: 'Records waiting in the spool.' },
+    {
+      name: 'Spool',
+      type: 'integer',
+      jsonPath: '.status.agent.spoolRecords',
+      description: 'Records waiting in the spool.',
+    },
     {
       name: 'Heartbeat',
       type: 'date',

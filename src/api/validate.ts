@@ -52,15 +52,22 @@ const LABEL_RE = new RegExp(DNS_LABEL);
  */
 export function validateResource(doc: unknown, options: ValidateOptions = {}): ValidationResult {
   const errors: FieldError[] = [];
-  if (!isRecord(doc)) return fail([{ path: '', message: 'a resource must be a mapping with apiVersion, kind, metadata and spec' }]);
+  if (!isRecord(doc))
+    return fail([{ path: '', message: 'a resource must be a mapping with apiVersion, kind, metadata and spec' }]);
   const kindName = doc['kind'];
   const def = typeof kindName === 'string' ? kindByName(kindName) : undefined;
   if (doc['apiVersion'] !== API_VERSION) {
-    errors.push({ path: 'apiVersion', message: `Unsupported value: ${JSON.stringify(doc['apiVersion'])}: supported values: "${API_VERSION}"` });
+    errors.push({
+      path: 'apiVersion',
+      message: `Unsupported value: ${JSON.stringify(doc['apiVersion'])}: supported values: "${API_VERSION}"`,
+    });
   }
   if (def === undefined) {
     const known = KINDS.map((k) => `"${k.kind}"`).join(', ');
-    errors.push({ path: 'kind', message: `Unsupported value: ${JSON.stringify(kindName)}: supported values: ${known}` });
+    errors.push({
+      path: 'kind',
+      message: `Unsupported value: ${JSON.stringify(kindName)}: supported values: ${known}`,
+    });
     return fail(errors);
   }
   const metadata = checkMetadata(def, doc['metadata'], errors);
@@ -70,11 +77,13 @@ export function validateResource(doc: unknown, options: ValidateOptions = {}): V
     errors.push({ path: 'spec', message: 'Required value' });
     return fail(errors);
   }
-  const spec = Value.Default(def.spec, structuredClone(rawSpec));
+  const spec = Value.Default(def.spec, dropNulls(structuredClone(rawSpec)));
   const schemaErrors = schemaErrorsOf(def.spec, spec, 'spec');
   errors.push(...schemaErrors);
   if (schemaErrors.length === 0) {
-    const previous = isRecord(options.previous) ? Value.Default(def.spec, structuredClone(options.previous['spec'])) : undefined;
+    const previous = isRecord(options.previous)
+      ? Value.Default(def.spec, structuredClone(options.previous['spec']))
+      : undefined;
     errors.push(...celErrors(def.spec, spec, previous, 'spec'));
     if (metadata !== undefined) {
       const root: ResourceRoot<unknown> = { metadata, spec };
@@ -90,6 +99,22 @@ export function validateResource(doc: unknown, options: ValidateOptions = {}): V
   return { ok: true, resource: { apiVersion: API_VERSION, kind: def.kind, metadata, spec } };
 }
 
+/**
+ * None of our fields is nullable, and the API server treats `field: null` in
+ * an object as absent (pruned, or defaulted when it has a default); so do we.
+ */
+function dropNulls<T>(value: T): T {
+  if (Array.isArray(value)) {
+    value.forEach((v) => dropNulls(v));
+  } else if (isRecord(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      if (v === null) delete value[k];
+      else dropNulls(v);
+    }
+  }
+  return value;
+}
+
 function fail(errors: readonly FieldError[]): ValidationResult {
   return { ok: false, errors };
 }
@@ -98,7 +123,11 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function checkMetadata(def: KindDefinition, raw: unknown, errors: FieldError[]): GridlakeResource['metadata'] | undefined {
+function checkMetadata(
+  def: KindDefinition,
+  raw: unknown,
+  errors: FieldError[],
+): GridlakeResource['metadata'] | undefined {
   if (!isRecord(raw)) {
     errors.push({ path: 'metadata', message: 'Required value: metadata with a name' });
     return undefined;
@@ -120,8 +149,15 @@ function checkMetadata(def: KindDefinition, raw: unknown, errors: FieldError[]):
     errors.push({ path: 'metadata.namespace', message: `${def.kind} is cluster-scoped: remove metadata.namespace` });
     ok = false;
   }
-  if (def.scope === 'Namespaced' && ns !== undefined && (typeof ns !== 'string' || ns.length > 63 || !LABEL_RE.test(ns))) {
-    errors.push({ path: 'metadata.namespace', message: `Invalid value: ${JSON.stringify(ns)}: a namespace is a DNS label` });
+  if (
+    def.scope === 'Namespaced' &&
+    ns !== undefined &&
+    (typeof ns !== 'string' || ns.length > 63 || !LABEL_RE.test(ns))
+  ) {
+    errors.push({
+      path: 'metadata.namespace',
+      message: `Invalid value: ${JSON.stringify(ns)}: a namespace is a DNS label`,
+    });
     ok = false;
   }
   if (!ok || typeof name !== 'string') return undefined;
@@ -183,12 +219,13 @@ function describe(e: ValueError): string {
     case ValueErrorType.ObjectAdditionalProperties:
       return `unknown field "${e.path.split('/').pop() ?? ''}"`;
     case ValueErrorType.Kind:
-      if (isStringEnum(s)) return `Unsupported value: ${shown}: supported values: ${s.enum.map((x) => `"${x}"`).join(', ')}`;
+      if (isStringEnum(s))
+        return `Unsupported value: ${shown}: supported values: ${s.enum.map((x) => `"${x}"`).join(', ')}`;
       return e.message;
     case ValueErrorType.StringPattern:
       return `Invalid value: ${shown}: should match '${String(s['pattern'])}'`;
     case ValueErrorType.StringFormat:
-      return `Invalid value: ${shown}: must be of type ${String(s["format"])}`;
+      return `Invalid value: ${shown}: must be of type ${String(s['format'])}`;
     case ValueErrorType.StringMaxLength:
       return `Too long: may not be more than ${String(s['maxLength'])} bytes`;
     case ValueErrorType.StringMinLength:
@@ -229,7 +266,8 @@ function celErrors(schema: TSchema, value: unknown, previous: unknown, path: str
   const s = schema as Record<string, unknown>;
   for (const rule of celRulesOf(schema)) {
     if (rule.transition === true && previous === undefined) continue;
-    if (!rule.check(value, previous)) out.push({ path: rule.fieldPath === undefined ? path : `${path}${rule.fieldPath}`, message: rule.message });
+    if (!rule.check(value, previous))
+      out.push({ path: rule.fieldPath === undefined ? path : `${path}${rule.fieldPath}`, message: rule.message });
   }
   if (Array.isArray(value)) {
     out.push(...listUniqueness(s, value, path));
@@ -257,7 +295,9 @@ function listUniqueness(s: Record<string, unknown>, list: readonly unknown[], pa
   const out: FieldError[] = [];
   list.forEach((item, i) => {
     const id =
-      type === 'set' ? JSON.stringify(item) : JSON.stringify(Object.fromEntries(keys.map((k) => [k, (item as Record<string, unknown>)[k]])));
+      type === 'set'
+        ? JSON.stringify(item)
+        : JSON.stringify(Object.fromEntries(keys.map((k) => [k, (item as Record<string, unknown>)[k]])));
     if (seen.has(id)) out.push({ path: `${path}[${i}]`, message: `Duplicate value: ${id}` });
     seen.add(id);
   });

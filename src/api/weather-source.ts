@@ -20,8 +20,12 @@ export const WeatherLocation = withRules(
         maxLength: 63,
         pattern: '^[a-z0-9]([-a-z0-9_]*[a-z0-9])?$',
       }),
-      nx: Type.Optional(Type.Integer({ description: 'KMA grid column (5 km Lambert grid), 1..149.', minimum: 1, maximum: 149 })),
-      ny: Type.Optional(Type.Integer({ description: 'KMA grid row (5 km Lambert grid), 1..253.', minimum: 1, maximum: 253 })),
+      nx: Type.Optional(
+        Type.Integer({ description: 'KMA grid column (5 km Lambert grid), 1..149.', minimum: 1, maximum: 149 }),
+      ),
+      ny: Type.Optional(
+        Type.Integer({ description: 'KMA grid row (5 km Lambert grid), 1..253.', minimum: 1, maximum: 253 }),
+      ),
       lat: Type.Optional(
         Type.Number({
           description: 'Latitude in degrees (WGS84); converted to the KMA grid cell by the collector.',
@@ -46,7 +50,8 @@ export const WeatherLocation = withRules(
   [
     {
       rule: '(has(self.nx) && has(self.ny) && !has(self.lat) && !has(self.lon)) || (!has(self.nx) && !has(self.ny) && has(self.lat) && has(self.lon))',
-      message: 'a location gives either nx and ny (a KMA grid cell) or lat and lon (degrees): exactly one of the two pairs',
+      message:
+        'a location gives either nx and ny (a KMA grid cell) or lat and lon (degrees): exactly one of the two pairs',
       check: (l) =>
         (l.nx !== undefined && l.ny !== undefined && l.lat === undefined && l.lon === undefined) ||
         (l.nx === undefined && l.ny === undefined && l.lat !== undefined && l.lon !== undefined),
@@ -99,10 +104,7 @@ export const WeatherSourceSpec = withRules(
         minimum: 1,
         maximum: 300,
       }),
-      topic: Topic(
-        'Topic the observations are produced to (key: yyyyMMddHHmm:nx:ny).',
-        'gridlake.weather.kma.v1',
-      ),
+      topic: Topic('Topic the observations are produced to (key: yyyyMMddHHmm:nx:ny).', 'gridlake.weather.kma.v1'),
       deadLetterTopic: Topic('Topic for answers that cannot be parsed, with the reason.', 'gridlake.deadletter.v1'),
       suspend: Type.Boolean({ description: 'Stop polling without deleting the source.', default: false }),
     },

@@ -67,16 +67,32 @@ export function registerJoinCommand(program: Command, deps: JoinCommandDeps = {}
     .option('--weather-topic <topic>', 'weather topic in the raw zone')
     .option('--raw-prefix <prefix>', 'raw zone prefix (default raw)')
     .option('--warehouse-prefix <prefix>', 'warehouse zone prefix (default warehouse)')
-    .addOption(new Option('--power-coverage-min <ratio>', 'quality threshold for power coverage (default 0.95)').argParser(ratio))
-    .addOption(new Option('--weather-coverage-min <ratio>', 'quality threshold for weather coverage (default 0.9)').argParser(ratio))
+    .addOption(
+      new Option('--power-coverage-min <ratio>', 'quality threshold for power coverage (default 0.95)').argParser(
+        ratio,
+      ),
+    )
+    .addOption(
+      new Option('--weather-coverage-min <ratio>', 'quality threshold for weather coverage (default 0.9)').argParser(
+        ratio,
+      ),
+    )
     .addOption(new Option('--sql-mode <mode>', 'export to SQL in this mode').choices([...SQL_MODES]))
-    .addOption(new Option('--sql-url-env <name>', 'environment variable holding the SQL URL').default('GRIDLAKE_JOIN_SQL_URL'))
+    .addOption(
+      new Option('--sql-url-env <name>', 'environment variable holding the SQL URL').default('GRIDLAKE_JOIN_SQL_URL'),
+    )
     .option('--sql-hourly-table <name>', 'SQL table for power_weather_hourly')
     .option('--sql-daily-table <name>', 'SQL table for power_weather_daily')
     .option('--metrics-textfile <path>', 'write the join metrics in Prometheus text format here after the run')
     .action(async (opts: JoinOptions) => {
-      const report = await runJoinCommand(opts, deps);
-      process.exitCode = report.outcome === 'failed' ? 1 : 0;
+      try {
+        const report = await runJoinCommand(opts, deps);
+        process.exitCode = report.outcome === 'failed' ? 1 : 0;
+      } catch (err) {
+        // Only configuration errors get here: runDailyJoin reports its own failures.
+        process.stderr.write(`gridlake join: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exitCode = 2;
+      }
     });
 }
 
@@ -89,7 +105,14 @@ export async function runJoinCommand(opts: JoinOptions, deps: JoinCommandDeps = 
   const metrics = createJoinMetrics(registry);
   const config = joinConfig({
     join: opts.join,
-    ...(opts.locations !== undefined ? { locations: opts.locations.split(',').map((s) => s.trim()).filter((s) => s !== '') } : {}),
+    ...(opts.locations !== undefined
+      ? {
+          locations: opts.locations
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== ''),
+        }
+      : {}),
     ...(opts.powerTopic !== undefined ? { powerTopic: opts.powerTopic } : {}),
     ...(opts.weatherTopic !== undefined ? { weatherTopic: opts.weatherTopic } : {}),
     ...(opts.rawPrefix !== undefined ? { rawPrefix: opts.rawPrefix } : {}),
@@ -100,7 +123,9 @@ export async function runJoinCommand(opts: JoinOptions, deps: JoinCommandDeps = 
   if (opts.sqlMode !== undefined) {
     const url = env[opts.sqlUrlEnv];
     if (url === undefined || url === '') {
-      throw glError('GL_JOIN_CONFIG_INVALID', `--sql-mode needs the SQL URL in $${opts.sqlUrlEnv}`, { context: { env: opts.sqlUrlEnv } });
+      throw glError('GL_JOIN_CONFIG_INVALID', `--sql-mode needs the SQL URL in $${opts.sqlUrlEnv}`, {
+        context: { env: opts.sqlUrlEnv },
+      });
     }
     exportSql = sqlExportStep({
       url,

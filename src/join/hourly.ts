@@ -131,6 +131,26 @@ export function allLocationsWeather(perLocation: readonly WeatherHour[]): Weathe
   };
 }
 
+/** One hourly row as a literal with a fixed field order (one hidden class: spreads were 10× slower downstream). */
+function hourlyRow(date: string, hour: number, hourStart: number, location: string, p: PowerHour, w: WeatherHour): HourlyRow {
+  return {
+    date,
+    hour,
+    hourStart,
+    location,
+    demandMwAvg: p.demandMwAvg,
+    demandMwMax: p.demandMwMax,
+    supplyCapacityMwAvg: p.supplyCapacityMwAvg,
+    supplyReservePctMin: p.supplyReservePctMin,
+    powerSamples: p.powerSamples,
+    temperatureC: w.temperatureC,
+    humidityPct: w.humidityPct,
+    rain1hMm: w.rain1hMm,
+    windSpeedMs: w.windSpeedMs,
+    precipitationType: w.precipitationType,
+  };
+}
+
 /**
  * Builds the full hourly grid, ordered by hour, then location (`*` first: it
  * sorts before letters). `locations` must be sorted and exclude `*`.
@@ -147,10 +167,10 @@ export function buildHourly(
   const rows: HourlyRow[] = [];
   for (let hour = 0; hour < HOURS_PER_DAY; hour++) {
     const p = powerHours[hour] as PowerHour;
+    const start = dayStart + hour * HOUR_MS;
     const perLocation = locations.map((loc) => (weatherHours.get(loc) as WeatherHour[])[hour] as WeatherHour);
-    const base = { date, hour, hourStart: dayStart + hour * HOUR_MS, ...p };
-    rows.push({ ...base, location: ALL_LOCATIONS, ...allLocationsWeather(perLocation) });
-    locations.forEach((location, i) => rows.push({ ...base, location, ...(perLocation[i] as WeatherHour) }));
+    rows.push(hourlyRow(date, hour, start, ALL_LOCATIONS, p, allLocationsWeather(perLocation)));
+    locations.forEach((location, i) => rows.push(hourlyRow(date, hour, start, location, p, perLocation[i] as WeatherHour)));
   }
   return rows;
 }

@@ -41,12 +41,15 @@ export function joinConfig(input: Partial<JoinConfig> & { readonly join: string 
     warehousePrefix: 'warehouse',
     ...input,
   };
-  if (!JOIN_NAME.test(cfg.join)) invalid(`join must be namespace/name, got ${JSON.stringify(cfg.join)}`, { join: cfg.join });
+  if (!JOIN_NAME.test(cfg.join))
+    invalid(`join must be namespace/name, got ${JSON.stringify(cfg.join)}`, { join: cfg.join });
   for (const [field, v] of Object.entries(cfg.thresholds)) {
-    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) invalid(`threshold ${field} must be within 0…1`, { field, value: v });
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1))
+      invalid(`threshold ${field} must be within 0…1`, { field, value: v });
   }
   for (const loc of cfg.locations) {
-    if (loc === '' || loc === '*') invalid(`location name ${JSON.stringify(loc)} is reserved or empty`, { location: loc });
+    if (loc === '' || loc === '*')
+      invalid(`location name ${JSON.stringify(loc)} is reserved or empty`, { location: loc });
   }
   for (const [field, v] of [
     ['powerTopic', cfg.powerTopic],
@@ -54,7 +57,8 @@ export function joinConfig(input: Partial<JoinConfig> & { readonly join: string 
     ['rawPrefix', cfg.rawPrefix],
     ['warehousePrefix', cfg.warehousePrefix],
   ] as const) {
-    if (!PREFIX.test(v)) invalid(`${field} ${JSON.stringify(v)} is not a valid lake path segment`, { field, value: v });
+    if (!PREFIX.test(v) || v.split('/').some((seg) => seg === '.' || seg === '..'))
+      invalid(`${field} ${JSON.stringify(v)} is not a valid lake path segment`, { field, value: v });
   }
   return cfg;
 }

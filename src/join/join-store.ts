@@ -29,7 +29,11 @@ export interface RangeReader {
 
 /** Wraps any failure of the store in a catalogue error with the key. */
 function storeError(op: string, key: string, cause: unknown): Error {
-  return glError('GL_JOIN_STORE_FAILED', `lake ${op} failed for ${key}`, { retryable: true, cause, context: { op, key } });
+  return glError('GL_JOIN_STORE_FAILED', `lake ${op} failed for ${key}`, {
+    retryable: true,
+    cause,
+    context: { op, key },
+  });
 }
 
 /** A JoinStore over a local folder; writes go to a hidden temp file, then an atomic rename. */
@@ -50,7 +54,16 @@ export class LocalJoinStore implements JoinStore {
   async list(prefix: string): Promise<string[]> {
     // Walk the deepest folder the prefix names, then filter by the full prefix.
     const slash = prefix.lastIndexOf('/');
-    const base = slash < 0 ? this.root : join(this.root, ...prefix.slice(0, slash).split('/').filter((p) => p !== ''));
+    const base =
+      slash < 0
+        ? this.root
+        : join(
+            this.root,
+            ...prefix
+              .slice(0, slash)
+              .split('/')
+              .filter((p) => p !== ''),
+          );
     let entries: string[];
     try {
       entries = (await readdir(base, { recursive: true, withFileTypes: true }))

@@ -72,7 +72,11 @@ export function inputFilesOf(manifest: Manifest): readonly string[] {
 }
 
 /** True when the raw files listed now differ from the ones a finished run read. */
-export function inputsChanged(manifest: Manifest, powerFiles: readonly string[], weatherFiles: readonly string[]): boolean {
+export function inputsChanged(
+  manifest: Manifest,
+  powerFiles: readonly string[],
+  weatherFiles: readonly string[],
+): boolean {
   const before = [...inputFilesOf(manifest)].sort();
   const now = [...powerFiles, ...weatherFiles].sort();
   return before.length !== now.length || before.some((k, i) => k !== now[i]);

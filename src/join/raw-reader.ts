@@ -40,7 +40,12 @@ export const WEATHER_COLUMNS = [
 ] as const;
 
 /** Keys of the raw files of one topic and KST date, sorted by name. */
-export async function listDayFiles(store: JoinStore, rawPrefix: string, topic: string, date: string): Promise<string[]> {
+export async function listDayFiles(
+  store: JoinStore,
+  rawPrefix: string,
+  topic: string,
+  date: string,
+): Promise<string[]> {
   const dir = `${rawPrefix}/${topic}/${partitionPath(date)}/`;
   return (await store.list(dir)).filter((k) => k.endsWith('.parquet') && !k.slice(dir.length).includes('/'));
 }

@@ -54,9 +54,13 @@ export function dialectOf(url: string): SqlDialect {
   const scheme = url.slice(0, url.indexOf(':')).toLowerCase();
   if (scheme === 'postgres' || scheme === 'postgresql') return 'postgres';
   if (scheme === 'mysql' || scheme === 'mariadb') return 'mysql';
-  throw glError('GL_JOIN_CONFIG_INVALID', `SQL URL must start with postgres://, mysql:// or mariadb:// (got ${scheme}://)`, {
-    context: { scheme },
-  });
+  throw glError(
+    'GL_JOIN_CONFIG_INVALID',
+    `SQL URL must start with postgres://, mysql:// or mariadb:// (got ${scheme}://)`,
+    {
+      context: { scheme },
+    },
+  );
 }
 
 /** Opens a session for the URL (pg or mysql2). */
@@ -68,17 +72,23 @@ export async function connectSql(url: string): Promise<SqlSession> {
       await client.connect();
       return {
         dialect,
-        query: async (sql, params) => (await client.query(sql, params as unknown[] | undefined)).rows as Record<string, unknown>[],
+        query: async (sql, params) =>
+          (await client.query(sql, params as unknown[] | undefined)).rows as Record<string, unknown>[],
         begin: async () => void (await client.query('BEGIN')),
         commit: async () => void (await client.query('COMMIT')),
         rollback: async () => void (await client.query('ROLLBACK')),
         close: () => client.end(),
       };
     }
-    const conn = await mysql.createConnection({ uri: url.replace(/^mariadb:/i, 'mysql:'), timezone: 'Z', dateStrings: true });
+    const conn = await mysql.createConnection({
+      uri: url.replace(/^mariadb:/i, 'mysql:'),
+      timezone: 'Z',
+      dateStrings: true,
+    });
     return {
       dialect,
-      query: async (sql, params) => (await conn.query(sql, params as unknown[] | undefined))[0] as Record<string, unknown>[],
+      query: async (sql, params) =>
+        (await conn.query(sql, params as unknown[] | undefined))[0] as Record<string, unknown>[],
       begin: () => conn.beginTransaction(),
       commit: () => conn.commit(),
       rollback: () => conn.rollback(),
@@ -107,13 +117,21 @@ export async function ensureTables(session: SqlSession, config: SqlExportConfig)
       cols = await session.query(q.columns, [name]);
     }
     const pk = (await session.query(q.primaryKey, [name])).map((r) => String(r['name']));
-    const observed = cols.map((r) => ({ name: String(r['name']), dataType: String(r['type']), nullable: String(r['nullable']) === 'YES' }));
+    const observed = cols.map((r) => ({
+      name: String(r['name']),
+      dataType: String(r['type']),
+      nullable: String(r['nullable']) === 'YES',
+    }));
     for (const d of schemaDifferences(session.dialect, table, observed, pk)) problems.push(`${name}: ${d}`);
   }
   if (problems.length > 0) {
-    throw glError('GL_JOIN_SQL_SCHEMA_MISMATCH', `SQL export tables do not match the warehouse contract: ${problems.join('; ')}`, {
-      context: { problems },
-    });
+    throw glError(
+      'GL_JOIN_SQL_SCHEMA_MISMATCH',
+      `SQL export tables do not match the warehouse contract: ${problems.join('; ')}`,
+      {
+        context: { problems },
+      },
+    );
   }
   return created;
 }
@@ -125,9 +143,16 @@ function sqlValue(dialect: SqlDialect, kind: string, v: string | number | null):
 }
 
 /** Exports one day's rows in the configured mode; both tables in one transaction. */
-export async function exportDay(session: SqlSession, config: SqlExportConfig, day: DayResult, date: string): Promise<SqlExportResult> {
+export async function exportDay(
+  session: SqlSession,
+  config: SqlExportConfig,
+  day: DayResult,
+  date: string,
+): Promise<SqlExportResult> {
   if (!SQL_MODES.includes(config.mode)) {
-    throw glError('GL_JOIN_CONFIG_INVALID', `SQL mode must be one of ${SQL_MODES.join(', ')}`, { context: { mode: config.mode } });
+    throw glError('GL_JOIN_CONFIG_INVALID', `SQL mode must be one of ${SQL_MODES.join(', ')}`, {
+      context: { mode: config.mode },
+    });
   }
   const batch = Math.max(1, config.batchRows ?? 500);
   const created = await ensureTables(session, config);
@@ -158,17 +183,27 @@ export async function exportDay(session: SqlSession, config: SqlExportConfig, da
     await session.rollback().catch(() => undefined);
     if (cause instanceof GridlakeError) throw cause;
     const message = cause instanceof Error ? cause.message : String(cause);
-    throw glError('GL_JOIN_SQL_FAILED', `SQL export (${config.mode}) of ${date} failed and was rolled back: ${message}`, { cause });
+    throw glError(
+      'GL_JOIN_SQL_FAILED',
+      `SQL export (${config.mode}) of ${date} failed and was rolled back: ${message}`,
+      { cause },
+    );
   }
   return {
-    rows: { power_weather_hourly: tuples.power_weather_hourly.length, power_weather_daily: tuples.power_weather_daily.length },
+    rows: {
+      power_weather_hourly: tuples.power_weather_hourly.length,
+      power_weather_daily: tuples.power_weather_daily.length,
+    },
     statements,
     created,
   };
 }
 
 /** The run-join step: connect, export, close. */
-export function sqlExportStep(config: SqlExportConfig, connect: (url: string) => Promise<SqlSession> = connectSql): SqlExportStep {
+export function sqlExportStep(
+  config: SqlExportConfig,
+  connect: (url: string) => Promise<SqlSession> = connectSql,
+): SqlExportStep {
   return async (day, date) => {
     const session = await connect(config.url);
     try {

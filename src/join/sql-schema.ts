@@ -16,7 +16,8 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /** Validates a table name (no quoting games: letters, digits, underscore). */
 export function checkIdentifier(name: string): string {
-  if (!IDENT.test(name)) throw glError('GL_JOIN_CONFIG_INVALID', `invalid SQL table name ${JSON.stringify(name)}`, { context: { name } });
+  if (!IDENT.test(name))
+    throw glError('GL_JOIN_CONFIG_INVALID', `invalid SQL table name ${JSON.stringify(name)}`, { context: { name } });
   return name;
 }
 
@@ -56,7 +57,9 @@ export function catalogueType(dialect: SqlDialect, col: ColumnSpec): string {
 }
 
 export function createTableSql(dialect: SqlDialect, table: WarehouseTable, name: string): string {
-  const cols = TABLE_COLUMNS[table].map((c) => `  ${quote(dialect, c.name)} ${ddlType(dialect, c)}${c.nullable ? '' : ' NOT NULL'}`);
+  const cols = TABLE_COLUMNS[table].map(
+    (c) => `  ${quote(dialect, c.name)} ${ddlType(dialect, c)}${c.nullable ? '' : ' NOT NULL'}`,
+  );
   const pk = PRIMARY_KEYS[table].map((k) => quote(dialect, k)).join(', ');
   return `CREATE TABLE IF NOT EXISTS ${quote(dialect, name)} (\n${cols.join(',\n')},\n  PRIMARY KEY (${pk})\n)`;
 }
@@ -119,7 +122,13 @@ export function catalogueQueries(dialect: SqlDialect): { readonly columns: strin
 }
 
 /** Multi-row INSERT for `rows` rows (placeholders only), with the mode's conflict clause. */
-export function insertSql(dialect: SqlDialect, table: WarehouseTable, name: string, rows: number, mode: SqlMode): string {
+export function insertSql(
+  dialect: SqlDialect,
+  table: WarehouseTable,
+  name: string,
+  rows: number,
+  mode: SqlMode,
+): string {
   const cols = TABLE_COLUMNS[table];
   const width = cols.length;
   const tuples: string[] = [];

@@ -76,17 +76,42 @@ export const TABLE_COLUMNS: Readonly<Record<WarehouseTable, readonly ColumnSpec[
 /** Hourly row as an ordered tuple of contract values. */
 export function hourlyValues(r: HourlyRow): (string | number | null)[] {
   return [
-    r.date, r.hour, r.hourStart, r.location, r.demandMwAvg, r.demandMwMax, r.supplyCapacityMwAvg,
-    r.supplyReservePctMin, r.powerSamples, r.temperatureC, r.humidityPct, r.rain1hMm, r.windSpeedMs, r.precipitationType,
+    r.date,
+    r.hour,
+    r.hourStart,
+    r.location,
+    r.demandMwAvg,
+    r.demandMwMax,
+    r.supplyCapacityMwAvg,
+    r.supplyReservePctMin,
+    r.powerSamples,
+    r.temperatureC,
+    r.humidityPct,
+    r.rain1hMm,
+    r.windSpeedMs,
+    r.precipitationType,
   ];
 }
 
 /** Daily row as an ordered tuple of contract values. */
 export function dailyValues(r: DailyRow): (string | number | null)[] {
   return [
-    r.date, r.location, r.demandMwPeak, r.demandPeakAt, r.demandMwAvg, r.supplyReservePctMin, r.temperatureCAvg,
-    r.temperatureCMin, r.temperatureCMax, r.rainMmTotal, r.heatingDegreeHours, r.coolingDegreeHours, r.tempDemandCorr,
-    r.powerCoverage, r.weatherCoverage, r.quality,
+    r.date,
+    r.location,
+    r.demandMwPeak,
+    r.demandPeakAt,
+    r.demandMwAvg,
+    r.supplyReservePctMin,
+    r.temperatureCAvg,
+    r.temperatureCMin,
+    r.temperatureCMax,
+    r.rainMmTotal,
+    r.heatingDegreeHours,
+    r.coolingDegreeHours,
+    r.tempDemandCorr,
+    r.powerCoverage,
+    r.weatherCoverage,
+    r.quality,
   ];
 }
 

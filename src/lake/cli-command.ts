@@ -27,22 +27,29 @@ interface SinkFlags {
 
 const positive = (name: string, v: string): number => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw glError('GL_CONFIG_INVALID', `--${name} must be a positive integer`, { context: { value: v } });
+  if (!Number.isInteger(n) || n <= 0)
+    throw glError('GL_CONFIG_INVALID', `--${name} must be a positive integer`, { context: { value: v } });
   return n;
 };
 
 /** Turns flags and the environment (credentials only) into a SinkConfig. */
 export function sinkConfigFromFlags(f: SinkFlags, env: Readonly<Record<string, string | undefined>>): SinkConfig {
-  const topics = f.topics.split(',').map((t) => t.trim()).filter((t) => t !== '' && t !== DEAD_LETTER_TOPIC);
-  if ((f.brokers === undefined) === (f.localLog === undefined)) throw glError('GL_CONFIG_INVALID', 'give exactly one of --brokers and --local-log');
-  if ((f.bucket === undefined) === (f.lakeDir === undefined)) throw glError('GL_CONFIG_INVALID', 'give exactly one of --bucket and --lake-dir');
+  const topics = f.topics
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '' && t !== DEAD_LETTER_TOPIC);
+  if ((f.brokers === undefined) === (f.localLog === undefined))
+    throw glError('GL_CONFIG_INVALID', 'give exactly one of --brokers and --local-log');
+  if ((f.bucket === undefined) === (f.lakeDir === undefined))
+    throw glError('GL_CONFIG_INVALID', 'give exactly one of --bucket and --lake-dir');
   const accessKeyId = env['AWS_ACCESS_KEY_ID'];
   const secretAccessKey = env['AWS_SECRET_ACCESS_KEY'];
   return {
     name: f.name,
     groupId: f.group,
     topics,
-    bus: f.brokers !== undefined ? { kind: 'kafka', brokers: f.brokers.split(',') } : { kind: 'local', dir: f.localLog! },
+    bus:
+      f.brokers !== undefined ? { kind: 'kafka', brokers: f.brokers.split(',') } : { kind: 'local', dir: f.localLog! },
     store:
       f.bucket !== undefined
         ? {
@@ -88,7 +95,11 @@ export function registerSinkCommand(program: Command): void {
       const config = sinkConfigFromFlags(flags, process.env);
       const registry = createRegistry();
       const runtime = await startSink(config, { log, registry });
-      const server = createObserveServer({ registry, logger: log, readiness: [() => (runtime.sink.inOutage ? 'lake store unavailable' : null)] });
+      const server = createObserveServer({
+        registry,
+        logger: log,
+        readiness: [() => (runtime.sink.inOutage ? 'lake store unavailable' : null)],
+      });
       await server.listen({ port: Number(flags.metricsPort), host: '0.0.0.0' });
       log.info({ topics: config.topics, store: runtime.store.location }, 'sink started');
       const shutdown = async (): Promise<void> => {

@@ -17,9 +17,22 @@ export const DEAD_LETTER_TOPIC = 'gridlake.deadletter.v1';
 const MAX_PAYLOAD_CHARS = 64 * 1024;
 
 /** Builds a dead letter, truncating the payload to 64 KiB. */
-export function deadLetter(source: string, stage: DeadLetter['stage'], reason: string, payload: Buffer, nowMs: number): DeadLetter {
+export function deadLetter(
+  source: string,
+  stage: DeadLetter['stage'],
+  reason: string,
+  payload: Buffer,
+  nowMs: number,
+): DeadLetter {
   const text = payload.toString('utf8');
-  return { v: 1, source, stage, reason, payload: text.length > MAX_PAYLOAD_CHARS ? text.slice(0, MAX_PAYLOAD_CHARS) : text, at: new Date(nowMs).toISOString() };
+  return {
+    v: 1,
+    source,
+    stage,
+    reason,
+    payload: text.length > MAX_PAYLOAD_CHARS ? text.slice(0, MAX_PAYLOAD_CHARS) : text,
+    at: new Date(nowMs).toISOString(),
+  };
 }
 
 /**
@@ -43,7 +56,10 @@ export class DeadLetterWriter {
         // fall through to the folder
       }
     }
-    await this.store.putIfAbsent(deadLetterKey(dl.stage, kstDay(Date.parse(dl.at)), dl.source, ulid()), Buffer.from(body));
+    await this.store.putIfAbsent(
+      deadLetterKey(dl.stage, kstDay(Date.parse(dl.at)), dl.source, ulid()),
+      Buffer.from(body),
+    );
     return 'lake';
   }
 }

@@ -15,7 +15,16 @@ export interface FlushResult {
 export function planFlush(p: PartitionBuffer): WriteRecord {
   const files = [...p.days.entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([day, rows]) => ({ key: rawFileKey(p.tp.topic, p.tp.partition, rows[0]!['kafka_offset'] as number, rows.at(-1)!['kafka_offset'] as number, parseDayKey(day)), records: rows.length }));
+    .map(([day, rows]) => ({
+      key: rawFileKey(
+        p.tp.topic,
+        p.tp.partition,
+        rows[0]!['kafka_offset'] as number,
+        rows.at(-1)!['kafka_offset'] as number,
+        parseDayKey(day),
+      ),
+      records: rows.length,
+    }));
   return { v: 1, topic: p.tp.topic, partition: p.tp.partition, first: p.unitStart, last: p.lastConsumed!, files };
 }
 
@@ -24,7 +33,11 @@ export function planFlush(p: PartitionBuffer): WriteRecord {
  * (create-only; one already there from an interrupted earlier attempt has the
  * same rows, because the cut is the same). The caller commits afterwards.
  */
-export async function flushPartition(store: ObjectStore, p: PartitionBuffer, options: { rowGroupSize?: number | undefined } = {}): Promise<FlushResult> {
+export async function flushPartition(
+  store: ObjectStore,
+  p: PartitionBuffer,
+  options: { rowGroupSize?: number | undefined } = {},
+): Promise<FlushResult> {
   const plan = planFlush(p);
   const stateKey = await writeRecord(store, plan);
   // From here the cut is recorded: a retry after a failure must use exactly this range.
@@ -34,7 +47,11 @@ export async function flushPartition(store: ObjectStore, p: PartitionBuffer, opt
   for (let i = 0; i < days.length; i++) {
     const [, rows] = days[i]!;
     const file = plan.files[i]!;
-    const body = encodeParquet(p.schema, rows, options.rowGroupSize === undefined ? {} : { rowGroupSize: options.rowGroupSize });
+    const body = encodeParquet(
+      p.schema,
+      rows,
+      options.rowGroupSize === undefined ? {} : { rowGroupSize: options.rowGroupSize },
+    );
     await store.putIfAbsent(file.key, body);
     written.push({ key: file.key, records: rows.length, bytes: body.length });
   }

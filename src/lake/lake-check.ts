@@ -11,8 +11,14 @@ export interface LakeCheckReport {
   readonly offsets: ReadonlyMap<number, readonly number[]>;
   /** offsets present in more than one row */
   readonly duplicates: readonly { partition: number; offset: number }[];
-  /** pairs of files of one partition whose offset ranges intersect */
+  /** pairs of files of one partition and one day whose offset ranges intersect (never allowed) */
   readonly overlaps: readonly [string, string][];
+  /**
+   * pairs of files of one partition but different days whose ranges interleave:
+   * expected only when readings of several days arrive interleaved (late data),
+   * because each day's file is named by its own first and last offset
+   */
+  readonly interleavedDays: readonly [string, string][];
   /** files whose rows disagree with their name (offset outside the range, wrong partition, wrong day) */
   readonly misnamed: readonly string[];
   readonly unreadable: readonly { key: string; error: string }[];
@@ -24,7 +30,9 @@ export interface LakeCheckReport {
  * contents. Used by the tests and by operators after an incident.
  */
 export async function checkLake(store: ObjectStore, schema: LakeSchema, topic: string): Promise<LakeCheckReport> {
-  const listed = (await store.list(`raw/${topic}/`)).map((o) => ({ key: o.key, name: parseRawFileKey(o.key) })).filter((f): f is { key: string; name: RawFileName } => f.name !== undefined);
+  const listed = (await store.list(`raw/${topic}/`))
+    .map((o) => ({ key: o.key, name: parseRawFileKey(o.key) }))
+    .filter((f): f is { key: string; name: RawFileName } => f.name !== undefined);
   const seen = new Map<number, number[]>();
   const misnamed: string[] = [];
   const unreadable: { key: string; error: string }[] = [];
@@ -55,15 +63,18 @@ export async function checkLake(store: ObjectStore, schema: LakeSchema, topic: s
     for (let i = 1; i < list.length; i++) if (list[i] === list[i - 1]) duplicates.push({ partition, offset: list[i]! });
   }
   const overlaps: [string, string][] = [];
+  const interleavedDays: [string, string][] = [];
   const byPartition = new Map<number, { key: string; name: RawFileName }[]>();
   for (const f of listed) byPartition.set(f.name.partition, [...(byPartition.get(f.name.partition) ?? []), f]);
+  const dayOf = (n: RawFileName): string => `${n.day.year}-${n.day.month}-${n.day.day}`;
   for (const files of byPartition.values()) {
     files.sort((a, b) => a.name.first - b.name.first);
-    let reach: { key: string; name: RawFileName } | undefined;
-    for (const f of files) {
-      if (reach && f.name.first <= reach.name.last) overlaps.push([reach.key, f.key]);
-      if (!reach || f.name.last > reach.name.last) reach = f;
+    for (let i = 0; i < files.length; i++) {
+      for (let j = i + 1; j < files.length && files[j]!.name.first <= files[i]!.name.last; j++) {
+        const pair: [string, string] = [files[i]!.key, files[j]!.key];
+        (dayOf(files[i]!.name) === dayOf(files[j]!.name) ? overlaps : interleavedDays).push(pair);
+      }
     }
   }
-  return { files: listed.length, rows, offsets: seen, duplicates, overlaps, misnamed, unreadable };
+  return { files: listed.length, rows, offsets: seen, duplicates, overlaps, interleavedDays, misnamed, unreadable };
 }

@@ -55,7 +55,13 @@ export const POWER_SCHEMA: LakeSchema = {
   ],
 };
 
-const kma = (column: string, json: string): ColumnSpec => ({ column, json, kind: 'double', nullable: true, kmaMissingMarks: true });
+const kma = (column: string, json: string): ColumnSpec => ({
+  column,
+  json,
+  kind: 'double',
+  nullable: true,
+  kmaMissingMarks: true,
+});
 
 export const WEATHER_SCHEMA: LakeSchema = {
   kind: 'weather',
@@ -83,7 +89,10 @@ export const WEATHER_SCHEMA: LakeSchema = {
 };
 
 /** The schema for a topic: by explicit kind, else by the default topic names of messages.md. */
-export function schemaForTopic(topic: string, kinds: Readonly<Record<string, SchemaKind>> = {}): LakeSchema | undefined {
+export function schemaForTopic(
+  topic: string,
+  kinds: Readonly<Record<string, SchemaKind>> = {},
+): LakeSchema | undefined {
   const kind = kinds[topic] ?? (topic.includes('power') ? 'power' : topic.includes('weather') ? 'weather' : undefined);
   return kind === 'power' ? POWER_SCHEMA : kind === 'weather' ? WEATHER_SCHEMA : undefined;
 }

@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { tpKey, type Bus, type BusConsumer, type RecordBatch, type TopicPartition } from '../bus/bus.js';
+import { tpKey, type BusConsumer, type RecordBatch, type TopicPartition } from '../bus/bus.js';
 import { systemClock, type Clock } from '../bus/clock.js';
 import { GridlakeError } from '../errors.js';
 import type { Logger } from '../observe/log.js';
@@ -12,39 +12,16 @@ import { backoffDelay, isRetryable } from './retry.js';
 import { createSinkMetrics, type SinkMetrics } from './sink-metrics.js';
 import { resumePoint } from './sink-state.js';
 import { flushPartition } from './flush.js';
+import { sinkLimits, type LakeSinkOptions, type SinkLimits } from './sink-options.js';
 
-/** The flush policy and limits of a LakeSink (the LakeSink resource's spec). */
-export interface LakeSinkOptions {
-  /** sink name, used in metrics and dead letters */
-  readonly name: string;
-  readonly bus: Bus;
-  readonly store: ObjectStore;
-  readonly topics: readonly string[];
-  readonly groupId: string;
-  /** schema per topic when the topic name does not tell (default: by name) */
-  readonly topicKinds?: Readonly<Record<string, SchemaKind>>;
-  /** flush a partition at this many records (default 100,000) */
-  readonly maxRecords?: number;
-  /** flush a partition at this many value bytes (default 32 MiB) */
-  readonly maxBytes?: number;
-  /** flush a partition this long after its oldest buffered record arrived (default 60 s) */
-  readonly maxAgeMs?: number;
-  /** global cap on buffered value bytes; the oldest partition is flushed first (default 96 MiB) */
-  readonly maxBufferedBytes?: number;
-  readonly rowGroupSize?: number;
-  readonly deadLetterTopic?: string;
-  /** how often age and outage retries are checked (default 1 s) */
-  readonly tickMs?: number;
-  /** backoff while the store is down (default 500 ms .. 15 s) */
-  readonly retryInitialMs?: number;
-  readonly retryMaxMs?: number;
-  readonly maxBatchRecords?: number;
-  readonly clock?: Clock;
-  readonly log?: Logger;
-  readonly registry?: Registry;
-}
+export type { LakeSinkOptions } from './sink-options.js';
 
-const noopLog = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined } as unknown as Logger;
+const noopLog = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  debug: () => undefined,
+} as unknown as Logger;
 
 /**
  * LakeSink: consumes topics as one group, buffers per (topic, partition, KST
@@ -54,7 +31,12 @@ const noopLog = { info: () => undefined, warn: () => undefined, error: () => und
  */
 export class LakeSink {
   readonly metrics: SinkMetrics;
-  private readonly o: Required<Pick<LakeSinkOptions, 'maxRecords' | 'maxBytes' | 'maxAgeMs' | 'maxBufferedBytes' | 'tickMs' | 'retryInitialMs' | 'retryMaxMs'>>;
+  private readonly o: Required<
+    Pick<
+      LakeSinkOptions,
+      'maxRecords' | 'maxBytes' | 'maxAgeMs' | 'maxBufferedBytes' | 'tickMs' | 'retryInitialMs' | 'retryMaxMs'
+    >
+  >;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly deadLetters: DeadLetterWriter;
@@ -69,15 +51,7 @@ export class LakeSink {
   private readonly lagByPartition = new Map<string, number>();
 
   constructor(private readonly options: LakeSinkOptions) {
-    this.o = {
-      maxRecords: options.maxRecords ?? 100_000,
-      maxBytes: options.maxBytes ?? 32 * 1024 * 1024,
-      maxAgeMs: options.maxAgeMs ?? 60_000,
-      maxBufferedBytes: options.maxBufferedBytes ?? 96 * 1024 * 1024,
-      tickMs: options.tickMs ?? 1000,
-      retryInitialMs: options.retryInitialMs ?? 500,
-      retryMaxMs: options.retryMaxMs ?? 15_000,
-    };
+    this.o = sinkLimits(options);
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? noopLog;
     this.metrics = createSinkMetrics(options.registry ?? new Registry());
@@ -85,7 +59,9 @@ export class LakeSink {
   }
 
   async start(): Promise<void> {
-    for (const topic of this.options.topics) if (!schemaForTopic(topic, this.options.topicKinds)) throw new GridlakeError('GL_CONFIG_INVALID', 'no lake schema for topic', { context: { topic } });
+    for (const topic of this.options.topics)
+      if (!schemaForTopic(topic, this.options.topicKinds))
+        throw new GridlakeError('GL_CONFIG_INVALID', 'no lake schema for topic', { context: { topic } });
     this.consumer = this.options.bus.consumer({
       groupId: this.options.groupId,
       topics: this.options.topics,
@@ -107,7 +83,13 @@ export class LakeSink {
     this.stopSignal.abort();
     await this.ticker;
     await this.locked(async () => {
-      for (const p of this.partitions.values()) await this.flush(p, 'shutdown').catch((err: unknown) => this.log.warn({ err, topic: p.tp.topic, partition: p.tp.partition }, 'flush at shutdown failed; the range is replayed'));
+      for (const p of this.partitions.values())
+        await this.flush(p, 'shutdown').catch((err: unknown) =>
+          this.log.warn(
+            { err, topic: p.tp.topic, partition: p.tp.partition },
+            'flush at shutdown failed; the range is replayed',
+          ),
+        );
       this.partitions.clear();
     });
     await this.consumer?.stop();
@@ -146,7 +128,10 @@ export class LakeSink {
         return 0;
       }
       // Still past it after a seek: those offsets are gone from the bus (retention).
-      this.log.warn({ ...p.tp, expected: p.next, got: first.offset }, 'offsets missing on the bus; continuing after the gap');
+      this.log.warn(
+        { ...p.tp, expected: p.next, got: first.offset },
+        'offsets missing on the bus; continuing after the gap',
+      );
       p.acceptGap(first.offset);
     }
     let taken = 0;
@@ -163,7 +148,13 @@ export class LakeSink {
       if (decoded.ok) p.add(r.offset, decoded.row, r.value.length, this.clock.now());
       else {
         const where = `${r.topic}+${r.partition}+${r.offset}`;
-        const dl = deadLetter(this.options.name, decoded.rejection.stage, `${where}: ${decoded.rejection.reason}`, r.value, this.clock.now());
+        const dl = deadLetter(
+          this.options.name,
+          decoded.rejection.stage,
+          `${where}: ${decoded.rejection.reason}`,
+          r.value,
+          this.clock.now(),
+        );
         await this.deadLetters.write(dl);
         this.metrics.deadLetters.inc({ stage: dl.stage, source: this.options.name });
         p.skip(r.offset, this.clock.now());
@@ -171,7 +162,8 @@ export class LakeSink {
       taken++;
       if (p.redoLast !== undefined) {
         if (r.offset === p.redoLast && !(await this.tryFlush(p, 'redo'))) return taken;
-      } else if ((p.records >= this.o.maxRecords || p.bytes >= this.o.maxBytes) && !(await this.tryFlush(p, 'size'))) return taken;
+      } else if ((p.records >= this.o.maxRecords || p.bytes >= this.o.maxBytes) && !(await this.tryFlush(p, 'size')))
+        return taken;
     }
     this.metrics.bufferedBytes.set({ sink: this.options.name }, this.totalBytes());
     return taken;
@@ -182,7 +174,10 @@ export class LakeSink {
       const p = this.partitions.get(tpKey(tp));
       if (!p) continue;
       // A lost partition may already be written by its new owner: drop, never flush.
-      if (!lost) await this.flush(p, 'revoke').catch((err: unknown) => this.log.warn({ err, ...tp }, 'flush on revoke failed; the range is replayed'));
+      if (!lost)
+        await this.flush(p, 'revoke').catch((err: unknown) =>
+          this.log.warn({ err, ...tp }, 'flush on revoke failed; the range is replayed'),
+        );
       this.partitions.delete(tpKey(tp));
       this.lagByPartition.delete(tpKey(tp));
     }
@@ -195,9 +190,18 @@ export class LakeSink {
     const schema = schemaForTopic(batch.topic, this.options.topicKinds)!;
     const resume = await resumePoint(this.options.store, batch.topic, batch.partition);
     for (const k of resume.olderKeys) await this.options.store.delete(k).catch(() => undefined);
-    p = new PartitionBuffer({ topic: batch.topic, partition: batch.partition }, schema, resume.next, resume.redoLast, resume.latestKey);
+    p = new PartitionBuffer(
+      { topic: batch.topic, partition: batch.partition },
+      schema,
+      resume.next,
+      resume.redoLast,
+      resume.latestKey,
+    );
     this.partitions.set(key, p);
-    this.log.info({ topic: batch.topic, partition: batch.partition, next: resume.next, redoLast: resume.redoLast }, 'partition resumes from the lake');
+    this.log.info(
+      { topic: batch.topic, partition: batch.partition, next: resume.next, redoLast: resume.redoLast },
+      'partition resumes from the lake',
+    );
     return p;
   }
 
@@ -225,21 +229,33 @@ export class LakeSink {
     }
     this.metrics.flushDuration.observe({ sink: this.options.name }, (performance.now() - started) / 1000);
     const previous = p.completeFlush(result.stateKey);
-    if (previous !== undefined && previous !== result.stateKey) await this.options.store.delete(previous).catch(() => undefined);
-    await this.consumer?.commit([{ ...p.tp, offset: result.last + 1 }]).catch((err: unknown) => this.log.warn({ err, ...p.tp }, 'offset commit failed; the lake record decides on restart'));
-    this.log.debug({ ...p.tp, why, first: result.first, last: result.last, files: result.files.length }, 'partition flushed');
+    if (previous !== undefined && previous !== result.stateKey)
+      await this.options.store.delete(previous).catch(() => undefined);
+    await this.consumer
+      ?.commit([{ ...p.tp, offset: result.last + 1 }])
+      .catch((err: unknown) =>
+        this.log.warn({ err, ...p.tp }, 'offset commit failed; the lake record decides on restart'),
+      );
+    this.log.debug(
+      { ...p.tp, why, first: result.first, last: result.last, files: result.files.length },
+      'partition flushed',
+    );
   }
 
   private async flushOldest(): Promise<boolean> {
     let oldest: PartitionBuffer | undefined;
-    for (const p of this.partitions.values()) if (p.flushable && (!oldest || p.oldestAt! < oldest.oldestAt!)) oldest = p;
+    for (const p of this.partitions.values())
+      if (p.flushable && (!oldest || p.oldestAt! < oldest.oldestAt!)) oldest = p;
     if (!oldest) return true;
     return this.tryFlush(oldest, 'cap');
   }
 
   private beginOutage(err: unknown): void {
     const attempt = (this.outage?.attempt ?? 0) + 1;
-    this.outage = { attempt, retryAt: this.clock.now() + backoffDelay(attempt, this.o.retryInitialMs, this.o.retryMaxMs) };
+    this.outage = {
+      attempt,
+      retryAt: this.clock.now() + backoffDelay(attempt, this.o.retryInitialMs, this.o.retryMaxMs),
+    };
     if (attempt === 1) this.log.warn({ err }, 'lake store failing; consumption paused');
     this.consumer?.pause(this.consumer.assignment());
   }
@@ -262,7 +278,9 @@ export class LakeSink {
   async tick(): Promise<void> {
     const now = this.clock.now();
     if (this.outage && now < this.outage.retryAt) return;
-    const due = [...this.partitions.values()].filter((p) => p.flushable && (this.outage !== undefined || now - p.oldestAt! >= this.o.maxAgeMs));
+    const due = [...this.partitions.values()].filter(
+      (p) => p.flushable && (this.outage !== undefined || now - p.oldestAt! >= this.o.maxAgeMs),
+    );
     due.sort((a, b) => a.oldestAt! - b.oldestAt!);
     for (const p of due) if (!(await this.tryFlush(p, this.outage ? 'retry' : 'age'))) return;
     if (this.outage && due.length === 0) this.endOutage();

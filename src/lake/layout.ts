@@ -62,7 +62,13 @@ const RAW_FILE = /^raw\/([^/]+)\/year=(\d{4})\/month=(\d{2})\/day=(\d{2})\/(.+)\
 export function parseRawFileKey(key: string): RawFileName | undefined {
   const m = RAW_FILE.exec(key);
   if (!m || m[1] !== m[5]) return undefined;
-  return { topic: m[1]!, partition: Number(m[6]), first: Number(m[7]), last: Number(m[8]), day: { year: m[2]!, month: m[3]!, day: m[4]! } };
+  return {
+    topic: m[1]!,
+    partition: Number(m[6]),
+    first: Number(m[7]),
+    last: Number(m[8]),
+    day: { year: m[2]!, month: m[3]!, day: m[4]! },
+  };
 }
 
 /** Folder of a partition's write records. */

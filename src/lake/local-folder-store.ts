@@ -1,5 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { glError } from '../errors.js';
 import type { CreateOutcome, ObjectInfo, ObjectStore } from './object-store.js';
@@ -27,7 +39,11 @@ export class LocalFolderStore implements ObjectStore {
       return 'created';
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return 'exists';
-      throw glError('GL_LAKE_STORE_UNAVAILABLE', 'local folder write failed', { retryable: true, cause: err, context: { key } });
+      throw glError('GL_LAKE_STORE_UNAVAILABLE', 'local folder write failed', {
+        retryable: true,
+        cause: err,
+        context: { key },
+      });
     } finally {
       unlinkSync(tmp);
     }
@@ -44,7 +60,8 @@ export class LocalFolderStore implements ObjectStore {
     try {
       return readFileSync(this.path(key));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw glError('GL_LAKE_OBJECT_NOT_FOUND', 'object not found', { context: { key } });
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw glError('GL_LAKE_OBJECT_NOT_FOUND', 'object not found', { context: { key } });
       throw err;
     }
   }
@@ -89,7 +106,8 @@ export class LocalFolderStore implements ObjectStore {
   }
 
   private path(key: string): string {
-    if (key.split('/').some((part) => part === '..' || part === '')) throw glError('GL_CONFIG_INVALID', 'invalid object key', { context: { key } });
+    if (key.split('/').some((part) => part === '..' || part === ''))
+      throw glError('GL_CONFIG_INVALID', 'invalid object key', { context: { key } });
     return join(this.root, ...key.split('/'));
   }
 

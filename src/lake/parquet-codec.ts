@@ -16,9 +16,21 @@ function element(spec: ColumnSpec): SchemaElement {
     case 'timestamp':
       // Both the legacy converted type (so the writer converts ms to INT64) and the
       // logical type with isAdjustedToUTC (so readers see TIMESTAMP WITH TIME ZONE).
-      return { name: spec.column, type: 'INT64', repetition_type, converted_type: 'TIMESTAMP_MILLIS', logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' } };
+      return {
+        name: spec.column,
+        type: 'INT64',
+        repetition_type,
+        converted_type: 'TIMESTAMP_MILLIS',
+        logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' },
+      };
     case 'string':
-      return { name: spec.column, type: 'BYTE_ARRAY', repetition_type, converted_type: 'UTF8', logical_type: { type: 'STRING' } };
+      return {
+        name: spec.column,
+        type: 'BYTE_ARRAY',
+        repetition_type,
+        converted_type: 'UTF8',
+        logical_type: { type: 'STRING' },
+      };
     case 'double':
       return { name: spec.column, type: 'DOUBLE', repetition_type };
     case 'int32':
@@ -78,7 +90,14 @@ export async function decodeParquet(schema: LakeSchema, file: Uint8Array): Promi
     const row: LakeRow = {};
     for (const spec of schema.columns) {
       const v = o[spec.column];
-      row[spec.column] = v === null || v === undefined ? null : v instanceof Date ? v.getTime() : typeof v === 'bigint' ? Number(v) : (v as string | number);
+      row[spec.column] =
+        v === null || v === undefined
+          ? null
+          : v instanceof Date
+            ? v.getTime()
+            : typeof v === 'bigint'
+              ? Number(v)
+              : (v as string | number);
     }
     return row;
   });

@@ -7,7 +7,8 @@ export interface Rejection {
   readonly reason: string;
 }
 
-export type DecodeResult = { readonly ok: true; readonly row: LakeRow } | { readonly ok: false; readonly rejection: Rejection };
+export type DecodeResult =
+  { readonly ok: true; readonly row: LakeRow } | { readonly ok: false; readonly rejection: Rejection };
 
 /** ISO-8601 with an explicit offset or Z, e.g. 2025-11-22T22:25:00+09:00. */
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -22,7 +23,8 @@ export function decodeRecord(schema: LakeSchema, record: BusRecord): DecodeResul
   } catch (err) {
     return reject('parse', `value is not JSON: ${(err as Error).message}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return reject('parse', 'value is not a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return reject('parse', 'value is not a JSON object');
   const obj = value as Record<string, unknown>;
   if (obj['v'] !== schema.version) return reject('validate', `unsupported schema version ${JSON.stringify(obj['v'])}`);
   const row: LakeRow = {};
@@ -36,7 +38,8 @@ export function decodeRecord(schema: LakeSchema, record: BusRecord): DecodeResul
     }
     switch (col.kind) {
       case 'timestamp': {
-        if (typeof raw !== 'string' || !ISO_WITH_OFFSET.test(raw)) return reject('validate', `${col.json} is not an ISO-8601 instant with offset`);
+        if (typeof raw !== 'string' || !ISO_WITH_OFFSET.test(raw))
+          return reject('validate', `${col.json} is not an ISO-8601 instant with offset`);
         const ms = Date.parse(raw);
         if (!Number.isFinite(ms)) return reject('validate', `${col.json} is not a valid instant`);
         row[col.column] = ms;
@@ -47,12 +50,18 @@ export function decodeRecord(schema: LakeSchema, record: BusRecord): DecodeResul
         row[col.column] = raw;
         break;
       case 'double':
-        if (typeof raw !== 'number' || !Number.isFinite(raw)) return reject('validate', `${col.json} is not a finite number`);
+        if (typeof raw !== 'number' || !Number.isFinite(raw))
+          return reject('validate', `${col.json} is not a finite number`);
         row[col.column] = col.kmaMissingMarks && (raw >= 900 || raw <= -900) ? null : raw;
         break;
       case 'int32':
       case 'int64':
-        if (typeof raw !== 'number' || !Number.isInteger(raw) || (col.kind === 'int32' && (raw < INT32_MIN || raw > INT32_MAX))) return reject('validate', `${col.json} is not an integer`);
+        if (
+          typeof raw !== 'number' ||
+          !Number.isInteger(raw) ||
+          (col.kind === 'int32' && (raw < INT32_MIN || raw > INT32_MAX))
+        )
+          return reject('validate', `${col.json} is not an integer`);
         row[col.column] = raw;
         break;
     }

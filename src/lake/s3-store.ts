@@ -64,7 +64,8 @@ export class S3Store implements ObjectStore {
       await this.client.send(new CreateBucketCommand({ Bucket: this.options.bucket }));
     } catch (err) {
       const name = (err as { name?: string }).name;
-      if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw this.wrap(err, 'create bucket', '');
+      if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists')
+        throw this.wrap(err, 'create bucket', '');
     }
   }
 
@@ -73,7 +74,10 @@ export class S3Store implements ObjectStore {
     return this.retry(`put ${key}`, key, async () => {
       try {
         if (body.length > threshold) await this.multipart(key, body);
-        else await this.client.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key, Body: body, IfNoneMatch: '*' }));
+        else
+          await this.client.send(
+            new PutObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key, Body: body, IfNoneMatch: '*' }),
+          );
         return 'created';
       } catch (err) {
         if (status(err) === 412) return 'exists';
@@ -83,13 +87,17 @@ export class S3Store implements ObjectStore {
   }
 
   async put(key: string, body: Uint8Array): Promise<void> {
-    await this.retry(`put ${key}`, key, () => this.client.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key, Body: body })));
+    await this.retry(`put ${key}`, key, () =>
+      this.client.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key, Body: body })),
+    );
   }
 
   async get(key: string): Promise<Buffer> {
     return this.retry(`get ${key}`, key, async () => {
       try {
-        const res = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key }));
+        const res = await this.client.send(
+          new GetObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key }),
+        );
         return Buffer.from(await res.Body!.transformToByteArray());
       } catch (err) {
         if (status(err) === 404) throw glError('GL_LAKE_OBJECT_NOT_FOUND', 'object not found', { context: { key } });
@@ -101,7 +109,9 @@ export class S3Store implements ObjectStore {
   async head(key: string): Promise<ObjectInfo | null> {
     return this.retry(`head ${key}`, key, async () => {
       try {
-        const res = await this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key }));
+        const res = await this.client.send(
+          new HeadObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key }),
+        );
         return { key, size: res.ContentLength ?? 0 };
       } catch (err) {
         if (status(err) === 404) return null;
@@ -115,16 +125,25 @@ export class S3Store implements ObjectStore {
     let token: string | undefined;
     do {
       const page = await this.retry(`list ${prefix}`, prefix, () =>
-        this.client.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: this.prefix + prefix, ...(token === undefined ? {} : { ContinuationToken: token }) })),
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.options.bucket,
+            Prefix: this.prefix + prefix,
+            ...(token === undefined ? {} : { ContinuationToken: token }),
+          }),
+        ),
       );
-      for (const o of page.Contents ?? []) if (o.Key !== undefined) out.push({ key: o.Key.slice(this.prefix.length), size: o.Size ?? 0 });
+      for (const o of page.Contents ?? [])
+        if (o.Key !== undefined) out.push({ key: o.Key.slice(this.prefix.length), size: o.Size ?? 0 });
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token !== undefined);
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   async delete(key: string): Promise<void> {
-    await this.retry(`delete ${key}`, key, () => this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key })));
+    await this.retry(`delete ${key}`, key, () =>
+      this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key })),
+    );
   }
 
   private async multipart(key: string, body: Uint8Array): Promise<void> {
@@ -136,10 +155,20 @@ export class S3Store implements ObjectStore {
     try {
       const parts: { ETag: string; PartNumber: number }[] = [];
       for (let pos = 0, n = 1; pos < body.length; pos += partBytes, n++) {
-        const res = await this.client.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: n, Body: body.subarray(pos, pos + partBytes) }));
+        const res = await this.client.send(
+          new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: n, Body: body.subarray(pos, pos + partBytes) }),
+        );
         parts.push({ ETag: res.ETag!, PartNumber: n });
       }
-      await this.client.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, IfNoneMatch: '*', MultipartUpload: { Parts: parts } }));
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket,
+          Key,
+          UploadId,
+          IfNoneMatch: '*',
+          MultipartUpload: { Parts: parts },
+        }),
+      );
     } catch (err) {
       await this.client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined);
       throw err;
@@ -164,7 +193,11 @@ export class S3Store implements ObjectStore {
     const code = status(err);
     // 4xx other than throttling and conflicts will not get better by retrying.
     const retryable = code === undefined || code >= 500 || code === 429 || code === 409 || code === 408;
-    return glError('GL_LAKE_STORE_UNAVAILABLE', `s3 ${what.split(' ')[0]} failed`, { retryable, cause: err, context: { key, status: code, location: this.location } });
+    return glError('GL_LAKE_STORE_UNAVAILABLE', `s3 ${what.split(' ')[0]} failed`, {
+      retryable,
+      cause: err,
+      context: { key, status: code, location: this.location },
+    });
   }
 }
 

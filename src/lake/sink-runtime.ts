@@ -14,9 +14,18 @@ export interface SinkConfig {
   readonly name: string;
   readonly groupId: string;
   readonly topics: readonly string[];
-  readonly bus: { readonly kind: 'kafka'; readonly brokers: readonly string[] } | { readonly kind: 'local'; readonly dir: string };
+  readonly bus:
+    { readonly kind: 'kafka'; readonly brokers: readonly string[] } | { readonly kind: 'local'; readonly dir: string };
   readonly store:
-    | { readonly kind: 's3'; readonly endpoint?: string; readonly region: string; readonly bucket: string; readonly prefix: string; readonly credentials?: { accessKeyId: string; secretAccessKey: string }; readonly createBucket?: boolean }
+    | {
+        readonly kind: 's3';
+        readonly endpoint?: string;
+        readonly region: string;
+        readonly bucket: string;
+        readonly prefix: string;
+        readonly credentials?: { accessKeyId: string; secretAccessKey: string };
+        readonly createBucket?: boolean;
+      }
     | { readonly kind: 'folder'; readonly dir: string };
   readonly maxRecords: number;
   readonly maxBytes: number;
@@ -34,11 +43,23 @@ export interface SinkRuntime {
 }
 
 /** Builds the bus, the store and the sink from a config, and starts it. */
-export async function startSink(config: SinkConfig, deps: { log: Logger; registry: Registry }): Promise<SinkRuntime> {
+export async function startSink(
+  config: SinkConfig,
+  deps: { log: Logger; registry: Registry; wrapStore?: (store: ObjectStore) => ObjectStore },
+): Promise<SinkRuntime> {
   if (config.topics.length === 0) throw glError('GL_CONFIG_INVALID', 'sink needs at least one topic');
   const bus: Bus =
     config.bus.kind === 'kafka'
-      ? new KafkaBus({ brokers: config.bus.brokers, clientId: `gridlake-sink-${config.name}`, consumer: { sessionTimeoutMs: config.sessionTimeoutMs ?? 10_000 } })
+      ? new KafkaBus({
+          brokers: config.bus.brokers,
+          clientId: `gridlake-sink-${config.name}`,
+          consumer: {
+            sessionTimeoutMs: config.sessionTimeoutMs ?? 30_000,
+            ...(config.sessionTimeoutMs === undefined
+              ? {}
+              : { rebalanceTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: 500 }),
+          },
+        })
       : new LocalLogBus({ dir: config.bus.dir });
   let store: ObjectStore;
   if (config.store.kind === 's3') {
@@ -46,12 +67,17 @@ export async function startSink(config: SinkConfig, deps: { log: Logger; registr
       region: config.store.region,
       bucket: config.store.bucket,
       prefix: config.store.prefix,
+      // Short enough that a hung store fails a flush well inside the consumer session.
+      attempts: 2,
+      requestTimeoutMs: 8_000,
       ...(config.store.endpoint === undefined ? {} : { endpoint: config.store.endpoint }),
       ...(config.store.credentials === undefined ? {} : { credentials: config.store.credentials }),
     });
     if (config.store.createBucket) await s3.ensureBucket();
     store = s3;
   } else store = new LocalFolderStore(config.store.dir);
+  // Fault injection and instrumentation hook (tests); identity in production.
+  if (deps.wrapStore) store = deps.wrapStore(store);
   const sink = new LakeSink({
     name: config.name,
     bus,

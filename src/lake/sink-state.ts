@@ -31,13 +31,17 @@ export interface ResumePoint {
 
 /** Reads a partition's write records and decides where it resumes. */
 export async function resumePoint(store: ObjectStore, topic: string, partition: number): Promise<ResumePoint> {
-  const keys = (await store.list(sinkStatePrefix(topic, partition))).map((o) => o.key).filter((k) => k.endsWith('.json'));
+  const keys = (await store.list(sinkStatePrefix(topic, partition)))
+    .map((o) => o.key)
+    .filter((k) => k.endsWith('.json'));
   const latestKey = keys.at(-1);
   if (latestKey === undefined) return { next: undefined, olderKeys: [] };
   const latest = JSON.parse((await store.get(latestKey)).toString('utf8')) as WriteRecord;
   const present = await Promise.all(latest.files.map((f) => store.head(f.key)));
   const complete = present.every((p) => p !== null);
-  return complete ? { next: latest.last + 1, latestKey, olderKeys: keys.slice(0, -1) } : { next: latest.first, redoLast: latest.last, latestKey, olderKeys: keys.slice(0, -1) };
+  return complete
+    ? { next: latest.last + 1, latestKey, olderKeys: keys.slice(0, -1) }
+    : { next: latest.first, redoLast: latest.last, latestKey, olderKeys: keys.slice(0, -1) };
 }
 
 /** Writes a flush's record create-only; an identical existing record is fine (a redo), a different one is a conflict. */
@@ -47,7 +51,9 @@ export async function writeRecord(store: ObjectStore, record: WriteRecord): Prom
   if ((await store.putIfAbsent(key, Buffer.from(body))) === 'exists') {
     const existing = (await store.get(key)).toString('utf8');
     if (existing !== body)
-      throw glError('GL_LAKE_STATE_CONFLICT', 'a different flush of the same range is already recorded', { context: { key, existing: existing.slice(0, 500), wanted: body.slice(0, 500) } });
+      throw glError('GL_LAKE_STATE_CONFLICT', 'a different flush of the same range is already recorded', {
+        context: { key, existing: existing.slice(0, 500), wanted: body.slice(0, 500) },
+      });
   }
   return key;
 }

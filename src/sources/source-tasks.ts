@@ -1,6 +1,7 @@
 import { planWeather } from './kma/weather-planner.js';
 import { resolveLocation, type LocationSpec } from './kma/kma-grid.js';
 import { WeatherLocationCollector } from './kma/weather-collector.js';
+import { PublicationTracker } from './kma/publication-tracker.js';
 import { PowerCollector, type PowerCheckpoint } from './kpx/power-collector.js';
 import { planPower } from './kpx/power-planner.js';
 import { CollectorCore, type CollectorDeps, type SourceCondition } from './shared/collector-core.js';
@@ -97,6 +98,7 @@ export function buildSourceTasks(configs: readonly SourceConfig[], deps: Collect
     const onKey = locationsPerKey.get(c.key.id) ?? c.locations.length;
     const plan = planWeather(onKey, deps.budget.limit(c.key.id, 'kma.ncst'));
     if (plan.condition) core.setCondition('BudgetExceeded', plan.condition.reason, plan.condition.message);
+    const tracker = new PublicationTracker();
     for (const spec of c.locations) {
       const location = resolveLocation(spec);
       const index = indexPerKey.get(c.key.id) ?? 0;
@@ -107,6 +109,7 @@ export function buildSourceTasks(configs: readonly SourceConfig[], deps: Collect
           location,
           index,
           locationsOnKey: onKey,
+          tracker,
           checkpoint: c.checkpoints?.[location.name] ?? null,
           ...(c.initialBackfillHours === undefined ? {} : { initialBackfillHours: c.initialBackfillHours }),
         }),

@@ -55,6 +55,7 @@ export class ServerRegistry {
         try {
           const { info, procs } = await (STARTERS[name] as Starter<K>)(dir);
           this.procs.push(...procs);
+          killOnExit(procs);
           this.timings[name] = Date.now() - t0;
           this.log(`${name} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
           return info;
@@ -75,4 +76,23 @@ export class ServerRegistry {
     this.procs.length = 0;
     if (!options.keep) await rm(await this.runDir, { recursive: true, force: true });
   }
+}
+
+const orphans = new Set<ManagedProcess>();
+let hooked = false;
+
+/**
+ * If the test runner exits without its teardown (an uncaught error),
+ * its servers must not outlive it and hold ports and memory: kill them on exit.
+ */
+function killOnExit(procs: readonly ManagedProcess[]): void {
+  for (const p of procs) {
+    orphans.add(p);
+    p.child.once('exit', () => orphans.delete(p));
+  }
+  if (hooked) return;
+  hooked = true;
+  process.once('exit', () => {
+    for (const p of orphans) if (p.exited() === null) p.child.kill('SIGKILL');
+  });
 }

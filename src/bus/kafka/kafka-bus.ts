@@ -44,7 +44,11 @@ export class KafkaBus implements Bus {
       meta = await producer.send({
         topic,
         acks: -1,
-        messages: records.map((r) => ({ key: r.key, value: r.value, ...(r.partition === undefined ? {} : { partition: r.partition }) })),
+        messages: records.map((r) => ({
+          key: r.key,
+          value: r.value,
+          ...(r.partition === undefined ? {} : { partition: r.partition }),
+        })),
       });
     } catch (err) {
       throw glError('GL_BUS_UNAVAILABLE', 'kafka send failed', { retryable: true, cause: err, context: { topic } });
@@ -58,7 +62,17 @@ export class KafkaBus implements Bus {
     return records.map((r) => {
       const partition =
         r.partition ??
-        partitioner({ topic, partitionMetadata: Array.from({ length: parts }, (_, p) => ({ partitionId: p, leader: 0, replicas: [], isr: [], partitionErrorCode: 0 })), message: { key: r.key, value: r.value } });
+        partitioner({
+          topic,
+          partitionMetadata: Array.from({ length: parts }, (_, p) => ({
+            partitionId: p,
+            leader: 0,
+            replicas: [],
+            isr: [],
+            partitionErrorCode: 0,
+          })),
+          message: { key: r.key, value: r.value },
+        });
       const n = counters.get(partition) ?? 0;
       counters.set(partition, n + 1);
       return { topic, partition, offset: (base.get(partition) ?? 0) + n };
@@ -75,12 +89,17 @@ export class KafkaBus implements Bus {
   async endOffsets(topic: string): Promise<TopicPartitionOffset[]> {
     const admin = await this.getAdmin();
     const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.map((o) => ({ topic, partition: o.partition, offset: Number(o.high) })).sort((a, b) => a.partition - b.partition);
+    return offsets
+      .map((o) => ({ topic, partition: o.partition, offset: Number(o.high) }))
+      .sort((a, b) => a.partition - b.partition);
   }
 
   async ensureTopic(topic: string, partitions: number): Promise<void> {
     const admin = await this.getAdmin();
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
     // Wait until the metadata shows every partition with a leader.
     for (let i = 0; i < 50; i++) {
       const md = await admin.fetchTopicMetadata({ topics: [topic] });
@@ -111,7 +130,12 @@ export class KafkaBus implements Bus {
   private async getProducer(): Promise<Producer> {
     if (this.producer) return this.producer;
     this.connecting ??= (async () => {
-      const p = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
+      const p = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        allowAutoTopicCreation: true,
+      });
       await p.connect();
       this.producer = p;
       return p;

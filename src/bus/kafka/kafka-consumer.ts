@@ -1,12 +1,21 @@
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import { glError } from '../../errors.js';
-import { type BusConsumer, type BusRecord, type ConsumerHandlers, type ConsumerOptions, type TopicPartition, type TopicPartitionOffset } from '../bus.js';
+import {
+  type BusConsumer,
+  type BusRecord,
+  type ConsumerHandlers,
+  type ConsumerOptions,
+  type TopicPartition,
+  type TopicPartitionOffset,
+} from '../bus.js';
 
 /** Consumer settings that matter for failover speed and memory. */
 export interface KafkaConsumerTuning {
   /** default 10 s: how long a dead member keeps its partitions */
   readonly sessionTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
+  /** default max(2 × session timeout, 20 s): how long a rebalance waits for members */
+  readonly rebalanceTimeoutMs?: number;
   /** default 1 MiB */
   readonly maxBytesPerPartition?: number;
 }
@@ -40,7 +49,7 @@ export class KafkaConsumer implements BusConsumer {
     const c = this.kafka.consumer({
       groupId: this.options.groupId,
       sessionTimeout,
-      rebalanceTimeout: Math.max(sessionTimeout * 2, 20_000),
+      rebalanceTimeout: this.tuning.rebalanceTimeoutMs ?? Math.max(sessionTimeout * 2, 20_000),
       heartbeatInterval: this.tuning.heartbeatIntervalMs ?? Math.floor(sessionTimeout / 5),
       maxBytesPerPartition: this.tuning.maxBytesPerPartition ?? 1024 * 1024,
       retry: { retries: 20, initialRetryTime: 300, maxRetryTime: 10_000 },
@@ -48,7 +57,8 @@ export class KafkaConsumer implements BusConsumer {
     this.consumer = c;
     c.on(c.events.GROUP_JOIN, (e) => {
       const assigned: TopicPartition[] = [];
-      for (const [topic, partitions] of Object.entries(e.payload.memberAssignment)) for (const partition of partitions) assigned.push({ topic, partition });
+      for (const [topic, partitions] of Object.entries(e.payload.memberAssignment))
+        for (const partition of partitions) assigned.push({ topic, partition });
       const previous = this.owned;
       this.owned = assigned;
       const prior = this.rebalancing;
@@ -98,9 +108,15 @@ export class KafkaConsumer implements BusConsumer {
     if (!this.consumer) throw glError('GL_BUS_INVALID', 'consumer not started');
     if (offsets.length === 0) return;
     try {
-      await this.consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })));
+      await this.consumer.commitOffsets(
+        offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })),
+      );
     } catch (err) {
-      throw glError('GL_BUS_UNAVAILABLE', 'kafka commit failed', { retryable: true, cause: err, context: { groupId: this.options.groupId } });
+      throw glError('GL_BUS_UNAVAILABLE', 'kafka commit failed', {
+        retryable: true,
+        cause: err,
+        context: { groupId: this.options.groupId },
+      });
     }
   }
 

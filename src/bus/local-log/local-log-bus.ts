@@ -49,7 +49,11 @@ export class LocalLogBus implements Bus {
     this.events.setMaxListeners(0);
     for (const name of readdirSync(options.dir)) {
       const meta = join(options.dir, name, '_topic.json');
-      if (existsSync(meta)) this.openTopic(decodeURIComponent(name), (JSON.parse(readFileSync(meta, 'utf8')) as { partitions: number }).partitions);
+      if (existsSync(meta))
+        this.openTopic(
+          decodeURIComponent(name),
+          (JSON.parse(readFileSync(meta, 'utf8')) as { partitions: number }).partitions,
+        );
     }
     const fsync = options.fsync ?? 'always';
     if (typeof fsync === 'object') {
@@ -61,7 +65,8 @@ export class LocalLogBus implements Bus {
   /** Torn-tail recovery done when the log was opened, per partition. */
   recoveryReport(): { topic: string; partition: number; truncatedBytes: number }[] {
     const out: { topic: string; partition: number; truncatedBytes: number }[] = [];
-    for (const [topic, parts] of this.topics) parts.forEach((p, partition) => out.push({ topic, partition, truncatedBytes: p.recovery.truncatedBytes }));
+    for (const [topic, parts] of this.topics)
+      parts.forEach((p, partition) => out.push({ topic, partition, truncatedBytes: p.recovery.truncatedBytes }));
     return out;
   }
 
@@ -81,8 +86,10 @@ export class LocalLogBus implements Bus {
     const now = this.clock.now();
     const byPartition = new Map<number, { index: number; key: string | null; value: Buffer; timestamp: number }[]>();
     records.forEach((r, index) => {
-      const p = r.partition ?? (r.key === null ? this.roundRobin++ % parts.length : partitionForKey(r.key, parts.length));
-      if (p < 0 || p >= parts.length) throw glError('GL_BUS_INVALID', 'partition out of range', { context: { topic, partition: p } });
+      const p =
+        r.partition ?? (r.key === null ? this.roundRobin++ % parts.length : partitionForKey(r.key, parts.length));
+      if (p < 0 || p >= parts.length)
+        throw glError('GL_BUS_INVALID', 'partition out of range', { context: { topic, partition: p } });
       const value = typeof r.value === 'string' ? Buffer.from(r.value, 'utf8') : r.value;
       let list = byPartition.get(p);
       if (!list) byPartition.set(p, (list = []));
@@ -130,7 +137,10 @@ export class LocalLogBus implements Bus {
   applyRetention(): TopicPartitionOffset[] {
     const out: TopicPartitionOffset[] = [];
     const limits = this.options.retention ?? {};
-    for (const [topic, parts] of this.topics) parts.forEach((p, partition) => out.push({ topic, partition, offset: p.applyRetention(limits, this.clock.now()) }));
+    for (const [topic, parts] of this.topics)
+      parts.forEach((p, partition) =>
+        out.push({ topic, partition, offset: p.applyRetention(limits, this.clock.now()) }),
+      );
     return out;
   }
 
@@ -191,7 +201,8 @@ export class LocalLogBus implements Bus {
 function takeLock(file: string): void {
   if (existsSync(file)) {
     const pid = Number(readFileSync(file, 'utf8'));
-    if (Number.isInteger(pid) && pid !== process.pid && alive(pid)) throw glError('GL_BUS_INVALID', 'local log is owned by another process', { context: { file, pid } });
+    if (Number.isInteger(pid) && pid !== process.pid && alive(pid))
+      throw glError('GL_BUS_INVALID', 'local log is owned by another process', { context: { file, pid } });
   }
   writeFileSync(file, String(process.pid));
 }

@@ -1,5 +1,13 @@
 import { glError } from '../../errors.js';
-import { tpKey, type BusConsumer, type BusRecord, type ConsumerHandlers, type ConsumerOptions, type TopicPartition, type TopicPartitionOffset } from '../bus.js';
+import {
+  tpKey,
+  type BusConsumer,
+  type BusRecord,
+  type ConsumerHandlers,
+  type ConsumerOptions,
+  type TopicPartition,
+  type TopicPartitionOffset,
+} from '../bus.js';
 import type { LocalLogBus } from './local-log-bus.js';
 
 interface GroupState {
@@ -33,7 +41,8 @@ export class LocalLogConsumer implements BusConsumer {
   ) {}
 
   async start(handlers: ConsumerHandlers): Promise<void> {
-    if (this.running) throw glError('GL_BUS_INVALID', 'consumer already started', { context: { groupId: this.options.groupId } });
+    if (this.running)
+      throw glError('GL_BUS_INVALID', 'consumer already started', { context: { groupId: this.options.groupId } });
     this.handlers = handlers;
     this.running = true;
     this.state().members.push(this);
@@ -158,11 +167,25 @@ export class LocalLogConsumer implements BusConsumer {
       if (position < log.startOffset) position = log.startOffset;
       const decoded = log.read(position, max);
       if (decoded.length === 0) continue;
-      const records: BusRecord[] = decoded.map((d) => ({ topic: tp.topic, partition: tp.partition, offset: d.offset, key: d.key, value: d.value, timestamp: d.timestamp }));
+      const records: BusRecord[] = decoded.map((d) => ({
+        topic: tp.topic,
+        partition: tp.partition,
+        offset: d.offset,
+        key: d.key,
+        value: d.value,
+        timestamp: d.timestamp,
+      }));
       const before = this.positions.get(k);
-      const taken = (await this.handlers!.onBatch({ topic: tp.topic, partition: tp.partition, records, highWatermark: log.endOffset })) ?? records.length;
+      const taken =
+        (await this.handlers!.onBatch({
+          topic: tp.topic,
+          partition: tp.partition,
+          records,
+          highWatermark: log.endOffset,
+        })) ?? records.length;
       // A seek inside onBatch wins over the automatic advance.
-      if (this.positions.get(k) === before && this.owned.has(k)) this.positions.set(k, taken > 0 ? records[taken - 1]!.offset + 1 : position);
+      if (this.positions.get(k) === before && this.owned.has(k))
+        this.positions.set(k, taken > 0 ? records[taken - 1]!.offset + 1 : position);
       if (taken > 0) delivered = true;
     }
     return delivered;

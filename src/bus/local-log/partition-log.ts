@@ -1,4 +1,15 @@
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { glError } from '../../errors.js';
 import { decodeRecord, encodeRecord, type DecodedRecord } from './record-codec.js';
@@ -49,7 +60,8 @@ export class PartitionLog {
       .filter((f) => /^\d{20}\.log$/.test(f))
       .map((f) => Number(f.slice(0, 20)))
       .sort((a, b) => a - b);
-    for (const base of bases) this.segments.push({ base, path: segmentPath(dir, base), size: 0, maxTimestamp: -1, index: [] });
+    for (const base of bases)
+      this.segments.push({ base, path: segmentPath(dir, base), size: 0, maxTimestamp: -1, index: [] });
     let report: RecoveryReport = { truncatedBytes: 0 };
     // Sealed segments were fsynced before the roll; only the active one can be torn.
     for (let i = 0; i < this.segments.length; i++) {
@@ -99,7 +111,8 @@ export class PartitionLog {
         active = this.segments.at(-1)!;
       }
       const frame = encodeRecord(this.next, r.timestamp, r.key, r.value);
-      if (active.index.length === 0 || active.size - active.index.at(-1)![1] >= INDEX_EVERY_BYTES) active.index.push([this.next, active.size]);
+      if (active.index.length === 0 || active.size - active.index.at(-1)![1] >= INDEX_EVERY_BYTES)
+        active.index.push([this.next, active.size]);
       frames.push(frame);
       pending += frame.length;
       active.size += frame.length;
@@ -136,7 +149,10 @@ export class PartitionLog {
           let p = 0;
           for (;;) {
             const d = decodeRecord(buf.subarray(0, got), p);
-            if (d.kind === 'damaged') throw glError('GL_BUS_CORRUPT', 'local log record is damaged', { context: { segment: seg.path, position: pos + p, reason: d.reason } });
+            if (d.kind === 'damaged')
+              throw glError('GL_BUS_CORRUPT', 'local log record is damaged', {
+                context: { segment: seg.path, position: pos + p, reason: d.reason },
+              });
             if (d.kind === 'incomplete') break;
             p += d.record.size;
             if (d.record.offset >= from) {
@@ -145,7 +161,10 @@ export class PartitionLog {
               if (out.length >= maxRecords || bytes >= maxBytes) break;
             }
           }
-          if (p === 0) throw glError('GL_BUS_CORRUPT', 'local log frame larger than the read buffer', { context: { segment: seg.path, position: pos } });
+          if (p === 0)
+            throw glError('GL_BUS_CORRUPT', 'local log frame larger than the read buffer', {
+              context: { segment: seg.path, position: pos },
+            });
           pos += p;
         }
       } finally {
@@ -161,7 +180,8 @@ export class PartitionLog {
     while (this.segments.length > 1) {
       const oldest = this.segments[0]!;
       const tooBig = limits.maxBytes !== undefined && this.sizeBytes > limits.maxBytes;
-      const tooOld = limits.maxAgeMs !== undefined && oldest.maxTimestamp >= 0 && oldest.maxTimestamp < now - limits.maxAgeMs;
+      const tooOld =
+        limits.maxAgeMs !== undefined && oldest.maxTimestamp >= 0 && oldest.maxTimestamp < now - limits.maxAgeMs;
       if (!tooBig && !tooOld) break;
       unlinkSync(oldest.path);
       this.segments.shift();
@@ -246,7 +266,10 @@ export class PartitionLog {
       seg.size = pos;
       this.next = expected;
       if (pos < fileSize) {
-        if (!truncate) throw glError('GL_BUS_CORRUPT', 'sealed local log segment is damaged', { context: { segment: seg.path, position: pos, reason } });
+        if (!truncate)
+          throw glError('GL_BUS_CORRUPT', 'sealed local log segment is damaged', {
+            context: { segment: seg.path, position: pos, reason },
+          });
         ftruncateSync(fd, pos);
         fsyncSync(fd);
         return { truncatedBytes: fileSize - pos, ...(reason === undefined ? {} : { reason }) };

@@ -48,7 +48,8 @@ export type DecodeOutcome =
 export function decodeRecord(buf: Buffer, pos: number): DecodeOutcome {
   if (buf.length - pos < FRAME_HEADER_BYTES) return { kind: 'incomplete' };
   const bodyLength = buf.readUInt32BE(pos);
-  if (bodyLength < BODY_FIXED_BYTES || bodyLength > MAX_BODY_BYTES) return { kind: 'damaged', reason: `bad frame length ${bodyLength}` };
+  if (bodyLength < BODY_FIXED_BYTES || bodyLength > MAX_BODY_BYTES)
+    return { kind: 'damaged', reason: `bad frame length ${bodyLength}` };
   const end = pos + FRAME_HEADER_BYTES + bodyLength;
   if (end > buf.length) return { kind: 'incomplete' };
   const body = buf.subarray(pos + FRAME_HEADER_BYTES, end);
@@ -56,7 +57,8 @@ export function decodeRecord(buf: Buffer, pos: number): DecodeOutcome {
   const offset = Number(body.readBigInt64BE(0));
   const timestamp = Number(body.readBigInt64BE(8));
   const keyLength = body.readInt32BE(16);
-  if (keyLength < -1 || BODY_FIXED_BYTES + Math.max(keyLength, 0) > bodyLength) return { kind: 'damaged', reason: 'bad key length' };
+  if (keyLength < -1 || BODY_FIXED_BYTES + Math.max(keyLength, 0) > bodyLength)
+    return { kind: 'damaged', reason: 'bad key length' };
   const key = keyLength === -1 ? null : body.toString('utf8', BODY_FIXED_BYTES, BODY_FIXED_BYTES + keyLength);
   const value = Buffer.from(body.subarray(BODY_FIXED_BYTES + Math.max(keyLength, 0)));
   return { kind: 'record', record: { offset, timestamp, key, value, size: FRAME_HEADER_BYTES + bodyLength } };

@@ -39,7 +39,10 @@ export function parseKmaAnswer(status: number, text: string, ctx: KmaParseContex
   const items = bodyItems(env.body);
   if (items === null) return { outcome: 'malformed', code: null, reason: '`items` has an unexpected shape' };
   if (items.length === 0) return { outcome: 'no_data', code: '00', reason: 'no items' };
-  const groups = new Map<string, { date: string; time: string; nx: number; ny: number; values: Map<string, unknown> }>();
+  const groups = new Map<
+    string,
+    { date: string; time: string; nx: number; ny: number; values: Map<string, unknown> }
+  >();
   for (const item of items) {
     const date = textField(item['baseDate']);
     const time = textField(item['baseTime']);
@@ -47,7 +50,11 @@ export function parseKmaAnswer(status: number, text: string, ctx: KmaParseContex
     const ny = intField(item['ny']);
     const category = textField(item['category']);
     if (date === null || time === null || nx === null || ny === null || category === null) {
-      return { outcome: 'malformed', code: null, reason: `item lacks baseDate/baseTime/nx/ny/category: ${JSON.stringify(item)}` };
+      return {
+        outcome: 'malformed',
+        code: null,
+        reason: `item lacks baseDate/baseTime/nx/ny/category: ${JSON.stringify(item)}`,
+      };
     }
     const key = `${date}${time}:${nx}:${ny}`;
     let g = groups.get(key);
@@ -60,7 +67,8 @@ export function parseKmaAnswer(status: number, text: string, ctx: KmaParseContex
   const rows: KmaRow[] = [];
   for (const g of groups.values()) {
     const baseMs = parseKmaDateTime(g.date, g.time);
-    if (baseMs === null) return { outcome: 'malformed', code: null, reason: `base time ${g.date} ${g.time} is not yyyyMMdd HHmm` };
+    if (baseMs === null)
+      return { outcome: 'malformed', code: null, reason: `base time ${g.date} ${g.time} is not yyyyMMdd HHmm` };
     const values: Partial<Record<Category, number | null>> = {};
     const categorical: string[] = [];
     const missing: string[] = [];

@@ -5,6 +5,7 @@ import { HOUR_MS } from '../shared/kst-time.js';
 import type { Task } from '../shared/run-loop.js';
 import type { ResolvedLocation } from './kma-grid.js';
 import { kmaNcstUrl } from './kma-endpoints.js';
+import { PublicationTracker } from './publication-tracker.js';
 import { parseKmaAnswer, type KmaAnswer } from './kma-parser.js';
 import { weatherIdentity } from './weather-observation.js';
 import { KMA_RETENTION_HOURS, newestServedHour, pollTimeFor, publicationsLeftToday } from './weather-planner.js';
@@ -24,6 +25,8 @@ export interface WeatherLocationOptions {
   /** How far back the API serves (default 24 h). */
   readonly retentionHours?: number;
   readonly onCheckpoint?: (hourMs: number) => void;
+  /** Shared by the locations of a source: learns late publication. */
+  readonly tracker?: PublicationTracker;
 }
 
 const API = 'KMA nowcast API (getUltraSrtNcst)';
@@ -47,10 +50,12 @@ export class WeatherLocationCollector implements Task {
   #noData = 0;
   #stopped = false;
   #newestEmitted: number | null;
+  readonly #tracker: PublicationTracker;
 
   constructor(core: CollectorCore, opts: WeatherLocationOptions) {
     this.#core = core;
     this.#opts = opts;
+    this.#tracker = opts.tracker ?? new PublicationTracker();
     this.name = `weather:${core.binding.source}:${opts.location.name}`;
     this.#floor = opts.checkpoint ?? null;
     this.#newestEmitted = opts.checkpoint ?? null;
@@ -77,7 +82,10 @@ export class WeatherLocationCollector implements Task {
     if (this.#floor === null) this.#floor = newest - (1 + (this.#opts.initialBackfillHours ?? 0)) * HOUR_MS;
     if (this.#floor < oldest - HOUR_MS) {
       const lost = (oldest - HOUR_MS - this.#floor) / HOUR_MS;
-      this.#core.log.warn({ location: this.#opts.location.name, hours: lost }, 'hours no longer served by the API; not recoverable');
+      this.#core.log.warn(
+        { location: this.#opts.location.name, hours: lost },
+        'hours no longer served by the API; not recoverable',
+      );
       this.#floor = oldest - HOUR_MS;
     }
     for (let hour = this.#floor + HOUR_MS; hour <= newest; hour += HOUR_MS) {
@@ -86,15 +94,21 @@ export class WeatherLocationCollector implements Task {
       const reserve = isNewest && this.#noData === 0 ? 0 : this.#reserve(now);
       const r = await this.#poll(hour, reserve);
       if (r === 'done') {
+        if (isNewest) {
+          if (this.#noData > 0)
+            this.#tracker.observeLate(this.#core.deps.clock.now() - pollTimeFor(hour, this.#opts.index));
+          else this.#tracker.observeOnTime(hour);
+        }
         this.#markDone(hour);
         continue;
       }
       if (r === 'no_data') {
         if (isNewest) {
-          const retryAt = this.#core.deps.clock.now() + backoffDelay(this.#noData, NO_DATA_BACKOFF, this.#core.deps.rng);
+          const retryAt =
+            this.#core.deps.clock.now() + backoffDelay(this.#noData, NO_DATA_BACKOFF, this.#core.deps.rng);
           this.#noData++;
           // Retry inside the hour; past it, the next round picks the hour up as a backfill.
-          if (retryAt < pollTimeFor(newest + HOUR_MS, this.#opts.index)) return retryAt;
+          if (retryAt < this.#pollTime(newest + HOUR_MS)) return retryAt;
           this.#noData = 0;
           break;
         }
@@ -110,7 +124,12 @@ export class WeatherLocationCollector implements Task {
       return r;
     }
     this.#noData = 0;
-    return pollTimeFor(newest + HOUR_MS, this.#opts.index);
+    return this.#pollTime(newest + HOUR_MS);
+  }
+
+  /** Planned first poll of a base hour: HH:10 + margin + spacing + what late publication taught. */
+  #pollTime(hourMs: number): number {
+    return pollTimeFor(hourMs, this.#opts.index) + this.#tracker.extraMs;
   }
 
   /** Polls one hour: 'done' | 'no_data' | 'skip', or the due time (null: stop). */
@@ -121,18 +140,26 @@ export class WeatherLocationCollector implements Task {
     const res = await core.call('kma.ncst', url, reserve);
     const now = core.deps.clock.now();
     if (res.kind === 'denied') {
-      return core.onDenied('kma.ncst', res.denial, pollTimeFor(newestServedHour(now) + HOUR_MS, this.#opts.index));
+      return core.onDenied('kma.ncst', res.denial, this.#pollTime(newestServedHour(now) + HOUR_MS));
     }
     const answer: KmaAnswer =
       res.kind === 'answer'
-        ? parseKmaAnswer(res.status, res.text, { source: core.binding.source, location: this.#opts.location.name, ingestedAt: res.receivedAt })
+        ? parseKmaAnswer(res.status, res.text, {
+            source: core.binding.source,
+            location: this.#opts.location.name,
+            ingestedAt: res.receivedAt,
+          })
         : res.failure;
     core.countPoll(answer.outcome);
     if (answer.outcome === 'ok') {
       recordSuccess(core, this.#failures);
       const rows = answer.rows.filter((r) => r.observation.nx === nx && r.observation.ny === ny && r.baseMs === hour);
       if (rows.length !== answer.rows.length) {
-        await core.deadLetter('validate', `answer for another cell or hour than asked (${nx},${ny})`, res.kind === 'answer' ? res.text : '');
+        await core.deadLetter(
+          'validate',
+          `answer for another cell or hour than asked (${nx},${ny})`,
+          res.kind === 'answer' ? res.text : '',
+        );
       }
       try {
         await core.emit(rows.map((r) => ({ identity: weatherIdentity(r.observation), value: r.observation })));
@@ -156,7 +183,14 @@ export class WeatherLocationCollector implements Task {
       return 'done';
     }
     if (answer.outcome === 'no_data') return 'no_data';
-    const step = await applyFailure(core, 'kma.ncst', API, answer, this.#failures, res.kind === 'answer' ? res.text : null);
+    const step = await applyFailure(
+      core,
+      'kma.ncst',
+      API,
+      answer,
+      this.#failures,
+      res.kind === 'answer' ? res.text : null,
+    );
     switch (step.kind) {
       case 'retry_at':
         return step.at;

@@ -55,7 +55,8 @@ export class PowerCollector implements Task {
     this.#publishDelay = opts.publishDelayMs ?? 90_000;
     this.#maxRows = opts.maxRowsPerCall ?? 300;
     this.#anchor = opts.checkpoint ?? null;
-    if (opts.plan.condition) core.setCondition('BudgetExceeded', opts.plan.condition.reason, opts.plan.condition.message);
+    if (opts.plan.condition)
+      core.setCondition('BudgetExceeded', opts.plan.condition.reason, opts.plan.condition.message);
   }
 
   /** The newest slot emitted. */
@@ -75,14 +76,19 @@ export class PowerCollector implements Task {
       return this.#stepLatest(now, 'kpx.latest');
     }
     const newest = floorSlot(now - this.#publishDelay);
-    const outcome = await this.#fillWindow(this.#anchor.rn + 1, predictNewestRn(this.#anchor as { rn: number; baseMs: number }, newest) + 1);
+    const outcome = await this.#fillWindow(
+      this.#anchor.rn + 1,
+      predictNewestRn(this.#anchor as { rn: number; baseMs: number }, newest) + 1,
+    );
     return outcome ?? this.#nextPoll(this.#core.deps.clock.now());
   }
 
   /** Polls the latest (or legacy) operation; fills any gap from history first. */
   async #stepLatest(now: number, op: Operation): Promise<number | null> {
     const url =
-      op === 'kpx.legacy' ? kpxLegacyUrl(this.#opts.endpoint, this.#core.binding.key) : kpxLatestUrl(this.#opts.endpoint, this.#core.binding.key);
+      op === 'kpx.legacy'
+        ? kpxLegacyUrl(this.#opts.endpoint, this.#core.binding.key)
+        : kpxLatestUrl(this.#opts.endpoint, this.#core.binding.key);
     const answer = await this.#call(op, url, this.#notYet > 0 ? this.#plannedLeftToday(now) : 0);
     if (typeof answer === 'number' || answer === null) return answer;
     if (answer.outcome !== 'ok') return this.#nextPoll(now);
@@ -113,10 +119,12 @@ export class PowerCollector implements Task {
    * Returns a due time when it had to stop early, undefined when done.
    */
   async #fillWindow(first: number, last: number): Promise<number | null | undefined> {
+    if (last < first) return undefined;
+    let empties = 0;
     for (let calls = 0; calls < 50 && this.#anchor !== null && this.#anchor.rn !== null; calls++) {
       const a = this.#anchor.rn + 1;
       const b = Math.min(Math.max(last, a), a + this.#maxRows - 1);
-      if (last < first || b < a || last < a) return undefined;
+      if (last < a) return undefined;
       const page = pageForWindow(a, b, this.#maxRows);
       const url = kpxHistoryUrl(this.#opts.endpoint, this.#core.binding.key, page.pageNo, page.numOfRows);
       const catchUp = calls > 0 && this.#opts.plan.strategy.kind === 'history-last-page';
@@ -125,19 +133,19 @@ export class PowerCollector implements Task {
       if (typeof answer === 'number' || answer === null) return answer;
       const total = answer.totalCount ?? null;
       if (answer.outcome === 'ok') {
-        const fresh = answer.rows.filter((r) => r.rn !== null && r.rn > a - 1).sort((x, y) => (x.rn ?? 0) - (y.rn ?? 0));
-        if (fresh.length === 0) return undefined;
-        if (!(await this.#emit(fresh))) return this.#core.deps.clock.now() + 30_000;
-      } else if (!(total !== null && total > a - 1)) {
-        return undefined; // empty page and nothing newer: not published yet
+        const fresh = answer.rows
+          .filter((r) => r.rn !== null && r.rn > a - 1)
+          .sort((x, y) => (x.rn ?? 0) - (y.rn ?? 0));
+        if (fresh.length > 0 && !(await this.#emit(fresh))) return this.#core.deps.clock.now() + 30_000;
       }
-      // More rows than predicted (or a gap in row numbers): follow totalCount.
-      if (total !== null && total > (this.#anchor.rn ?? 0)) {
-        last = Math.max(last, total);
-        first = this.#anchor.rn + 1;
+      // totalCount is the truth: follow it when there are more rows than predicted (or a gap in row numbers).
+      if (total === null) return undefined;
+      if (answer.outcome !== 'ok') empties++;
+      if (total > this.#anchor.rn && empties < 2) {
+        last = total;
         continue;
       }
-      if (this.#anchor.rn >= last) return undefined;
+      return undefined;
     }
     return undefined;
   }

@@ -100,7 +100,12 @@ export function planPower(input: PowerPlanInput): PowerPlan {
   const latestReserve = reserveFor(input.latestBudget);
   if (requested === SLOT_MS && input.latestBudget - latestReserve >= SLOTS_PER_DAY) {
     return {
-      strategy: { kind: 'per-slot', intervalMs: SLOT_MS, plannedCallsPerDay: SLOTS_PER_DAY, reservePerDay: latestReserve },
+      strategy: {
+        kind: 'per-slot',
+        intervalMs: SLOT_MS,
+        plannedCallsPerDay: SLOTS_PER_DAY,
+        reservePerDay: latestReserve,
+      },
       condition: null,
     };
   }

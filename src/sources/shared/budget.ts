@@ -29,8 +29,7 @@ export class CallBudget {
   readonly #paused = new Map<string, { until: number; reason: string }>();
 
   constructor(limits: Partial<Record<Operation, number>> | ((keyId: string, op: Operation) => number) = {}) {
-    this.#limits =
-      typeof limits === 'function' ? limits : (_keyId, op) => limits[op] ?? DEFAULT_DAILY_LIMITS[op];
+    this.#limits = typeof limits === 'function' ? limits : (_keyId, op) => limits[op] ?? DEFAULT_DAILY_LIMITS[op];
   }
 
   limit(keyId: string, op: Operation): number {
@@ -105,7 +104,7 @@ export function describeDenial(op: Operation, d: Denial): string {
     case 'exhausted':
       return `daily budget for ${op} used up: ${d.used} of ${d.limit} calls today (KST); resets at 00:00 KST`;
     case 'paused':
-      return `calls to ${op} paused until ${new Date(d.until).toISOString()}: ${d.reason}`;
+      return `calls to ${op} paused ${Number.isFinite(d.until) ? `until ${new Date(d.until).toISOString()}` : 'until the key changes'}: ${d.reason}`;
     case 'reserved':
       return `${op}: ${d.used} of ${d.limit} calls used; the remaining ${d.limit - d.used} are reserved for planned polls`;
   }

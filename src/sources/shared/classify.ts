@@ -49,12 +49,17 @@ const asText = (v: unknown): string | null =>
 export function classifyEnvelope(status: number, text: string): Envelope {
   const trimmed = text.replace(/^\uFEFF/, '').trim();
   if (status === 401) return fail('auth', '401', 'HTTP 401 Unauthorized: the key is not approved for this dataset');
-  if (status === 429) return { ok: false, failure: { outcome: 'http_error', code: '429', reason: 'HTTP 429 Too Many Requests', slowDown: true } };
+  if (status === 429)
+    return {
+      ok: false,
+      failure: { outcome: 'http_error', code: '429', reason: 'HTTP 429 Too Many Requests', slowDown: true },
+    };
   if (status !== 200) return fail('http_error', String(status), `HTTP ${status}`);
   if (trimmed === '') return fail('malformed', null, 'empty body');
   if (trimmed.startsWith('<')) return classifyXml(trimmed);
   if (trimmed.startsWith('{')) return classifyJson(trimmed);
-  if (/^unauthorized$/i.test(trimmed)) return fail('auth', null, 'Unauthorized: the key is not approved for this dataset');
+  if (/^unauthorized$/i.test(trimmed))
+    return fail('auth', null, 'Unauthorized: the key is not approved for this dataset');
   return fail('malformed', null, 'body is neither JSON nor XML');
 }
 
@@ -77,7 +82,11 @@ function classifyXml(text: string): Envelope {
     const code = asText(gateway['returnReasonCode']) ?? '';
     const msg = asText(gateway['returnAuthMsg']) ?? asText(gateway['errMsg']) ?? '';
     if (code === '') return fail('malformed', null, 'gateway error without returnReasonCode');
-    const failure = classifyResultCode(code, msg, true) ?? { outcome: 'http_error' as const, code, reason: `gateway ${msg}` };
+    const failure = classifyResultCode(code, msg, true) ?? {
+      outcome: 'http_error' as const,
+      code,
+      reason: `gateway ${msg}`,
+    };
     return { ok: false, failure };
   }
   return classifyResponse(doc['response'], 'xml');

@@ -101,7 +101,9 @@ export class CollectorCore {
    * when the sink fails, and then nothing is marked emitted.
    */
   async emit(items: readonly Emission[]): Promise<number> {
-    const fresh = items.filter((i, idx) => !this.#emitted.has(i.identity) && items.findIndex((j) => j.identity === i.identity) === idx);
+    const fresh = items.filter(
+      (i, idx) => !this.#emitted.has(i.identity) && items.findIndex((j) => j.identity === i.identity) === idx,
+    );
     if (fresh.length === 0) return 0;
     await this.deps.sink.send(
       this.binding.topic,
@@ -125,7 +127,9 @@ export class CollectorCore {
     this.deps.metrics.deadLetters.inc({ stage, source: this.binding.source });
     this.log.warn({ stage, reason: value.reason }, 'reading sent to dead letter');
     try {
-      await this.deps.sink.send(this.binding.deadLetterTopic, [{ key: this.binding.source, value: JSON.stringify(value) }]);
+      await this.deps.sink.send(this.binding.deadLetterTopic, [
+        { key: this.binding.source, value: JSON.stringify(value) },
+      ]);
     } catch (err) {
       this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'dead letter could not be sent');
     }
@@ -165,7 +169,10 @@ export class CollectorCore {
 export function truncateUtf8(text: string, max: number): string {
   const buf = Buffer.from(text, 'utf8');
   if (buf.length <= max) return text;
-  return buf.subarray(0, max).toString('utf8').replace(/\uFFFD$/, '');
+  return buf
+    .subarray(0, max)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
 }
 
 /** A message a person can act on for a refused key. */

@@ -11,9 +11,7 @@ export interface FailureState {
 
 /** What the caller does after a failure. */
 export type FailureStep =
-  | { readonly kind: 'retry_at'; readonly at: number }
-  | { readonly kind: 'stop' }
-  | { readonly kind: 'skip' }; // give up on this item, go on with the next
+  { readonly kind: 'retry_at'; readonly at: number } | { readonly kind: 'stop' } | { readonly kind: 'skip' }; // give up on this item, go on with the next
 
 /** Malformed answers are retried this many times (a cut body may be the network), then skipped. */
 export const MALFORMED_RETRIES = 2;
@@ -49,7 +47,11 @@ export async function applyFailure(
     }
     case 'auth':
       budget.block(keyId, op, failure.reason);
-      core.setCondition('AuthFailed', failure.code === '32' ? 'AddressNotAllowed' : 'KeyRefused', authMessage(api, failure));
+      core.setCondition(
+        'AuthFailed',
+        failure.code === '32' ? 'AddressNotAllowed' : 'KeyRefused',
+        authMessage(api, failure),
+      );
       return { kind: 'stop' };
     case 'bad_request':
       core.setCondition(
@@ -63,7 +65,11 @@ export async function applyFailure(
       const delay = backoffDelay(state.transient, TRANSIENT_BACKOFF, rng) * (failure.slowDown ? 2 : 1);
       state.transient++;
       if (state.transient >= 3) {
-        core.setCondition('Degraded', failure.outcome === 'timeout' ? 'Timeouts' : 'HttpErrors', `${api}: ${state.transient} failures in a row, last: ${failure.reason}`);
+        core.setCondition(
+          'Degraded',
+          failure.outcome === 'timeout' ? 'Timeouts' : 'HttpErrors',
+          `${api}: ${state.transient} failures in a row, last: ${failure.reason}`,
+        );
       }
       core.log.warn({ outcome: failure.outcome, reason: failure.reason, retryInMs: delay }, 'poll failed, backing off');
       return { kind: 'retry_at', at: now + delay };

@@ -36,7 +36,8 @@ export function createSourceMetrics(registry: Registry): SourceMetrics {
   return {
     polls: counter('gridlake_source_polls_total', 'API calls by outcome', ['kind', 'source', 'outcome']),
     requestDuration:
-      (registry.getSingleMetric('gridlake_source_request_duration_seconds') as Histogram<'kind' | 'source'> | undefined) ??
+      (registry.getSingleMetric('gridlake_source_request_duration_seconds') as
+        Histogram<'kind' | 'source'> | undefined) ??
       new Histogram({
         name: 'gridlake_source_request_duration_seconds',
         help: 'API request duration',
@@ -55,7 +56,9 @@ export function createSourceMetrics(registry: Registry): SourceMetrics {
     powerDemand: gauge('gridlake_power_demand_megawatts', 'latest current demand', ['source']),
     powerCapacity: gauge('gridlake_power_supply_capacity_megawatts', 'latest supply capability', ['source']),
     powerSupplyReserve: gauge('gridlake_power_supply_reserve_percent', 'latest supply reserve rate', ['source']),
-    powerOperatingReserve: gauge('gridlake_power_operating_reserve_percent', 'latest operating reserve rate', ['source']),
+    powerOperatingReserve: gauge('gridlake_power_operating_reserve_percent', 'latest operating reserve rate', [
+      'source',
+    ]),
     temperature: gauge('gridlake_weather_temperature_celsius', 'latest temperature (T1H)', ['location']),
     humidity: gauge('gridlake_weather_humidity_percent', 'latest humidity (REH)', ['location']),
     rain: gauge('gridlake_weather_rain_1h_millimeters', 'latest 1-hour precipitation (RN1)', ['location']),
@@ -64,7 +67,12 @@ export function createSourceMetrics(registry: Registry): SourceMetrics {
 }
 
 /** Starts every outcome series at 0 so rates work from the first scrape. */
-export function initPollSeries(metrics: SourceMetrics, kind: SourceKind, source: string, outcomes: readonly Outcome[]): void {
+export function initPollSeries(
+  metrics: SourceMetrics,
+  kind: SourceKind,
+  source: string,
+  outcomes: readonly Outcome[],
+): void {
   for (const outcome of outcomes) metrics.polls.inc({ kind, source, outcome }, 0);
   metrics.records.inc({ kind, source }, 0);
 }

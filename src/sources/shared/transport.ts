@@ -35,7 +35,10 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
     const started = performance.now();
     const signal = AbortSignal.timeout(timeoutMs);
     try {
-      const res = await fetch(url, { signal, headers: { accept: 'application/json, application/xml;q=0.9, */*;q=0.1' } });
+      const res = await fetch(url, {
+        signal,
+        headers: { accept: 'application/json, application/xml;q=0.9, */*;q=0.1' },
+      });
       const text = await res.text();
       return { kind: 'answer', status: res.status, text, durationMs: performance.now() - started };
     } catch (err) {

@@ -75,7 +75,11 @@ export function kpxItem(slotMs: number, history: boolean, withRn = true): KpxIte
 }
 
 /** A KPX gateway answer (latest or history page). */
-export function kpxAnswer(items: readonly KpxItem[], page: { pageNo: number; numOfRows: number; totalCount: number }, format: Format): string {
+export function kpxAnswer(
+  items: readonly KpxItem[],
+  page: { pageNo: number; numOfRows: number; totalCount: number },
+  format: Format,
+): string {
   if (format === 'json') {
     const itemsValue = items.length === 0 ? '' : { item: items.length === 1 ? items[0] : items };
     return JSON.stringify({
@@ -107,7 +111,10 @@ export function kpxLegacyDenied(): string {
 
 function xmlFields(item: KpxItem): string {
   return Object.entries(item)
-    .map(([k, v]) => `<${k}>${typeof v === 'number' && Number.isInteger(v) && k !== 'rn' ? v.toFixed(1) : String(v)}</${k}>`)
+    .map(
+      ([k, v]) =>
+        `<${k}>${typeof v === 'number' && Number.isInteger(v) && k !== 'rn' ? v.toFixed(1) : String(v)}</${k}>`,
+    )
     .join('');
 }
 
@@ -128,7 +135,15 @@ export function kmaObsValues(v: WeatherValues, missing: boolean): [string, strin
   return rows
     .filter(([c]) => c !== 'WSD')
     .map(([c, val]): [string, string] =>
-      c === 'REH' ? [c, '-999'] : c === 'UUU' ? [c, '900.0'] : c === 'VEC' ? [c, '-998'] : c === 'RN1' && val === '0' ? [c, '강수없음'] : [c, val],
+      c === 'REH'
+        ? [c, '-999']
+        : c === 'UUU'
+          ? [c, '900.0']
+          : c === 'VEC'
+            ? [c, '-998']
+            : c === 'RN1' && val === '0'
+              ? [c, '강수없음']
+              : [c, val],
     );
 }
 
@@ -136,7 +151,14 @@ export function kmaObsValues(v: WeatherValues, missing: boolean): [string, strin
 export function kmaAnswer(hourMs: number, nx: number, ny: number, values: [string, string][], format: Format): string {
   const { date, time } = formatKmaDateTime(hourMs);
   if (format === 'json') {
-    const item = values.map(([category, obsrValue]) => ({ baseDate: date, baseTime: time, category, nx, ny, obsrValue }));
+    const item = values.map(([category, obsrValue]) => ({
+      baseDate: date,
+      baseTime: time,
+      category,
+      nx,
+      ny,
+      obsrValue,
+    }));
     return JSON.stringify({
       response: {
         header: { resultCode: '00', resultMsg: 'NORMAL_SERVICE' },

@@ -14,7 +14,10 @@ export function injectTransport(app: FastifyInstance, remoteAddress = '127.0.0.1
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     });
     try {
-      const res = await Promise.race([app.inject({ method: 'GET', url: u.pathname + u.search, remoteAddress }), timeout]);
+      const res = await Promise.race([
+        app.inject({ method: 'GET', url: u.pathname + u.search, remoteAddress }),
+        timeout,
+      ]);
       return { kind: 'answer', status: res.statusCode, text: res.body, durationMs: 1 };
     } catch (err) {
       return { kind: 'timeout', reason: err instanceof Error ? err.message : String(err), durationMs: timeoutMs };

@@ -33,7 +33,10 @@ export function parseClockOption(text: string, realNow: number): { startMs: numb
   const startMs = startText.trim() === 'now' ? realNow : Date.parse(startText.trim());
   const speed = Number(speedText);
   if (!Number.isFinite(startMs) || !Number.isFinite(speed) || speed <= 0) {
-    throw glError('GL_SOURCES_SIM_OPTION_INVALID', `--clock wants "start,speed" (e.g. 2026-11-23T14:00:00+09:00,60), got ${JSON.stringify(text)}`);
+    throw glError(
+      'GL_SOURCES_SIM_OPTION_INVALID',
+      `--clock wants "start,speed" (e.g. 2026-11-23T14:00:00+09:00,60), got ${JSON.stringify(text)}`,
+    );
   }
   return { startMs, speed };
 }

@@ -61,10 +61,15 @@ export type SimConfig = Static<typeof SimConfigSchema>;
 
 /** Validates a (partial) config over defaults; throws GL_SOURCES_SIM_OPTION_INVALID with the paths. */
 export function parseSimConfig(input: unknown, base?: SimConfig): SimConfig {
-  const merged = { ...(base ?? Value.Create(SimConfigSchema)), ...(typeof input === 'object' && input !== null ? input : {}) };
+  const merged = {
+    ...(base ?? Value.Create(SimConfigSchema)),
+    ...(typeof input === 'object' && input !== null ? input : {}),
+  };
   const withDefaults = Value.Default(SimConfigSchema, Value.Clone(merged));
   if (!Value.Check(SimConfigSchema, withDefaults)) {
-    const errors = [...Value.Errors(SimConfigSchema, withDefaults)].slice(0, 5).map((e) => `${e.path || '/'}: ${e.message}`);
+    const errors = [...Value.Errors(SimConfigSchema, withDefaults)]
+      .slice(0, 5)
+      .map((e) => `${e.path || '/'}: ${e.message}`);
     throw glError('GL_SOURCES_SIM_OPTION_INVALID', `invalid simulator config: ${errors.join('; ')}`);
   }
   return withDefaults as SimConfig;
@@ -76,7 +81,9 @@ export function parseFaults(input: unknown): Fault[] {
   return list.map((f) => {
     const withDefaults = Value.Default(FaultSchema, Value.Clone(f));
     if (!Value.Check(FaultSchema, withDefaults)) {
-      const errors = [...Value.Errors(FaultSchema, withDefaults)].slice(0, 5).map((e) => `${e.path || '/'}: ${e.message}`);
+      const errors = [...Value.Errors(FaultSchema, withDefaults)]
+        .slice(0, 5)
+        .map((e) => `${e.path || '/'}: ${e.message}`);
       throw glError('GL_SOURCES_SIM_OPTION_INVALID', `invalid fault ${JSON.stringify(f)}: ${errors.join('; ')}`);
     }
     return withDefaults as Fault;

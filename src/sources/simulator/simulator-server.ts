@@ -41,7 +41,8 @@ export function createSimulator(options: SimulatorOptions): { app: FastifyInstan
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const app = fastify({ logger: options.logger ?? false });
 
-  const serve = (op: SimOperation, answer: (q: Query, format: Format) => string) =>
+  const serve =
+    (op: SimOperation, answer: (q: Query, format: Format) => string) =>
     async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
       if (!state.allows(req.ip)) {
         // KPX drops connections from refused networks: the client sees a reset or timeout.
@@ -50,12 +51,20 @@ export function createSimulator(options: SimulatorOptions): { app: FastifyInstan
         return reply;
       }
       const q = req.query as Query;
-      const format: Format = op === 'kpx.legacy' ? 'xml' : (q['dataType'] ?? q['_type'] ?? 'xml').toLowerCase() === 'json' ? 'json' : 'xml';
+      const format: Format =
+        op === 'kpx.legacy' ? 'xml' : (q['dataType'] ?? q['_type'] ?? 'xml').toLowerCase() === 'json' ? 'json' : 'xml';
       const key = q['serviceKey'] ?? '';
       const send = (status: number, body: string, type = format): FastifyReply =>
-        reply.code(status).header('content-type', type === 'json' ? 'application/json;charset=UTF-8' : 'text/xml;charset=UTF-8').send(body);
+        reply
+          .code(status)
+          .header('content-type', type === 'json' ? 'application/json;charset=UTF-8' : 'text/xml;charset=UTF-8')
+          .send(body);
       // An encoded key arrives double-encoded (it still holds %XX): the gateway does not know it.
-      if (key === '' || /%[0-9A-Fa-f]{2}/.test(key) || (state.config.keys.length > 0 && !state.config.keys.includes(key))) {
+      if (
+        key === '' ||
+        /%[0-9A-Fa-f]{2}/.test(key) ||
+        (state.config.keys.length > 0 && !state.config.keys.includes(key))
+      ) {
         return send(200, gatewayError('30'), 'xml');
       }
       if (!state.countCall(key, op)) return send(200, gatewayError('22'), 'xml');
@@ -63,7 +72,10 @@ export function createSimulator(options: SimulatorOptions): { app: FastifyInstan
       const slow = faults.find((f) => f.kind === 'slow');
       if (slow) await sleep(slow.delayMs ?? 5_000);
       const early = faultAnswer(faults, format);
-      if (early) return early.type === 'text' ? reply.code(early.status).header('content-type', 'text/plain').send(early.body) : send(early.status, early.body, early.type);
+      if (early)
+        return early.type === 'text'
+          ? reply.code(early.status).header('content-type', 'text/plain').send(early.body)
+          : send(early.status, early.body, early.type);
       let body = answer(q, format);
       if (faults.some((f) => f.kind === 'missing') && op === 'kma.ncst') body = answerWithMissing(q, format, body);
       if (faults.some((f) => f.kind === 'truncate')) body = body.slice(0, Math.floor(body.length / 2));
@@ -72,42 +84,66 @@ export function createSimulator(options: SimulatorOptions): { app: FastifyInstan
 
   const newestSlot = (): number => floorSlot(options.clock.now() - state.config.kpxPublishDelayMs);
 
-  app.get(KPX_PATHS.latest, serve('kpx.latest', (_q, format) => {
-    const slot = newestSlot();
-    return kpxAnswer([kpxItem(slot, false)], { pageNo: 1, numOfRows: 1, totalCount: 1 }, format);
-  }));
+  app.get(
+    KPX_PATHS.latest,
+    serve('kpx.latest', (_q, format) => {
+      const slot = newestSlot();
+      return kpxAnswer([kpxItem(slot, false)], { pageNo: 1, numOfRows: 1, totalCount: 1 }, format);
+    }),
+  );
 
-  app.get(KPX_PATHS.history, serve('kpx.history', (q, format) => {
-    const pageNo = positiveInt(q['pageNo'], 1);
-    const numOfRows = positiveInt(q['numOfRows'], 10);
-    if (pageNo === null || numOfRows === null || numOfRows > 10_000) return resultError('10', format);
-    const total = rnOfSlot(newestSlot());
-    const first = (pageNo - 1) * numOfRows + 1;
-    const last = Math.min(total, pageNo * numOfRows);
-    const items = [];
-    for (let rn = first; rn <= last; rn++) items.push(kpxItem(slotOfRn(rn), true));
-    return kpxAnswer(items, { pageNo, numOfRows, totalCount: total }, format);
-  }));
+  app.get(
+    KPX_PATHS.history,
+    serve('kpx.history', (q, format) => {
+      const pageNo = positiveInt(q['pageNo'], 1);
+      const numOfRows = positiveInt(q['numOfRows'], 10);
+      if (pageNo === null || numOfRows === null || numOfRows > 10_000) return resultError('10', format);
+      const total = rnOfSlot(newestSlot());
+      const first = (pageNo - 1) * numOfRows + 1;
+      const last = Math.min(total, pageNo * numOfRows);
+      const items = [];
+      for (let rn = first; rn <= last; rn++) items.push(kpxItem(slotOfRn(rn), true));
+      return kpxAnswer(items, { pageNo, numOfRows, totalCount: total }, format);
+    }),
+  );
 
-  app.get(KPX_PATHS.legacy, serve('kpx.legacy', () =>
-    state.config.legacyDenied ? kpxLegacyDenied() : kpxLegacyAnswer(kpxItem(newestSlot(), false, false)),
-  ));
+  app.get(
+    KPX_PATHS.legacy,
+    serve('kpx.legacy', () =>
+      state.config.legacyDenied ? kpxLegacyDenied() : kpxLegacyAnswer(kpxItem(newestSlot(), false, false)),
+    ),
+  );
 
-  app.get(KMA_NCST_PATH, serve('kma.ncst', (q, format) => {
-    const parsed = kmaRequest(q);
-    if (parsed === null) return resultError('10', format);
-    const now = options.clock.now();
-    const newestHour = floorHour(now - state.config.kmaPublishOffsetMs);
-    if (parsed.hourMs > newestHour || parsed.hourMs <= newestHour - state.config.kmaRetentionHours * HOUR_MS) {
-      return resultError('03', format);
-    }
-    return kmaAnswer(parsed.hourMs, parsed.nx, parsed.ny, kmaObsValues(weatherAt(parsed.hourMs, parsed.nx, parsed.ny), false), format);
-  }));
+  app.get(
+    KMA_NCST_PATH,
+    serve('kma.ncst', (q, format) => {
+      const parsed = kmaRequest(q);
+      if (parsed === null) return resultError('10', format);
+      const now = options.clock.now();
+      const newestHour = floorHour(now - state.config.kmaPublishOffsetMs);
+      if (parsed.hourMs > newestHour || parsed.hourMs <= newestHour - state.config.kmaRetentionHours * HOUR_MS) {
+        return resultError('03', format);
+      }
+      return kmaAnswer(
+        parsed.hourMs,
+        parsed.nx,
+        parsed.ny,
+        kmaObsValues(weatherAt(parsed.hourMs, parsed.nx, parsed.ny), false),
+        format,
+      );
+    }),
+  );
 
   function answerWithMissing(q: Query, format: Format, body: string): string {
     const parsed = kmaRequest(q);
     if (parsed === null || !body.includes('NORMAL_SERVICE')) return body;
-    return kmaAnswer(parsed.hourMs, parsed.nx, parsed.ny, kmaObsValues(weatherAt(parsed.hourMs, parsed.nx, parsed.ny), true), format);
+    return kmaAnswer(
+      parsed.hourMs,
+      parsed.nx,
+      parsed.ny,
+      kmaObsValues(weatherAt(parsed.hourMs, parsed.nx, parsed.ny), true),
+      format,
+    );
   }
 
   app.get('/_sim/state', async () => ({
@@ -150,11 +186,15 @@ function kmaRequest(q: Query): { hourMs: number; nx: number; ny: number } | null
   const ms = parseKmaDateTime(date, time);
   const nx = Number(q['nx']);
   const ny = Number(q['ny']);
-  if (ms === null || !Number.isInteger(nx) || !Number.isInteger(ny) || nx < 1 || nx > 149 || ny < 1 || ny > 253) return null;
+  if (ms === null || !Number.isInteger(nx) || !Number.isInteger(ny) || nx < 1 || nx > 149 || ny < 1 || ny > 253)
+    return null;
   return { hourMs: floorHour(ms), nx, ny };
 }
 
-function faultAnswer(faults: readonly Fault[], format: Format): { status: number; body: string; type: Format | 'text' } | null {
+function faultAnswer(
+  faults: readonly Fault[],
+  format: Format,
+): { status: number; body: string; type: Format | 'text' } | null {
   for (const f of faults) {
     switch (f.kind) {
       case 'gateway':
@@ -165,10 +205,18 @@ function faultAnswer(faults: readonly Fault[], format: Format): { status: number
         const status = Number(f.code ?? 500);
         return status === 401
           ? { status, body: 'Unauthorized', type: 'text' }
-          : { status, body: status === 429 ? 'Too Many Requests' : `<html><body><h1>${status} Error</h1></body></html>`, type: 'text' };
+          : {
+              status,
+              body: status === 429 ? 'Too Many Requests' : `<html><body><h1>${status} Error</h1></body></html>`,
+              type: 'text',
+            };
       }
       case 'html':
-        return { status: 200, body: '<!DOCTYPE html><html><head><title>Service unavailable</title></head><body>점검 중</body></html>', type: 'text' };
+        return {
+          status: 200,
+          body: '<!DOCTYPE html><html><head><title>Service unavailable</title></head><body>점검 중</body></html>',
+          type: 'text',
+        };
       default:
         break;
     }

@@ -123,7 +123,12 @@ export function weatherAt(hourMs: number, nx: number, ny: number): WeatherValues
   const raining = hash01(day, block, Math.floor(nx / 25), Math.floor(ny / 25), 11) < 0.08;
   const rn1 = raining ? Math.round((0.2 + hash01(hourMs / 3_600_000, nx, ny, 13) * 6) * 10) / 10 : 0;
   const pty = !raining ? 0 : T < -0.5 ? 3 : T < 1.5 ? 2 : 1;
-  const reh = Math.min(99, Math.round(raining ? 90 + hash01(hourMs, nx, 17) * 8 : 60 - diurnal * 4 + (hash01(hourMs / 3_600_000, ny, 19) - 0.5) * 20));
+  const reh = Math.min(
+    99,
+    Math.round(
+      raining ? 90 + hash01(hourMs, nx, 17) * 8 : 60 - diurnal * 4 + (hash01(hourMs / 3_600_000, ny, 19) - 0.5) * 20,
+    ),
+  );
   const u = Math.round((hash01(day, block, nx, 23) - 0.45) * 8 * 10) / 10;
   const v = Math.round((hash01(day, block, ny, 29) - 0.5) * 6 * 10) / 10;
   const wsd = Math.round(Math.hypot(u, v) * 10) / 10;

@@ -42,7 +42,7 @@ ensure_kafka() {
   log "kafka $KAFKA_VERSION: resolving jars from Maven Central"
   mvn -B -q -Dstyle.color=never -f "$HERE/kafka-pom.xml" -Dkafka.version="$KAFKA_VERSION" -Dlog4j.version="$LOG4J_VERSION" \
     org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$tmp/libs"
+    -DincludeScope=runtime -DoutputDirectory="$tmp/libs" | sed 's/\x1b\[[0-9;]*m//g'
   touch "$tmp/libs/.complete"
   finish "$tmp" "$dest"; took kafka $t
 }

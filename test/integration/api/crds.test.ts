@@ -89,6 +89,12 @@ function serverMessage(err: unknown): { code: number; message: string } {
   return { code: e.code ?? 0, message };
 }
 
+/** With GRIDLAKE_PRINT_SERVER_MESSAGES=1, prints each refusal (for docs and reviews). */
+function report(name: string, refused: { code: number; message: string } | undefined): void {
+  if (process.env['GRIDLAKE_PRINT_SERVER_MESSAGES'] === '1')
+    console.log(`REFUSED ${name} | ${refused?.code} | ${refused?.message}`);
+}
+
 async function kubectl(...args: string[]): Promise<string> {
   const { stdout } = await exec(k.kubectl, ['--kubeconfig', k.kubeconfig, ...args], { maxBuffer: 8 << 20 });
   return stdout;
@@ -126,8 +132,10 @@ beforeAll(async () => {
     });
   }
   for (const name of [HUB_NS, SITE_NS]) await core.createNamespace({ body: { metadata: { name } } });
-  // A new CRD can take a moment to be served for writes after Established.
-  await eventually('custom resources served', () => custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: HUB_NS, plural: 'remotesites' }).catch(async () => custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'remotesites' })));
+  // A new CRD can take a moment to be served after Established.
+  await eventually('custom resources served', () =>
+    custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'remotesites' }),
+  );
 });
 
 const EXAMPLES = [
@@ -179,6 +187,7 @@ describe('invalid specs are refused by the API server with a readable message', 
         (err: unknown) => serverMessage(err),
       );
       expect(refused, 'the update was accepted').toBeDefined();
+      report(c.name, refused);
       expect(refused?.code).toBe(422);
       expect(refused?.message).toContain(c.expect);
       return;
@@ -188,22 +197,88 @@ describe('invalid specs are refused by the API server with a readable message', 
       (err: unknown) => serverMessage(err),
     );
     expect(refused, 'the object was accepted').toBeDefined();
+    report(c.name, refused);
     expect([400, 422]).toContain(refused?.code);
     expect(refused?.message).toContain(c.expect);
   });
 });
 
+describe('status subresource', () => {
+  it('takes a worker progress block and a controller condition, and kubectl get prints them', async () => {
+    const doc = relocate(example('embedded/power-source.yaml'));
+    doc.metadata['name'] = 'status-demo';
+    const created = await create(doc);
+    const meta = created.metadata as { resourceVersion: string; generation: number };
+    const status = {
+      observedGeneration: meta.generation,
+      site: 'hub',
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'Collecting',
+          message: 'the newest reading is 3 minutes old',
+          observedGeneration: meta.generation,
+          lastTransitionTime: '2026-11-23T01:00:00Z',
+        },
+      ],
+      progress: {
+        reporter: 'kpx-national-collector-7d9f',
+        updatedAt: '2026-11-23T01:03:00Z',
+        lastPollTime: '2026-11-23T01:03:00Z',
+        lastOutcome: 'ok',
+        lastReadingTime: new Date(Date.now() - 180_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+        lastReading: { currentDemandMw: 71234.5, supplyCapacityMw: 90210, supplyReservePct: 26.6 },
+        recordsTotal: 12,
+        callsToday: 40,
+      },
+    };
+    const updated = (await custom.replaceNamespacedCustomObjectStatus({
+      group: GROUP,
+      version: VERSION,
+      namespace: HUB_NS,
+      plural: 'powersources',
+      name: 'status-demo',
+      body: { ...created, status },
+    })) as Doc;
+    const row = (await kubectl('get', 'pws', 'status-demo', '-n', HUB_NS, '--no-headers')).trim().split(/\s+/);
+    expect(row).toEqual(['status-demo', 'hub', 'True', '3m', '71234.5', 'ok', expect.stringMatching(/^\d+s$/)]);
+
+    const refused = await custom
+      .replaceNamespacedCustomObjectStatus({
+        group: GROUP,
+        version: VERSION,
+        namespace: HUB_NS,
+        plural: 'powersources',
+        name: 'status-demo',
+        body: { ...updated, status: { progress: { ...status.progress, lastOutcome: 'great' } } },
+      })
+      .then(
+        () => undefined,
+        (err: unknown) => serverMessage(err),
+      );
+    expect(refused?.message).toContain('Unsupported value: "great"');
+  });
+});
+
 describe('kubectl', () => {
   it('explain shows the field descriptions', async () => {
-    const out = await eventually('explain', () => kubectl('explain', 'dailyjoins.spec.catchUp.policy'));
-    expect(out).toContain('None skips them, Latest runs only the most recent');
-    const site = await kubectl('explain', 'remotesites.spec.credentialsEpoch');
-    expect(site).toContain('Bump to revoke');
+    const explain = async (field: string) => (await kubectl('explain', field)).replace(/\s+/g, ' ');
+    const policy = await eventually('explain', () => explain('dailyjoins.spec.catchUp.policy'));
+    expect(policy).toContain('ENUM: None Latest All');
+    expect(policy).toContain('None skips them, Latest runs only the most recent');
+    expect(await explain('remotesites.spec.credentialsEpoch')).toContain('Bump to revoke');
+    expect(await explain('weathersources.spec.locations.nx')).toContain('KMA grid column');
   });
 
   it('get gridlake lists every namespaced kind through the category, with the printer columns', async () => {
     const all = await kubectl('get', 'gridlake', '-n', HUB_NS);
-    for (const kind of ['powersource.gridlake.io', 'weathersource.gridlake.io', 'lakesink.gridlake.io', 'dailyjoin.gridlake.io'])
+    for (const kind of [
+      'powersource.gridlake.io',
+      'weathersource.gridlake.io',
+      'lakesink.gridlake.io',
+      'dailyjoin.gridlake.io',
+    ])
       expect(all).toContain(kind);
     const sources = await kubectl('get', 'pws', '-n', HUB_NS);
     expect(sources.split('\n')[0]).toMatch(/NAME\s+SITE\s+READY\s+LAST READING\s+DEMAND MW\s+OUTCOME\s+AGE/);

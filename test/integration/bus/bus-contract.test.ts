@@ -51,7 +51,10 @@ async function eventually(check: () => boolean, timeoutMs = 30_000): Promise<voi
   }
 }
 
-function collecting(consumer: BusConsumer, extra: Partial<ConsumerHandlers> = {}): { records: BusRecord[]; start: () => Promise<void> } {
+function collecting(
+  consumer: BusConsumer,
+  extra: Partial<ConsumerHandlers> = {},
+): { records: BusRecord[]; start: () => Promise<void> } {
   const records: BusRecord[] = [];
   return {
     records,
@@ -71,7 +74,10 @@ describe.each(adapters)('Bus contract: $name', (adapter) => {
     const bus = await adapter.open();
     const topic = `c-order-${rand()}`;
     await bus.ensureTopic(topic, 3);
-    const sent = await bus.send(topic, Array.from({ length: 60 }, (_, i) => ({ key: `k${i % 6}`, value: `v${i}` })));
+    const sent = await bus.send(
+      topic,
+      Array.from({ length: 60 }, (_, i) => ({ key: `k${i % 6}`, value: `v${i}` })),
+    );
     const byKey = new Map<string, number>();
     sent.forEach((s, i) => {
       const k = `k${i % 6}`;
@@ -98,7 +104,10 @@ describe.each(adapters)('Bus contract: $name', (adapter) => {
     const topic = `c-commit-${rand()}`;
     const groupId = `g-${rand()}`;
     await bus.ensureTopic(topic, 1);
-    await bus.send(topic, Array.from({ length: 20 }, (_, i) => ({ key: 'k', value: `v${i}` })));
+    await bus.send(
+      topic,
+      Array.from({ length: 20 }, (_, i) => ({ key: 'k', value: `v${i}` })),
+    );
     const first = bus.consumer({ groupId, topics: [topic] });
     const a = collecting(first);
     await a.start();
@@ -118,7 +127,10 @@ describe.each(adapters)('Bus contract: $name', (adapter) => {
     const bus = await adapter.open();
     const topic = `c-seek-${rand()}`;
     await bus.ensureTopic(topic, 1);
-    await bus.send(topic, Array.from({ length: 10 }, (_, i) => ({ key: 'k', value: `v${i}` })));
+    await bus.send(
+      topic,
+      Array.from({ length: 10 }, (_, i) => ({ key: 'k', value: `v${i}` })),
+    );
     const c = bus.consumer({ groupId: `g-${rand()}`, topics: [topic] });
     let calls = 0;
     let sought = false;

@@ -15,7 +15,9 @@ function day(date: string, bump = 0, locations = ['seoul', 'busan']): DayResult 
   const p: PowerRecord[] = [];
   for (let s = 0; s < 288; s++) p.push(power(date, hm(Math.floor(s / 12), (s % 12) * 5), 60_000 + s + bump));
   const w: WeatherRecord[] = [];
-  for (let h = 0; h < 24; h++) for (const [i, loc] of locations.entries()) w.push(weather(date, hm(h), loc, 3 + h / 2 + i, { humidityPct: 50, rain1hMm: 0.1 * h }));
+  for (let h = 0; h < 24; h++)
+    for (const [i, loc] of locations.entries())
+      w.push(weather(date, hm(h), loc, 3 + h / 2 + i, { humidityPct: 50, rain1hMm: 0.1 * h }));
   return joinDay(date, locations, DEFAULT_THRESHOLDS, p, w);
 }
 
@@ -36,7 +38,10 @@ describe.each(DIALECTS)('SQL export to $name', ({ info }) => {
     ...extra,
   });
   const count = async (table: string, date?: string): Promise<number> => {
-    const q = session.dialect === 'postgres' ? `SELECT count(*) AS n FROM "${table}"${date ? ` WHERE "date" = $1` : ''}` : `SELECT count(*) AS n FROM \`${table}\`${date ? ' WHERE `date` = ?' : ''}`;
+    const q =
+      session.dialect === 'postgres'
+        ? `SELECT count(*) AS n FROM "${table}"${date ? ` WHERE "date" = $1` : ''}`
+        : `SELECT count(*) AS n FROM \`${table}\`${date ? ' WHERE `date` = ?' : ''}`;
     return Number((await session.query(q, date ? [date] : []))[0]?.['n']);
   };
 
@@ -64,13 +69,17 @@ describe.each(DIALECTS)('SQL export to $name', ({ info }) => {
 
   it('stores values faithfully: UTC instants, doubles, nulls', async () => {
     const t = `pwd_${suffix}_overwrite`;
-    const q = session.dialect === 'postgres'
-      ? `SELECT demand_mw_peak, extract(epoch from demand_peak_at) * 1000 AS peak_ms, temp_demand_corr, quality FROM "${t}" WHERE "date" = $1 AND location = $2`
-      : `SELECT demand_mw_peak, CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', demand_peak_at) / 1000 AS SIGNED) AS peak_ms, temp_demand_corr, quality FROM \`${t}\` WHERE \`date\` = ? AND location = ?`;
+    const q =
+      session.dialect === 'postgres'
+        ? `SELECT demand_mw_peak, extract(epoch from demand_peak_at) * 1000 AS peak_ms, temp_demand_corr, quality FROM "${t}" WHERE "date" = $1 AND location = $2`
+        : `SELECT demand_mw_peak, CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', demand_peak_at) / 1000 AS SIGNED) AS peak_ms, temp_demand_corr, quality FROM \`${t}\` WHERE \`date\` = ? AND location = ?`;
     const [row] = await session.query(q, ['2025-11-22', 'seoul']);
     expect(Number(row?.['demand_mw_peak'])).toBe(60_287 + 7);
     expect(Number(row?.['peak_ms'])).toBe(kst('2025-11-22', '23:55'));
-    expect(Number(row?.['temp_demand_corr'])).toBeCloseTo(day('2025-11-22', 7, ['seoul']).daily[1]?.tempDemandCorr ?? NaN, 12);
+    expect(Number(row?.['temp_demand_corr'])).toBeCloseTo(
+      day('2025-11-22', 7, ['seoul']).daily[1]?.tempDemandCorr ?? NaN,
+      12,
+    );
     expect(row?.['quality']).toBe('ok');
   });
 
@@ -84,10 +93,14 @@ describe.each(DIALECTS)('SQL export to $name', ({ info }) => {
         return session.query(sql, params);
       },
     };
-    await expect(exportDay(failing, c, day('2025-11-22', 99), '2025-11-22')).rejects.toMatchObject({ code: 'GL_JOIN_SQL_FAILED' });
+    await expect(exportDay(failing, c, day('2025-11-22', 99), '2025-11-22')).rejects.toMatchObject({
+      code: 'GL_JOIN_SQL_FAILED',
+    });
     expect(await count(`pwh_${suffix}_overwrite`, '2025-11-22')).toBe(48);
     const [row] = await session.query(
-      session.dialect === 'postgres' ? `SELECT max(demand_mw_max) AS m FROM "pwh_${suffix}_overwrite" WHERE "date" = $1` : `SELECT max(demand_mw_max) AS m FROM \`pwh_${suffix}_overwrite\` WHERE \`date\` = ?`,
+      session.dialect === 'postgres'
+        ? `SELECT max(demand_mw_max) AS m FROM "pwh_${suffix}_overwrite" WHERE "date" = $1`
+        : `SELECT max(demand_mw_max) AS m FROM \`pwh_${suffix}_overwrite\` WHERE \`date\` = ?`,
       ['2025-11-22'],
     );
     expect(Number(row?.['m'])).toBe(60_287 + 7);
@@ -98,7 +111,9 @@ describe.each(DIALECTS)('SQL export to $name', ({ info }) => {
     await exportDay(session, c, day('2025-11-21'), '2025-11-21');
     await exportDay(session, c, day('2025-11-22'), '2025-11-22');
     expect(await count(`pwh_${suffix}_append`)).toBe(144);
-    await expect(exportDay(session, c, day('2025-11-22'), '2025-11-22')).rejects.toMatchObject({ code: 'GL_JOIN_SQL_FAILED' });
+    await expect(exportDay(session, c, day('2025-11-22'), '2025-11-22')).rejects.toMatchObject({
+      code: 'GL_JOIN_SQL_FAILED',
+    });
     expect(await count(`pwh_${suffix}_append`)).toBe(144);
     expect(await count(`pwd_${suffix}_append`)).toBe(6);
   });
@@ -111,7 +126,9 @@ describe.each(DIALECTS)('SQL export to $name', ({ info }) => {
     await exportDay(session, c, day('2025-11-22', 1000), '2025-11-22');
     expect(await count(`pwh_${suffix}_upsert`)).toBe(72);
     const [row] = await session.query(
-      session.dialect === 'postgres' ? `SELECT max(demand_mw_peak) AS m FROM "pwd_${suffix}_upsert"` : `SELECT max(demand_mw_peak) AS m FROM \`pwd_${suffix}_upsert\``,
+      session.dialect === 'postgres'
+        ? `SELECT max(demand_mw_peak) AS m FROM "pwd_${suffix}_upsert"`
+        : `SELECT max(demand_mw_peak) AS m FROM \`pwd_${suffix}_upsert\``,
     );
     expect(Number(row?.['m'])).toBe(61_287);
   });
@@ -124,7 +141,12 @@ describe.each(DIALECTS)('SQL export to $name', ({ info }) => {
         ? `CREATE TABLE "${d}" ("date" DATE NOT NULL, location VARCHAR(128) NOT NULL, demand_mw_peak TEXT, PRIMARY KEY ("date", location))`
         : `CREATE TABLE \`${d}\` (\`date\` DATE NOT NULL, location VARCHAR(128) NOT NULL, demand_mw_peak TEXT, PRIMARY KEY (\`date\`, location))`,
     );
-    const err = await exportDay(session, cfg('overwrite', { tables: { power_weather_hourly: h, power_weather_daily: d } }), day('2025-11-22'), '2025-11-22').catch((e: unknown) => e);
+    const err = await exportDay(
+      session,
+      cfg('overwrite', { tables: { power_weather_hourly: h, power_weather_daily: d } }),
+      day('2025-11-22'),
+      '2025-11-22',
+    ).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'GL_JOIN_SQL_SCHEMA_MISMATCH' });
     expect(String((err as Error).message)).toContain('demand_mw_peak is text');
     expect(String((err as Error).message)).toContain('column quality is missing');

@@ -50,7 +50,9 @@ describe.each(adapters)('ObjectStore contract: $name', (adapter) => {
 
   it('lets exactly one of many concurrent create-only writers win', async () => {
     const store = await adapter.open();
-    const outcomes = await Promise.all(Array.from({ length: 8 }, (_, i) => store.putIfAbsent('race/key.json', Buffer.from(`w${i}`))));
+    const outcomes = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => store.putIfAbsent('race/key.json', Buffer.from(`w${i}`))),
+    );
     expect(outcomes.filter((o) => o === 'created')).toHaveLength(1);
   });
 

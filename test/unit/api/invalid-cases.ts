@@ -209,7 +209,7 @@ export const INVALID_CASES: readonly InvalidCase[] = [
   {
     name: 'an egress CIDR with a /33 mask',
     doc: edit(SITE, (d) => (spec(d).egressCIDRs = ['203.0.113.7/33'])),
-    expect: 'should match',
+    expect: 'egressCIDRs entries are IPv4 CIDRs such as 203.0.113.7/32',
   },
   {
     name: 'an agent token shorter than ten leases',

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadResources, loadResourcesFromText, formatLoadError } from '../../../src/api/load.js';
 import { validateResource } from '../../../src/api/validate.js';
+import { ofKind } from '../../../src/api/resource.js';
 import type { DailyJoinSpec } from '../../../src/api/daily-join.js';
 import type { LakeSinkSpec } from '../../../src/api/lake-sink.js';
 import { example, INVALID_CASES } from './invalid-cases.js';
@@ -60,6 +61,16 @@ describe('validateResource', () => {
     });
   });
 
+  it('treats a null field as absent, as the API server does', () => {
+    const doc = example('embedded/power-source.yaml');
+    Object.assign(doc.spec, { pollIntervalSeconds: null, topic: null });
+    const result = validateResource(doc);
+    expect(result.ok && result.resource.spec).toMatchObject({
+      pollIntervalSeconds: 300,
+      topic: 'gridlake.power.kpx.v1',
+    });
+  });
+
   it('refuses a namespace on the cluster-scoped RemoteSite', () => {
     const doc = example('cluster/remote-site-naver.yaml');
     doc.metadata['namespace'] = 'default';
@@ -70,7 +81,12 @@ describe('validateResource', () => {
   });
 
   it('refuses an unknown kind and names the known ones', () => {
-    const result = validateResource({ apiVersion: 'gridlake.io/v1alpha1', kind: 'Pipeline', metadata: { name: 'x' }, spec: {} });
+    const result = validateResource({
+      apiVersion: 'gridlake.io/v1alpha1',
+      kind: 'Pipeline',
+      metadata: { name: 'x' },
+      spec: {},
+    });
     expect(!result.ok && result.errors[0]?.message).toMatch(/supported values: "PowerSource", "WeatherSource"/);
   });
 
@@ -102,7 +118,10 @@ describe('validateResource', () => {
 
 describe('invalid specs are refused with a readable message', () => {
   it.each(INVALID_CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const result = validateResource(c.doc(), { now: NOW, ...(c.previous === undefined ? {} : { previous: c.previous() }) });
+    const result = validateResource(c.doc(), {
+      now: NOW,
+      ...(c.previous === undefined ? {} : { previous: c.previous() }),
+    });
     expect(result.ok).toBe(false);
     const messages = result.ok ? [] : result.errors.map((e) => `${e.path}: ${e.message}`);
     expect(messages.join('\n')).toContain(c.expect);
@@ -110,7 +129,14 @@ describe('invalid specs are refused with a readable message', () => {
 
   it('the table covers every kind and at least 15 cases', () => {
     const kinds = new Set(INVALID_CASES.map((c) => c.doc().kind));
-    expect([...kinds].sort()).toEqual(['DailyJoin', 'DailyJoinRun', 'LakeSink', 'PowerSource', 'RemoteSite', 'WeatherSource']);
+    expect([...kinds].sort()).toEqual([
+      'DailyJoin',
+      'DailyJoinRun',
+      'LakeSink',
+      'PowerSource',
+      'RemoteSite',
+      'WeatherSource',
+    ]);
     expect(INVALID_CASES.length).toBeGreaterThanOrEqual(15);
   });
 });
@@ -149,5 +175,17 @@ describe('loadResourcesFromText', () => {
     const result = loadResourcesFromText('kind: [unclosed\n', 'bad.yaml');
     expect(!result.ok && result.errors[0]).toMatchObject({ file: 'bad.yaml', line: 2, path: '' });
     expect(!result.ok && result.errors[0]?.message).toMatch(/^YAML: /);
+  });
+});
+
+describe('ofKind', () => {
+  it('types the specs of one kind from a loaded set', async () => {
+    const result = await loadResources(path.join(EXAMPLES, 'embedded'), { now: NOW });
+    if (!result.ok) throw new Error('examples invalid');
+    const joins = ofKind(
+      result.resources.map((r) => r.resource),
+      'DailyJoin',
+    );
+    expect(joins.map((j) => j.spec.inputs.power.name)).toEqual(['kpx-national']);
   });
 });

@@ -7,7 +7,10 @@ const bus = new LocalLogBus({ dir, fsync: 'always', segmentBytes: 64 * 1024 });
 await bus.ensureTopic('t', 1);
 let n = Number(process.argv[3] ?? '0');
 for (;;) {
-  const batch = Array.from({ length: 1 + (n % 7) }, (_, i) => ({ key: `k${n + i}`, value: `value-${n + i}-${'x'.repeat((n + i) % 300)}` }));
+  const batch = Array.from({ length: 1 + (n % 7) }, (_, i) => ({
+    key: `k${n + i}`,
+    value: `value-${n + i}-${'x'.repeat((n + i) % 300)}`,
+  }));
   const res = await bus.send('t', batch);
   n += batch.length;
   process.stdout.write(`${res.at(-1)!.offset}\n`);

@@ -30,7 +30,10 @@ describe('local durable log', () => {
     const dir = tempDir();
     let bus = new LocalLogBus({ dir, segmentBytes: 4096 });
     await bus.ensureTopic('t', 2);
-    const sent = await bus.send('t', Array.from({ length: 500 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })));
+    const sent = await bus.send(
+      't',
+      Array.from({ length: 500 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+    );
     await bus.close();
     bus = new LocalLogBus({ dir, segmentBytes: 4096 });
     const ends = await bus.endOffsets('t');
@@ -98,7 +101,9 @@ describe('local durable log', () => {
     const child = await buildChild(join(import.meta.dirname, 'local-log-writer-child.ts'), 'local-log-writer');
     let acknowledged = -1;
     for (let round = 0; round < 3; round++) {
-      const proc = spawn(process.execPath, [child, dir, String(acknowledged + 1)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const proc = spawn(process.execPath, [child, dir, String(acknowledged + 1)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let buffered = '';
       proc.stdout.on('data', (d: Buffer) => {
         buffered += d.toString();

@@ -27,10 +27,24 @@ const reports: RunReport[] = [];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gridlake-xcheck-'));
   const store = new LocalJoinStore(dir);
-  await writeGenerated(store, { startDate: START, days: DAYS, locations: REPORTING, seed: 20251122, flushRecords: 700, mess: 1, rowGroupSize: 256 });
+  await writeGenerated(store, {
+    startDate: START,
+    days: DAYS,
+    locations: REPORTING,
+    seed: 20251122,
+    flushRecords: 700,
+    mess: 1,
+    rowGroupSize: 256,
+  });
   let t = 0;
   for (let i = 0; i < DAYS; i++) {
-    reports.push(await runDailyJoin({ store, clock: () => (t += 1), newRunId: () => `r${i}`, gridlakeVersion: 'test' }, config, addDays(START, i)));
+    reports.push(
+      await runDailyJoin(
+        { store, clock: () => (t += 1), newRunId: () => `r${i}`, gridlakeVersion: 'test' },
+        config,
+        addDays(START, i),
+      ),
+    );
   }
 }, 120_000);
 
@@ -61,7 +75,8 @@ function diff(table: string, ours: Row[], ref: Row[], key: (r: Row) => string, c
       problems.push(`${table} ${k}: missing in DuckDB`);
       continue;
     }
-    for (const c of columns) if (!same(r[c], other[c])) problems.push(`${table} ${k} ${c}: ${String(r[c])} vs DuckDB ${String(other[c])}`);
+    for (const c of columns)
+      if (!same(r[c], other[c])) problems.push(`${table} ${k} ${c}: ${String(r[c])} vs DuckDB ${String(other[c])}`);
   }
   return problems;
 }
@@ -71,7 +86,10 @@ describe('cross-check against DuckDB over two generated months', () => {
     const outcomes = new Set(reports.map((r) => r.outcome));
     expect(reports.filter((r) => r.outcome === 'failed')).toEqual([]);
     expect(outcomes).toEqual(new Set(['partial'])); // ulsan never reports, so every day is partial
-    const totals = reports.reduce((a, r) => ({ dup: a.dup + r.inputs.duplicatesRemoved, rej: a.rej + r.inputs.rejected }), { dup: 0, rej: 0 });
+    const totals = reports.reduce(
+      (a, r) => ({ dup: a.dup + r.inputs.duplicatesRemoved, rej: a.rej + r.inputs.rejected }),
+      { dup: 0, rej: 0 },
+    );
     expect(totals.dup).toBeGreaterThan(100);
     expect(totals.rej).toBeGreaterThan(20);
   });
@@ -80,20 +98,39 @@ describe('cross-check against DuckDB over two generated months', () => {
     const { con, close } = await duckConnection(1);
     try {
       await computeReference(con, dir, LOCATIONS, config.thresholds);
-      const wh = (table: string): string => `read_parquet('${dir}/warehouse/${table}/*/*/*/*.parquet', hive_partitioning = false)`;
+      const wh = (table: string): string =>
+        `read_parquet('${dir}/warehouse/${table}/*/*/*/*.parquet', hive_partitioning = false)`;
       // our files, read by DuckDB (timestamps must come back as TIMESTAMP WITH TIME ZONE)
-      const types = (await con.runAndReadAll(`DESCRIBE SELECT hour_start FROM ${wh('power_weather_hourly')}`)).getRowObjectsJS();
+      const types = (
+        await con.runAndReadAll(`DESCRIBE SELECT hour_start FROM ${wh('power_weather_hourly')}`)
+      ).getRowObjectsJS();
       expect(types[0]?.['column_type']).toBe('TIMESTAMP WITH TIME ZONE');
       const read = async (sql: string): Promise<Row[]> => (await con.runAndReadAll(sql)).getRowObjectsJS() as Row[];
-      const oursH = await read(`SELECT * REPLACE (epoch_ms(hour_start) AS hour_start) FROM ${wh('power_weather_hourly')}`);
+      const oursH = await read(
+        `SELECT * REPLACE (epoch_ms(hour_start) AS hour_start) FROM ${wh('power_weather_hourly')}`,
+      );
       const refH = await read(`SELECT * FROM ref_hourly`);
-      const oursD = await read(`SELECT * REPLACE (epoch_ms(demand_peak_at) AS demand_peak_at) FROM ${wh('power_weather_daily')}`);
+      const oursD = await read(
+        `SELECT * REPLACE (epoch_ms(demand_peak_at) AS demand_peak_at) FROM ${wh('power_weather_daily')}`,
+      );
       const refD = await read(`SELECT * FROM ref_daily`);
       expect(oursH).toHaveLength(DAYS * 24 * (LOCATIONS.length + 1));
       expect(oursD).toHaveLength(DAYS * (LOCATIONS.length + 1));
       const problems = [
-        ...diff('hourly', oursH, refH, (r) => `${String(r['date'])} ${String(r['hour'])} ${String(r['location'])}`, HOURLY_COLUMNS.map((c) => c.name)),
-        ...diff('daily', oursD, refD, (r) => `${String(r['date'])} ${String(r['location'])}`, DAILY_COLUMNS.map((c) => c.name)),
+        ...diff(
+          'hourly',
+          oursH,
+          refH,
+          (r) => `${String(r['date'])} ${String(r['hour'])} ${String(r['location'])}`,
+          HOURLY_COLUMNS.map((c) => c.name),
+        ),
+        ...diff(
+          'daily',
+          oursD,
+          refD,
+          (r) => `${String(r['date'])} ${String(r['location'])}`,
+          DAILY_COLUMNS.map((c) => c.name),
+        ),
       ];
       expect(problems.slice(0, 20)).toEqual([]);
       // the data is not trivially null: correlations and gaps exist

@@ -52,11 +52,23 @@ function dayInputs(date: string): { power: PowerRecord[]; weather: WeatherRecord
   const p: PowerRecord[] = [];
   for (let s = 0; s < 288; s++) {
     const h = Math.floor(s / 12);
-    p.push(power(date, hm(h, (s % 12) * 5), 60_000 + 1000 * Math.sin(s / 30) + s, { supplyReservePct: 10 + (s % 7), supplyCapacityMw: 80_000 + s }));
+    p.push(
+      power(date, hm(h, (s % 12) * 5), 60_000 + 1000 * Math.sin(s / 30) + s, {
+        supplyReservePct: 10 + (s % 7),
+        supplyCapacityMw: 80_000 + s,
+      }),
+    );
   }
   const w: WeatherRecord[] = [];
   for (let h = 0; h < 24; h++) {
-    w.push(weather(date, hm(h), 'seoul', 5 + h / 3, { humidityPct: 40 + h, rain1hMm: h % 5 === 0 ? 0.5 : 0, windSpeedMs: 1 + h / 10, precipitationType: h % 5 === 0 ? 1 : 0 }));
+    w.push(
+      weather(date, hm(h), 'seoul', 5 + h / 3, {
+        humidityPct: 40 + h,
+        rain1hMm: h % 5 === 0 ? 0.5 : 0,
+        windSpeedMs: 1 + h / 10,
+        precipitationType: h % 5 === 0 ? 1 : 0,
+      }),
+    );
     if (h !== 7) w.push(weather(date, hm(h), 'busan', 9 - h / 4, { humidityPct: 60, windSpeedMs: 2 }));
   }
   return { power: p, weather: w };
@@ -77,7 +89,17 @@ describe('runDailyJoin over a local-folder lake', () => {
     const { power: p, weather: w } = dayInputs(D);
     // split into two files per topic with small row groups, and replay 20 power readings (a collector restart)
     await writeRaw(store, 'power', p.slice(0, 150), 40);
-    await writeRaw(store, 'power', [...p.slice(150), ...p.slice(100, 120).map((r) => ({ ...r, kafkaOffset: r.kafkaOffset + 100_000n, ingestedAt: r.ingestedAt + 1 }))], 40);
+    await writeRaw(
+      store,
+      'power',
+      [
+        ...p.slice(150),
+        ...p
+          .slice(100, 120)
+          .map((r) => ({ ...r, kafkaOffset: r.kafkaOffset + 100_000n, ingestedAt: r.ingestedAt + 1 })),
+      ],
+      40,
+    );
     await writeRaw(store, 'weather', w, 16);
 
     const report = await runDailyJoin(deps(), config, D);
@@ -100,7 +122,14 @@ describe('runDailyJoin over a local-folder lake', () => {
       rows: 3,
       gridlakeVersion: '0.1.0',
       outcome: 'succeeded',
-      inputs: { powerFiles: report.inputs.powerFiles, weatherFiles: report.inputs.weatherFiles, powerRows: 308, weatherRows: 47, duplicatesRemoved: 20, rejected: 0 },
+      inputs: {
+        powerFiles: report.inputs.powerFiles,
+        weatherFiles: report.inputs.weatherFiles,
+        powerRows: 308,
+        weatherRows: 47,
+        duplicatesRemoved: 20,
+        rejected: 0,
+      },
     });
     expect(m.quality?.powerCoverage).toBe(1);
     expect(Date.parse(m.finishedAt)).toBeGreaterThan(Date.parse(m.startedAt));
@@ -139,7 +168,10 @@ describe('runDailyJoin over a local-folder lake', () => {
 
     // late readings of D arrive with the next day's traffic; the sink files them under D
     const nextDay = dayInputs(NEXT);
-    const keys = await writeRaw(store, 'power', [...late.map((r) => ({ ...r, ingestedAt: kst(NEXT, '03:00') })), ...nextDay.power]);
+    const keys = await writeRaw(store, 'power', [
+      ...late.map((r) => ({ ...r, ingestedAt: kst(NEXT, '03:00') })),
+      ...nextDay.power,
+    ]);
     expect(keys.some((k) => k.includes('day=22'))).toBe(true);
     const now = await runDailyJoin(deps(), config, D);
     expect(inputsChanged(m, now.inputs.powerFiles, now.inputs.weatherFiles)).toBe(true);
@@ -152,7 +184,9 @@ describe('runDailyJoin over a local-folder lake', () => {
       for (const key of await store.list('raw/')) await fresh.put(key, await store.get(key));
       await runDailyJoin(deps(fresh), config, D);
       for (const table of ['power_weather_hourly', 'power_weather_daily'] as const) {
-        expect(await store.get(dataKey('warehouse', table, D))).toEqual(await fresh.get(dataKey('warehouse', table, D)));
+        expect(await store.get(dataKey('warehouse', table, D))).toEqual(
+          await fresh.get(dataKey('warehouse', table, D)),
+        );
       }
     } finally {
       await rm(freshDir, { recursive: true, force: true });
@@ -161,7 +195,11 @@ describe('runDailyJoin over a local-folder lake', () => {
 
   it('reports no-input for an empty day and writes nothing', async () => {
     const report = await runDailyJoin(deps(), config, D);
-    expect(report).toMatchObject({ outcome: 'no-input', rowsOut: { power_weather_hourly: 0, power_weather_daily: 0 }, files: [] });
+    expect(report).toMatchObject({
+      outcome: 'no-input',
+      rowsOut: { power_weather_hourly: 0, power_weather_daily: 0 },
+      files: [],
+    });
     expect(await store.list('warehouse/')).toEqual([]);
   });
 
@@ -196,7 +234,9 @@ describe('runDailyJoin over a local-folder lake', () => {
     expect(text).toContain('gridlake_join_runs_total{join="grid/daily",outcome="succeeded"} 1');
     expect(text).toContain('gridlake_join_runs_total{join="grid/daily",outcome="no_input"} 1');
     expect(text).toContain('gridlake_join_rows_total{join="grid/daily",table="power_weather_hourly"} 72');
-    expect(text).toContain(`gridlake_join_last_success_date_timestamp_seconds{join="grid/daily"} ${Date.parse('2025-11-22T00:00:00+09:00') / 1000}`);
+    expect(text).toContain(
+      `gridlake_join_last_success_date_timestamp_seconds{join="grid/daily"} ${Date.parse('2025-11-22T00:00:00+09:00') / 1000}`,
+    );
   });
 });
 
@@ -204,7 +244,11 @@ describe('raw reader', () => {
   it('reads only the needed columns, one row group at a time', async () => {
     // a large file (as a catch-up flush might write) in 5,000-row groups
     const day = dayInputs(D).power;
-    const p = Array.from({ length: 30_000 }, (_, i) => ({ ...(day[i % 288] as PowerRecord), kafkaOffset: BigInt(i), ingestedAt: i }));
+    const p = Array.from({ length: 30_000 }, (_, i) => ({
+      ...(day[i % 288] as PowerRecord),
+      kafkaOffset: BigInt(i),
+      ingestedAt: i,
+    }));
     const key = rawKey(POWER_TOPIC, D, 0, 0n, 29_999n);
     const bytes = encodePower(p, 5_000);
     await store.put(key, bytes);
@@ -217,7 +261,15 @@ describe('raw reader', () => {
       delete: (k) => store.delete(k),
       openRange: async (k): Promise<RangeReader> => {
         const r = await store.openRange(k);
-        return { byteLength: r.byteLength, close: () => r.close(), slice: async (s, e) => { const b = await r.slice(s, e); slices.push(b.byteLength); return b; } };
+        return {
+          byteLength: r.byteLength,
+          close: () => r.close(),
+          slice: async (s, e) => {
+            const b = await r.slice(s, e);
+            slices.push(b.byteLength);
+            return b;
+          },
+        };
       },
     };
     const groups: number[] = [];
@@ -236,8 +288,13 @@ describe('raw reader', () => {
   it('names the file and the missing column when a raw file lacks one', async () => {
     const key = rawKey(POWER_TOPIC, D, 0, 0n, 0n);
     const { parquetWriteBuffer } = await import('hyparquet-writer');
-    await store.put(key, new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'base_time', data: [1n], type: 'INT64' }] })));
-    await expect(readRowGroups(store, key, POWER_COLUMNS, () => undefined)).rejects.toMatchObject({ code: 'GL_JOIN_INPUT_UNREADABLE' });
+    await store.put(
+      key,
+      new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'base_time', data: [1n], type: 'INT64' }] })),
+    );
+    await expect(readRowGroups(store, key, POWER_COLUMNS, () => undefined)).rejects.toMatchObject({
+      code: 'GL_JOIN_INPUT_UNREADABLE',
+    });
   });
 
   it('skips temp files and other folders when listing a day', async () => {

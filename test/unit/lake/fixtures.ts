@@ -47,5 +47,12 @@ export function powerValue(baseMs: number, over: Record<string, unknown> = {}): 
 }
 
 export function record(topic: string, partition: number, offset: number, value: unknown): BusRecord {
-  return { topic, partition, offset, key: null, value: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)), timestamp: 0 };
+  return {
+    topic,
+    partition,
+    offset,
+    key: null,
+    value: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
+    timestamp: 0,
+  };
 }

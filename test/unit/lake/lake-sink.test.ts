@@ -79,7 +79,9 @@ async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 1
   }
 }
 
-async function setup(partitions = 2): Promise<{ bus: LocalLogBus; store: FlakyStore; clock: ManualClock; lakeDir: string }> {
+async function setup(
+  partitions = 2,
+): Promise<{ bus: LocalLogBus; store: FlakyStore; clock: ManualClock; lakeDir: string }> {
   const clock = new ManualClock(DAY0);
   const bus = new LocalLogBus({ dir: temp(), fsync: 'never', clock });
   await bus.ensureTopic(TOPIC, partitions);
@@ -90,7 +92,20 @@ async function setup(partitions = 2): Promise<{ bus: LocalLogBus; store: FlakySt
 }
 
 function sink(bus: LocalLogBus, store: ObjectStore, clock: ManualClock, over: Partial<LakeSinkOptions> = {}): LakeSink {
-  const s = new LakeSink({ name: 'test', bus, store, topics: [TOPIC], groupId: 'sink', clock, maxRecords: 1000, maxAgeMs: 30_000, tickMs: 1000, retryInitialMs: 1000, retryMaxMs: 4000, ...over });
+  const s = new LakeSink({
+    name: 'test',
+    bus,
+    store,
+    topics: [TOPIC],
+    groupId: 'sink',
+    clock,
+    maxRecords: 1000,
+    maxAgeMs: 30_000,
+    tickMs: 1000,
+    retryInitialMs: 1000,
+    retryMaxMs: 4000,
+    ...over,
+  });
   cleanup.push(() => s.stop());
   return s;
 }
@@ -109,7 +124,8 @@ async function expectExactlyOnce(store: ObjectStore, bus: LocalLogBus): Promise<
   expect(report.overlaps).toEqual([]);
   expect(report.misnamed).toEqual([]);
   expect(report.unreadable).toEqual([]);
-  for (const end of await bus.endOffsets(TOPIC)) expect(report.offsets.get(end.partition) ?? []).toEqual(Array.from({ length: end.offset }, (_, i) => i));
+  for (const end of await bus.endOffsets(TOPIC))
+    expect(report.offsets.get(end.partition) ?? []).toEqual(Array.from({ length: end.offset }, (_, i) => i));
 }
 
 describe('LakeSink', () => {
@@ -128,6 +144,24 @@ describe('LakeSink', () => {
     for (const end of await bus.endOffsets(TOPIC)) expect(await c.committed(end)).toBe(end.offset);
   });
 
+  it('keeps late readings in their own day: offsets stay unique, only files of different days interleave', async () => {
+    const { bus, store, clock } = await setup(1);
+    const late = Array.from({ length: 600 }, (_, i) => ({
+      key: 'k',
+      value: JSON.stringify(weatherValue(i, DAY0 + (i % 2) * 86_400_000 + i * 1000)),
+    }));
+    await bus.send(TOPIC, late);
+    const s = sink(bus, store, clock, { maxRecords: 250 });
+    await s.start();
+    await eventually(async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows >= 500);
+    clock.advance(31_000);
+    await eventually(async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 600);
+    await expectExactlyOnce(store, bus);
+    const report = await checkLake(store, WEATHER_SCHEMA, TOPIC);
+    expect(report.interleavedDays.length).toBeGreaterThan(0);
+    expect(report.files).toBe(6);
+  });
+
   it('flushes a quiet partition by age', async () => {
     const { bus, store, clock } = await setup(1);
     const s = sink(bus, store, clock);
@@ -143,13 +177,21 @@ describe('LakeSink', () => {
 
   it('sends undecodable records to the dead-letter topic with the reason and keeps going', async () => {
     const { bus, store, clock } = await setup(1);
-    await bus.send(TOPIC, [...readings(5, 1), { key: 'bad', value: '{not json' }, { key: 'bad2', value: JSON.stringify({ ...weatherValue(1, DAY0), nx: 'x' }) }, ...readings(5, 1)]);
+    await bus.send(TOPIC, [
+      ...readings(5, 1),
+      { key: 'bad', value: '{not json' },
+      { key: 'bad2', value: JSON.stringify({ ...weatherValue(1, DAY0), nx: 'x' }) },
+      ...readings(5, 1),
+    ]);
     const s = sink(bus, store, clock);
     await s.start();
     await eventually(() => s.bufferedBytes() > 0 && bus.hasTopic('gridlake.deadletter.v1'));
     clock.advance(31_000);
     await eventually(async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 10);
-    const dl = bus.partitions('gridlake.deadletter.v1')[0]!.read(0, 10).map((r) => JSON.parse(r.value.toString()) as Record<string, string>);
+    const dl = bus
+      .partitions('gridlake.deadletter.v1')[0]!
+      .read(0, 10)
+      .map((r) => JSON.parse(r.value.toString()) as Record<string, string>);
     expect(dl).toHaveLength(2);
     expect(dl[0]).toMatchObject({ v: 1, stage: 'parse', source: 'test', payload: '{not json' });
     expect(dl[0]!['reason']).toMatch(/^gridlake\.weather\.kma\.v1\+0\+5: value is not JSON/);

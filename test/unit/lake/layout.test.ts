@@ -14,23 +14,39 @@ describe('lake layout', () => {
 
   it('names raw files by topic, partition and zero-padded offsets under Hive folders', () => {
     const key = rawFileKey('gridlake.weather.kma.v1', 3, 17, 1234, { year: '2025', month: '11', day: '02' });
-    expect(key).toBe('raw/gridlake.weather.kma.v1/year=2025/month=11/day=02/gridlake.weather.kma.v1+3+00000000000000000017-00000000000000001234.parquet');
-    expect(parseRawFileKey(key)).toEqual({ topic: 'gridlake.weather.kma.v1', partition: 3, first: 17, last: 1234, day: { year: '2025', month: '11', day: '02' } });
+    expect(key).toBe(
+      'raw/gridlake.weather.kma.v1/year=2025/month=11/day=02/gridlake.weather.kma.v1+3+00000000000000000017-00000000000000001234.parquet',
+    );
+    expect(parseRawFileKey(key)).toEqual({
+      topic: 'gridlake.weather.kma.v1',
+      partition: 3,
+      first: 17,
+      last: 1234,
+      day: { year: '2025', month: '11', day: '02' },
+    });
   });
 
   it('sorts raw file names by first offset', () => {
     const day = { year: '2025', month: '01', day: '01' };
-    const keys = [rawFileKey('t', 0, 100, 199, day), rawFileKey('t', 0, 9, 99, day), rawFileKey('t', 0, 1000, 1999, day)];
+    const keys = [
+      rawFileKey('t', 0, 100, 199, day),
+      rawFileKey('t', 0, 9, 99, day),
+      rawFileKey('t', 0, 1000, 1999, day),
+    ];
     expect([...keys].sort().map((k) => parseRawFileKey(k)!.first)).toEqual([9, 100, 1000]);
   });
 
   it('ignores keys that are not raw files', () => {
     expect(parseRawFileKey('raw/_sink/t/0/00000000000000000001.json')).toBeUndefined();
-    expect(parseRawFileKey('raw/t/year=2025/month=01/day=01/other+0+00000000000000000001-00000000000000000002.parquet')).toBeUndefined();
+    expect(
+      parseRawFileKey('raw/t/year=2025/month=01/day=01/other+0+00000000000000000001-00000000000000000002.parquet'),
+    ).toBeUndefined();
   });
 
   it('keeps sink records and dead letters out of the topic folders', () => {
     expect(sinkStateKey('t', 2, 99)).toBe('raw/_sink/t/2/00000000000000000099.json');
-    expect(deadLetterKey('parse', { year: '2025', month: '01', day: '02' }, 'ns/name', '01J')).toBe('deadletter/parse/year=2025/month=01/day=02/ns_name-01J.json');
+    expect(deadLetterKey('parse', { year: '2025', month: '01', day: '02' }, 'ns/name', '01J')).toBe(
+      'deadletter/parse/year=2025/month=01/day=02/ns_name-01J.json',
+    );
   });
 });

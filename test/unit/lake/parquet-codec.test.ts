@@ -24,7 +24,10 @@ describe('parquet codec', () => {
 
   it('round-trips power rows', async () => {
     const rows = Array.from({ length: 50 }, (_, i) => {
-      const r = decodeRecord(POWER_SCHEMA, record('p', 0, i, powerValue(base + i * 300_000, { forecastPeakMw: i % 2 ? 80000.25 : null })));
+      const r = decodeRecord(
+        POWER_SCHEMA,
+        record('p', 0, i, powerValue(base + i * 300_000, { forecastPeakMw: i % 2 ? 80000.25 : null })),
+      );
       if (!r.ok) throw new Error(r.rejection.reason);
       return r.row;
     });
@@ -34,7 +37,11 @@ describe('parquet codec', () => {
   it('declares UTC-adjusted millisecond instants, REQUIRED and OPTIONAL columns as in lake.md', () => {
     const { schema } = parquetShape(encodeParquet(WEATHER_SCHEMA, weatherRows(3)));
     const byName = new Map(schema.map((e) => [e.name, e]));
-    expect(byName.get('base_time')).toMatchObject({ type: 'INT64', repetition_type: 'REQUIRED', logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' } });
+    expect(byName.get('base_time')).toMatchObject({
+      type: 'INT64',
+      repetition_type: 'REQUIRED',
+      logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' },
+    });
     expect(byName.get('temperature_c')).toMatchObject({ type: 'DOUBLE', repetition_type: 'OPTIONAL' });
     expect(byName.get('precipitation_type')).toMatchObject({ type: 'INT32', repetition_type: 'OPTIONAL' });
     expect(byName.get('kafka_offset')).toMatchObject({ type: 'INT64', repetition_type: 'REQUIRED' });
@@ -43,17 +50,43 @@ describe('parquet codec', () => {
 
   it('sizes row groups on purpose instead of the writer default', () => {
     expect(parquetShape(encodeParquet(WEATHER_SCHEMA, weatherRows(5000))).rowGroups).toEqual([5000]);
-    expect(parquetShape(encodeParquet(WEATHER_SCHEMA, weatherRows(5000), { rowGroupSize: 2000 })).rowGroups).toEqual([2000, 2000, 1000]);
+    expect(parquetShape(encodeParquet(WEATHER_SCHEMA, weatherRows(5000), { rowGroupSize: 2000 })).rowGroups).toEqual([
+      2000, 2000, 1000,
+    ]);
   });
 
   it('round-trips any valid weather values (property)', async () => {
-    const nullableDouble = fc.option(fc.double({ min: -899, max: 899, noNaN: true, noDefaultInfinity: true }), { nil: null });
+    const nullableDouble = fc.option(fc.double({ min: -899, max: 899, noNaN: true, noDefaultInfinity: true }), {
+      nil: null,
+    });
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ t: nullableDouble, rain: nullableDouble, pty: fc.option(fc.integer({ min: 0, max: 7 }), { nil: null }), loc: fc.string({ maxLength: 12 }), minutes: fc.integer({ min: 0, max: 5 * 24 * 60 }) }), { minLength: 1, maxLength: 40 }),
+        fc.array(
+          fc.record({
+            t: nullableDouble,
+            rain: nullableDouble,
+            pty: fc.option(fc.integer({ min: 0, max: 7 }), { nil: null }),
+            loc: fc.string({ maxLength: 12 }),
+            minutes: fc.integer({ min: 0, max: 5 * 24 * 60 }),
+          }),
+          { minLength: 1, maxLength: 40 },
+        ),
         async (items) => {
           const rows = items.map((it, i) => {
-            const r = decodeRecord(WEATHER_SCHEMA, record('w', 0, i, weatherValue(i, base + it.minutes * 60_000, { temperatureC: it.t, rain1hMm: it.rain, precipitationType: it.pty, location: it.loc })));
+            const r = decodeRecord(
+              WEATHER_SCHEMA,
+              record(
+                'w',
+                0,
+                i,
+                weatherValue(i, base + it.minutes * 60_000, {
+                  temperatureC: it.t,
+                  rain1hMm: it.rain,
+                  precipitationType: it.pty,
+                  location: it.loc,
+                }),
+              ),
+            );
             if (!r.ok) throw new Error(r.rejection.reason);
             return r.row;
           });

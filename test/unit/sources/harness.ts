@@ -31,9 +31,11 @@ export function world(options: { start: number; sim?: unknown; limits?: Partial<
   });
   const budget = new CallBudget(options.limits ?? {});
   const calls: string[] = [];
+  const callTimes: number[] = [];
   const inner = injectTransport(sim.app);
   const transport: Transport = async (url) => {
     calls.push(url);
+    callTimes.push(clock.now());
     return inner(url);
   };
   const deps: CollectorDeps = { clock, rng: seededRng(7), transport, sink, budget, metrics, logger };
@@ -45,6 +47,7 @@ export function world(options: { start: number; sim?: unknown; limits?: Partial<
     logs,
     budget,
     calls,
+    callTimes,
     deps,
     /** Builds collectors for `configs` and runs them until `until` on the fake clock. */
     async run(configs: readonly SourceConfig[], until: number) {
@@ -77,3 +80,17 @@ export function duplicates(list: readonly string[]): string[] {
 }
 
 export const HOUR = 3_600_000;
+
+/** Slots (yyyyMMddHHmmss keys) missing between the first and last key. */
+export function missingSlots(keys: readonly string[]): string[] {
+  const ms = (k: string) =>
+    Date.parse(`${k.slice(0, 4)}-${k.slice(4, 6)}-${k.slice(6, 8)}T${k.slice(8, 10)}:${k.slice(10, 12)}:00+09:00`);
+  const have = new Set(keys.map(ms));
+  const sorted = [...have].sort((a, b) => a - b);
+  const missing: string[] = [];
+  const first = sorted[0];
+  const last = sorted.at(-1);
+  if (first === undefined || last === undefined) return missing;
+  for (let t = first; t <= last; t += 300_000) if (!have.has(t)) missing.push(new Date(t).toISOString());
+  return missing;
+}

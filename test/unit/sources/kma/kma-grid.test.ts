@@ -32,6 +32,11 @@ describe('KMA Lambert conformal conic grid', () => {
       ny: 127,
       rule: 'lcc-from-lat-lon',
     });
-    expect(resolveLocation({ name: 'daegu', nx: 89, ny: 90 })).toEqual({ name: 'daegu', nx: 89, ny: 90, rule: 'given' });
+    expect(resolveLocation({ name: 'daegu', nx: 89, ny: 90 })).toEqual({
+      name: 'daegu',
+      nx: 89,
+      ny: 90,
+      rule: 'given',
+    });
   });
 });

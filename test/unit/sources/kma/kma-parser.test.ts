@@ -143,7 +143,11 @@ describe('parseKmaAnswer never throws', () => {
   it('classifies arbitrary items', () => {
     fc.assert(
       fc.property(fc.jsonValue(), fc.jsonValue(), (item, value) => {
-        for (const items of [item, { item }, { item: [{ baseDate: '20251122', baseTime: '1200', category: 'T1H', nx: 1, ny: 1, obsrValue: value }] }]) {
+        for (const items of [
+          item,
+          { item },
+          { item: [{ baseDate: '20251122', baseTime: '1200', category: 'T1H', nx: 1, ny: 1, obsrValue: value }] },
+        ]) {
           const body = JSON.stringify({ response: { header: { resultCode: '00' }, body: { items } } });
           expect(OUTCOMES).toContain(parseKmaAnswer(200, body, ctx).outcome);
         }

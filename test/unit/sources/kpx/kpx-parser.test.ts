@@ -129,7 +129,12 @@ describe('parseKpxAnswer on other shapes', () => {
 
   it('keeps good rows and rejects bad ones in a mixed page', () => {
     const page = JSON.parse(sample('kpx-history-page.json')) as { response: { body: { items: { item: unknown[] } } } };
-    page.response.body.items.item.push({ rn: 1480002, baseDatetime: '20261123142000', suppAbility: 'n/a', currPwrTot: 1 });
+    page.response.body.items.item.push({
+      rn: 1480002,
+      baseDatetime: '20261123142000',
+      suppAbility: 'n/a',
+      currPwrTot: 1,
+    });
     const a = parseKpxAnswer(200, JSON.stringify(page), ctx);
     expect(a.outcome).toBe('ok');
     if (a.outcome !== 'ok') return;
@@ -148,7 +153,13 @@ describe('parseKpxAnswer on other shapes', () => {
 });
 
 describe('parseKpxAnswer never throws', () => {
-  const files = ['kpx-latest.json', 'kpx-history-page.json', 'kpx-legacy-ok.xml', 'kpx-legacy-denied.xml', 'gateway-quota.xml'];
+  const files = [
+    'kpx-latest.json',
+    'kpx-history-page.json',
+    'kpx-legacy-ok.xml',
+    'kpx-legacy-denied.xml',
+    'gateway-quota.xml',
+  ];
 
   it('classifies every truncation of every sample', () => {
     for (const file of files) {

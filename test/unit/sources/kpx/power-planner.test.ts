@@ -7,7 +7,12 @@ const MIN = 60_000;
 describe('planPower', () => {
   it('reads the history last page every 20 minutes on the development quota (100 a day)', () => {
     const plan = planPower({ api: 'gateway', latestBudget: 100, historyBudget: 100 });
-    expect(plan.strategy).toEqual({ kind: 'history-last-page', intervalMs: 20 * MIN, plannedCallsPerDay: 72, reservePerDay: 10 });
+    expect(plan.strategy).toEqual({
+      kind: 'history-last-page',
+      intervalMs: 20 * MIN,
+      plannedCallsPerDay: 72,
+      reservePerDay: 10,
+    });
     expect(plan.condition).toBeNull();
   });
 
@@ -43,16 +48,22 @@ describe('planPower', () => {
   });
 
   it('refuses to poll with no budget', () => {
-    expect(planPower({ api: 'gateway', latestBudget: 0, historyBudget: 3 }).condition).toMatchObject({ reason: 'NoBudget' });
+    expect(planPower({ api: 'gateway', latestBudget: 0, historyBudget: 3 }).condition).toMatchObject({
+      reason: 'NoBudget',
+    });
   });
 
   it('never plans more calls than the budget minus the reserve', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 5, max: 20_000 }), fc.integer({ min: 5, max: 20_000 }), (latestBudget, historyBudget) => {
-        const { strategy } = planPower({ api: 'gateway', latestBudget, historyBudget });
-        const budget = strategy.kind === 'per-slot' ? latestBudget : historyBudget;
-        expect(strategy.plannedCallsPerDay + strategy.reservePerDay).toBeLessThanOrEqual(budget);
-      }),
+      fc.property(
+        fc.integer({ min: 5, max: 20_000 }),
+        fc.integer({ min: 5, max: 20_000 }),
+        (latestBudget, historyBudget) => {
+          const { strategy } = planPower({ api: 'gateway', latestBudget, historyBudget });
+          const budget = strategy.kind === 'per-slot' ? latestBudget : historyBudget;
+          expect(strategy.plannedCallsPerDay + strategy.reservePerDay).toBeLessThanOrEqual(budget);
+        },
+      ),
     );
   });
 });

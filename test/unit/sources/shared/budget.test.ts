@@ -7,8 +7,19 @@ describe('CallBudget', () => {
   it('never allows more than the limit in one KST day', () => {
     const b = new CallBudget({ 'kpx.history': 3 });
     const now = t('2026-11-23T10:00:00+09:00');
-    expect([1, 2, 3, 4, 5].map(() => b.tryAcquire('k', 'kpx.history', now) === null)).toEqual([true, true, true, false, false]);
-    expect(b.tryAcquire('k', 'kpx.history', now)).toMatchObject({ kind: 'exhausted', used: 3, limit: 3, resetsAt: t('2026-11-24T00:00:00+09:00') });
+    expect([1, 2, 3, 4, 5].map(() => b.tryAcquire('k', 'kpx.history', now) === null)).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
+    expect(b.tryAcquire('k', 'kpx.history', now)).toMatchObject({
+      kind: 'exhausted',
+      used: 3,
+      limit: 3,
+      resetsAt: t('2026-11-24T00:00:00+09:00'),
+    });
   });
 
   it('counts in KST days: 23:59 KST and 00:00 KST are different days, 23:59 UTC is not', () => {
@@ -63,6 +74,8 @@ describe('CallBudget', () => {
   });
 
   it('describes a denial with the numbers', () => {
-    expect(describeDenial('kpx.history', { kind: 'exhausted', used: 100, limit: 100, resetsAt: 0 })).toContain('100 of 100');
+    expect(describeDenial('kpx.history', { kind: 'exhausted', used: 100, limit: 100, resetsAt: 0 })).toContain(
+      '100 of 100',
+    );
   });
 });

@@ -23,6 +23,8 @@ describe('ServiceKey', () => {
   });
 
   it('redacts serviceKey from URLs and messages', () => {
-    expect(redactServiceKey(`https://x/y?serviceKey=${ENCODED}&pageNo=1`)).toBe('https://x/y?serviceKey=[redacted]&pageNo=1');
+    expect(redactServiceKey(`https://x/y?serviceKey=${ENCODED}&pageNo=1`)).toBe(
+      'https://x/y?serviceKey=[redacted]&pageNo=1',
+    );
   });
 });

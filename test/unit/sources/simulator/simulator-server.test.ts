@@ -34,7 +34,9 @@ function sim(config?: unknown) {
 describe('simulator answers in the real shapes', () => {
   it('serves the latest slot shaped like samples/kpx-latest.json', async () => {
     const { get } = sim();
-    const res = await get(`/B552115/sukub5mMaxDatetime2/getSukub5mMaxDatetime2?serviceKey=${enc}&pageNo=1&numOfRows=1&dataType=json`);
+    const res = await get(
+      `/B552115/sukub5mMaxDatetime2/getSukub5mMaxDatetime2?serviceKey=${enc}&pageNo=1&numOfRows=1&dataType=json`,
+    );
     expect(res.statusCode).toBe(200);
     expect(shape(JSON.parse(res.body))).toEqual(shape(JSON.parse(sample('kpx-latest.json'))));
     const a = parseKpxAnswer(200, res.body, ctx);
@@ -45,29 +47,42 @@ describe('simulator answers in the real shapes', () => {
 
   it('serves history pages shaped like samples/kpx-history-page.json, newest on the last page', async () => {
     const { get } = sim();
-    const first = await get(`/B552115/Sukub5mToday/getSukub5mToday?serviceKey=${enc}&pageNo=1&numOfRows=1&dataType=json`);
-    const total = Number((JSON.parse(first.body) as { response: { body: { totalCount: string } } }).response.body.totalCount);
+    const first = await get(
+      `/B552115/Sukub5mToday/getSukub5mToday?serviceKey=${enc}&pageNo=1&numOfRows=1&dataType=json`,
+    );
+    const total = Number(
+      (JSON.parse(first.body) as { response: { body: { totalCount: string } } }).response.body.totalCount,
+    );
     const lastPage = Math.ceil(total / 2);
-    const res = await get(`/B552115/Sukub5mToday/getSukub5mToday?serviceKey=${enc}&pageNo=${lastPage}&numOfRows=2&dataType=json`);
+    const res = await get(
+      `/B552115/Sukub5mToday/getSukub5mToday?serviceKey=${enc}&pageNo=${lastPage}&numOfRows=2&dataType=json`,
+    );
     const a = parseKpxAnswer(200, res.body, ctx);
     expect(a.outcome).toBe('ok');
     if (a.outcome !== 'ok') return;
     expect(a.rows.at(-1)?.reading.baseDatetimeRaw).toBe('20261123141500');
     expect(a.rows.at(-1)?.rn).toBe(total);
     expect(a.rows.every((r) => r.reading.forecastPeakMw === null)).toBe(true);
-    if (a.rows.length === 2) expect(shape(JSON.parse(res.body))).toEqual(shape(JSON.parse(sample('kpx-history-page.json'))));
-    const beyond = await get(`/B552115/Sukub5mToday/getSukub5mToday?serviceKey=${enc}&pageNo=${total + 1}&numOfRows=1&dataType=json`);
+    if (a.rows.length === 2)
+      expect(shape(JSON.parse(res.body))).toEqual(shape(JSON.parse(sample('kpx-history-page.json'))));
+    const beyond = await get(
+      `/B552115/Sukub5mToday/getSukub5mToday?serviceKey=${enc}&pageNo=${total + 1}&numOfRows=1&dataType=json`,
+    );
     expect(parseKpxAnswer(200, beyond.body, ctx).outcome).toBe('no_data');
   });
 
   it('keeps reserve consistent with capability and demand', async () => {
     const { get } = sim();
-    const res = await get(`/B552115/Sukub5mToday/getSukub5mToday?serviceKey=${enc}&pageNo=5000&numOfRows=288&dataType=json`);
+    const res = await get(
+      `/B552115/Sukub5mToday/getSukub5mToday?serviceKey=${enc}&pageNo=5000&numOfRows=288&dataType=json`,
+    );
     const a = parseKpxAnswer(200, res.body, ctx);
     if (a.outcome !== 'ok') throw new Error(a.outcome);
     for (const { reading: r } of a.rows) {
       expect(Math.abs(r.supplyCapacityMw - r.currentDemandMw - (r.supplyReserveMw ?? 0))).toBeLessThan(0.01);
-      expect(Math.abs(((r.supplyReserveMw ?? 0) / r.currentDemandMw) * 100 - (r.supplyReservePct ?? 0))).toBeLessThan(0.01);
+      expect(Math.abs(((r.supplyReserveMw ?? 0) / r.currentDemandMw) * 100 - (r.supplyReservePct ?? 0))).toBeLessThan(
+        0.01,
+      );
       expect(r.currentDemandMw).toBeGreaterThan(40_000);
       expect(r.currentDemandMw).toBeLessThan(100_000);
     }
@@ -135,7 +150,11 @@ describe('simulator keys, quotas, faults and allow-list', () => {
     [{ kind: 'truncate' }, 200, 'malformed'],
   ])('injects %j at run time', async (fault, status, outcome) => {
     const { app, get } = sim();
-    const put = await app.inject({ method: 'PUT', url: '/_sim/faults', payload: [{ ...fault, api: 'kpx', remaining: 1 }] });
+    const put = await app.inject({
+      method: 'PUT',
+      url: '/_sim/faults',
+      payload: [{ ...fault, api: 'kpx', remaining: 1 }],
+    });
     expect(put.statusCode).toBe(200);
     const res = await get(latest());
     expect(res.statusCode).toBe(status);
@@ -145,7 +164,9 @@ describe('simulator keys, quotas, faults and allow-list', () => {
 
   it('serves missing-value markers like samples/kma-ncst-missing.json', async () => {
     const { get } = sim({ faults: [{ api: 'kma', kind: 'missing' }] });
-    const res = await get(`/1360000/VilageFcstInfoService_2.0/getUltraSrtNcst?serviceKey=${enc}&dataType=JSON&base_date=20261123&base_time=1200&nx=60&ny=127`);
+    const res = await get(
+      `/1360000/VilageFcstInfoService_2.0/getUltraSrtNcst?serviceKey=${enc}&dataType=JSON&base_date=20261123&base_time=1200&nx=60&ny=127`,
+    );
     const a = parseKmaAnswer(200, res.body, ctx);
     if (a.outcome !== 'ok') throw new Error(a.outcome);
     expect(a.rows[0]?.missing).toEqual(['REH', 'UUU', 'VEC', 'WSD']);

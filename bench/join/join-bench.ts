@@ -1,0 +1,165 @@
+/**
+ * DailyJoin benchmark (issue 6): one generated year of raw data (5-minute
+ * power, hourly weather for 50 locations) in a local-folder lake, joined as
+ * 365 daily runs; in the same run DuckDB (1 thread) computes the same outputs
+ * from the same files, per day and as one whole-year query.
+ *
+ *   npx tsc -p bench/join/tsconfig.json && node --expose-gc dist/bench-join/bench/join/join-bench.js [--days 365] [--dir <lake>]
+ *
+ * Peak RSS per day: the kernel high-water mark is reset before each run
+ * (/proc/self/clear_refs) and VmHWM read after it. Data generation runs in a
+ * child process so its heap does not count.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { joinConfig } from '../../src/join/join-config.js';
+import { LocalJoinStore } from '../../src/join/join-store.js';
+import { addDays } from '../../src/join/kst.js';
+import { runDailyJoin } from '../../src/join/run-join.js';
+import { computeReference, duckConnection } from '../../test/fixtures/join/duckdb-reference.js';
+import { writeGenerated } from '../../test/fixtures/join/generate.js';
+
+const START = '2025-01-01';
+const LOCATIONS = Array.from({ length: 50 }, (_, i) => `loc${String(i).padStart(2, '0')}`);
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function hwmMiB(): Promise<number> {
+  const status = await readFile('/proc/self/status', 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+async function resetHwm(): Promise<void> {
+  await writeFile('/proc/self/clear_refs', '5').catch(() => undefined);
+}
+
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
+
+async function main(): Promise<void> {
+  const days = Number(arg('days') ?? 365);
+  const given = arg('dir');
+  const dir = given ?? (await mkdtemp(join(tmpdir(), 'gridlake-bench-join-')));
+  const store = new LocalJoinStore(dir);
+
+  if (process.argv.includes('--generate-only')) {
+    const t0 = performance.now();
+    const n = await writeGenerated(store, {
+      startDate: START,
+      days,
+      locations: LOCATIONS,
+      seed: 365,
+      flushRecords: 2_000,
+      mess: 0.2,
+      rowGroupSize: 10_000,
+    });
+    process.stdout.write(`${JSON.stringify({ generated: n, seconds: (performance.now() - t0) / 1000 })}\n`);
+    return;
+  }
+  if (!existsSync(join(dir, 'raw'))) {
+    const gen = spawnSync(
+      process.execPath,
+      [fileURLToPath(import.meta.url), '--generate-only', '--days', String(days), '--dir', dir],
+      { stdio: 'inherit' },
+    );
+    if (gen.status !== 0) throw new Error('generation failed');
+  }
+  const rawFiles = (await store.list('raw/')).length;
+
+  // --- JS: 365 daily runs ---
+  const config = joinConfig({ join: 'bench/daily', locations: LOCATIONS, warehousePrefix: 'warehouse-js' });
+  let id = 0;
+  const deps = {
+    store,
+    clock: () => performance.timeOrigin + performance.now(),
+    newRunId: () => `r${++id}`,
+    gridlakeVersion: 'bench',
+  };
+  let peak = 0;
+  let peakDay = '';
+  let rows = 0;
+  const jsStart = performance.now();
+  for (let i = 0; i < days; i++) {
+    const date = addDays(START, i);
+    await resetHwm();
+    const r = await runDailyJoin(deps, config, date);
+    if (r.outcome === 'failed') throw new Error(`${date}: ${r.reason ?? ''}`);
+    rows += r.rowsOut.power_weather_hourly + r.rowsOut.power_weather_daily;
+    const hwm = await hwmMiB();
+    if (hwm > peak) {
+      peak = hwm;
+      peakDay = date;
+    }
+  }
+  const jsSeconds = (performance.now() - jsStart) / 1000;
+  gc();
+
+  // --- DuckDB, 1 thread: the same 365 per-day runs (files in, files out) ---
+  const { con, close } = await duckConnection(1);
+  const out = join(dir, 'warehouse-duckdb');
+  const duckDayStart = performance.now();
+  for (let i = 0; i < days; i++) {
+    const date = addDays(START, i);
+    await computeReference(con, dir, LOCATIONS, config.thresholds, date);
+    const part = `year=${date.slice(0, 4)}/month=${date.slice(5, 7)}/day=${date.slice(8, 10)}`;
+    for (const [table, ref] of [
+      ['power_weather_hourly', 'ref_hourly'],
+      ['power_weather_daily', 'ref_daily'],
+    ] as const) {
+      await mkdir(`${out}/${table}/${part}`, { recursive: true });
+      await con.run(
+        `COPY (SELECT * FROM ${ref}) TO '${out}/${table}/${part}/data.parquet' (FORMAT parquet, COMPRESSION snappy)`,
+      );
+    }
+  }
+  const duckDaysSeconds = (performance.now() - duckDayStart) / 1000;
+
+  // --- DuckDB, 1 thread: the whole year in one query, partitioned output ---
+  const duckYearStart = performance.now();
+  await computeReference(con, dir, LOCATIONS, config.thresholds);
+  const duckYearComputeSeconds = (performance.now() - duckYearStart) / 1000;
+  for (const [table, ref] of [
+    ['power_weather_hourly', 'ref_hourly'],
+    ['power_weather_daily', 'ref_daily'],
+  ] as const) {
+    await mkdir(`${dir}/warehouse-duckdb-year`, { recursive: true });
+    await con.run(
+      `COPY (SELECT * FROM ${ref}) TO '${dir}/warehouse-duckdb-year/${table}' (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (date), OVERWRITE_OR_IGNORE)`,
+    );
+  }
+  const duckYearSeconds = (performance.now() - duckYearStart) / 1000;
+  const duckRows = Number(
+    (
+      await con.runAndReadAll(`SELECT (SELECT count(*) FROM ref_hourly) + (SELECT count(*) FROM ref_daily) AS n`)
+    ).getRowObjectsJS()[0]?.['n'],
+  );
+  close();
+
+  const result = {
+    node: process.version,
+    days,
+    locations: LOCATIONS.length,
+    rawFiles,
+    rowsOut: { js: rows, duckdb: duckRows },
+    js365RunsSeconds: jsSeconds,
+    jsPerDayMs: (jsSeconds / days) * 1000,
+    jsPeakRssMiB: peak,
+    jsPeakRssDay: peakDay,
+    duckdb365RunsSeconds: duckDaysSeconds,
+    duckdbYearQuerySeconds: duckYearSeconds,
+    duckdbYearComputeOnlySeconds: duckYearComputeSeconds,
+    ratio365Runs: jsSeconds / duckDaysSeconds,
+    ratioYearVsOneQuery: jsSeconds / duckYearSeconds,
+  };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  if (given === undefined) await rm(dir, { recursive: true, force: true });
+}
+
+await main();

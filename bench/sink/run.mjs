@@ -1,0 +1,26 @@
+// Bundles the benchmark and the sink child with rolldown (Node 20 cannot run
+// TypeScript), then runs it: node bench/sink/run.mjs [records]
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'rolldown';
+
+const root = resolve(import.meta.dirname, '../..');
+const out = join(root, 'node_modules', '.cache', 'gridlake-bench');
+mkdirSync(out, { recursive: true });
+const external = (id) => !id.startsWith('.') && !id.startsWith('/');
+const bundle = async (input, file) =>
+  build({
+    input: join(root, input),
+    platform: 'node',
+    external,
+    output: { file: join(out, file), format: 'esm' },
+    logLevel: 'silent',
+  });
+await bundle('bench/sink/sink-bench.ts', 'sink-bench.mjs');
+await bundle('test/integration/lake/sink-child.ts', 'sink-child.mjs');
+const res = spawnSync(process.execPath, [join(out, 'sink-bench.mjs'), ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env: { ...process.env, GRIDLAKE_SINK_CHILD_FILE: join(out, 'sink-child.mjs') },
+});
+process.exit(res.status ?? 1);

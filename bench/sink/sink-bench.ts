@@ -1,0 +1,160 @@
+// Benchmark (not a test): 1,000,000 weather records Kafka → LakeSink (own
+// process) → MinIO, then DuckDB writing the same rows to Parquet as the
+// reference. Run: node bench/sink/run.mjs [records]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { KafkaBus } from '../../src/bus/kafka/kafka-bus.js';
+import { S3Store } from '../../src/lake/s3-store.js';
+import type { SinkConfig } from '../../src/lake/sink-runtime.js';
+import { kafka, s3, stopServers } from '../../test/infra/index.js';
+import { weatherValue } from '../../test/unit/lake/fixtures.js';
+import { lakeCaughtUp } from '../../test/integration/lake/lake-helpers.js';
+
+const N = Number(process.argv[2] ?? 1_000_000);
+const PARTITIONS = 4;
+const childFile = process.env['GRIDLAKE_SINK_CHILD_FILE']!;
+
+function peakRss(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+const { brokers } = await kafka();
+const info = await s3();
+const id = Math.random().toString(36).slice(2, 8);
+const topic = `bench.weather.${id}`;
+const bus = new KafkaBus({ brokers });
+await bus.ensureTopic(topic, PARTITIONS);
+
+// 1. Produce (not timed as sink throughput).
+const day0 = Date.parse('2025-11-01T00:00:00+09:00');
+const scratch = mkdtempSync(join(tmpdir(), 'gridlake-bench-'));
+const ndjson: string[] = [];
+let valueBytes = 0;
+const t0 = performance.now();
+for (let i = 0; i < N; i += 10_000) {
+  const batch = [];
+  for (let j = i; j < Math.min(i + 10_000, N); j++) {
+    const v = JSON.stringify(weatherValue(j, day0 + Math.floor((j * 30 * 86_400_000) / N)));
+    valueBytes += Buffer.byteLength(v);
+    ndjson.push(v);
+    batch.push({ key: `${j}:${60 + (j % 5)}:127`, value: v });
+  }
+  await bus.send(topic, batch);
+}
+const produceSec = (performance.now() - t0) / 1000;
+writeFileSync(join(scratch, 'values.ndjson'), ndjson.join('\n'));
+ndjson.length = 0;
+
+// 2. The sink in its own process, from an empty lake to caught up.
+const store = new S3Store({
+  endpoint: info.endpoint,
+  region: info.region,
+  bucket: 'gridlake-bench',
+  prefix: id,
+  credentials: { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey },
+});
+await store.ensureBucket();
+const config: SinkConfig = {
+  name: 'bench',
+  groupId: `bench-${id}`,
+  topics: [topic],
+  bus: { kind: 'kafka', brokers },
+  store: {
+    kind: 's3',
+    endpoint: info.endpoint,
+    region: info.region,
+    bucket: 'gridlake-bench',
+    prefix: id,
+    credentials: { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey },
+  },
+  maxRecords: Number(process.env['BENCH_MAX_RECORDS'] ?? 100_000),
+  maxBytes: 32 * 1024 * 1024,
+  maxAgeMs: 60_000,
+  maxBufferedBytes: Number(process.env['BENCH_MAX_BUFFERED'] ?? 64 * 1024 * 1024),
+};
+const t1 = performance.now();
+const child = spawn(process.execPath, [childFile], {
+  env: { ...process.env, GRIDLAKE_SINK_CHILD: JSON.stringify(config), GRIDLAKE_LOG_LEVEL: 'warn' },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+await new Promise<void>((r) => child.stdout.once('data', () => r()));
+let peak = 0;
+const sampler = setInterval(() => {
+  try {
+    peak = Math.max(peak, peakRss(child.pid!));
+  } catch {
+    // exited
+  }
+}, 200);
+while (!(await lakeCaughtUp(bus, store, topic))) await new Promise((r) => setTimeout(r, 250));
+const sinkSec = (performance.now() - t1) / 1000;
+peak = Math.max(peak, peakRss(child.pid!));
+clearInterval(sampler);
+child.kill('SIGTERM');
+await new Promise((r) => child.once('exit', r));
+const files = (await store.list(`raw/${topic}/`)).filter((o) => o.key.endsWith('.parquet'));
+const parquetBytes = files.reduce((n, f) => n + f.size, 0);
+
+// 3. Reference: DuckDB writes the same rows to Parquet (snappy), from the JSON values and from a table.
+const duck = await DuckDBInstance.create(':memory:', { threads: '2' });
+const conn = await duck.connect();
+const cols = `(v::json->>'baseTime')::timestamptz base_time, v::json->>'baseDateRaw' base_date_raw, v::json->>'baseTimeRaw' base_time_raw, v::json->>'location' location,
+  (v::json->>'nx')::int nx, (v::json->>'ny')::int ny, (v::json->>'temperatureC')::double temperature_c, (v::json->>'rain1hMm')::double rain_1h_mm,
+  (v::json->>'humidityPct')::double humidity_pct, (v::json->>'windSpeedMs')::double wind_speed_ms, (v::json->>'windDirectionDeg')::double wind_direction_deg,
+  (v::json->>'windEastMs')::double wind_east_ms, (v::json->>'windNorthMs')::double wind_north_ms, (v::json->>'precipitationType')::int precipitation_type,
+  v::json->>'source' source, (v::json->>'ingestedAt')::timestamptz ingested_at`;
+const src = `read_csv('${join(scratch, 'values.ndjson')}', columns={'v': 'VARCHAR'}, delim='\\x01', quote='', escape='', header=false)`;
+const t2 = performance.now();
+await conn.run(
+  `copy (select ${cols} from ${src}) to '${join(scratch, 'duck-json.parquet')}' (format parquet, compression snappy)`,
+);
+const duckJsonSec = (performance.now() - t2) / 1000;
+await conn.run(`create table w as select ${cols} from ${src}`);
+const t3 = performance.now();
+await conn.run(`copy w to '${join(scratch, 'duck-table.parquet')}' (format parquet, compression snappy)`);
+const duckTableSec = (performance.now() - t3) / 1000;
+const duckRows = Number(
+  (
+    await conn.runAndReadAll(`select count(*) n from read_parquet('${join(scratch, 'duck-json.parquet')}')`)
+  ).getRowObjectsJS()[0]!['n'],
+);
+conn.closeSync();
+
+const mb = (b: number): string => (b / 2 ** 20).toFixed(1);
+console.log(
+  JSON.stringify(
+    {
+      records: N,
+      partitions: PARTITIONS,
+      produceSeconds: +produceSec.toFixed(1),
+      sink: {
+        seconds: +sinkSec.toFixed(2),
+        recordsPerSecond: Math.round(N / sinkSec),
+        inputMiBPerSecond: +(valueBytes / 2 ** 20 / sinkSec).toFixed(1),
+        inputMiB: +mb(valueBytes),
+        parquetMiB: +mb(parquetBytes),
+        files: files.length,
+        peakRssMiB: +mb(peak),
+        maxRecords: config.maxRecords,
+        maxBufferedBytes: config.maxBufferedBytes,
+      },
+      duckdbReference: {
+        rows: duckRows,
+        fromJsonSeconds: +duckJsonSec.toFixed(2),
+        fromTableSeconds: +duckTableSec.toFixed(2),
+        parquetMiB: +mb(statSync(join(scratch, 'duck-json.parquet')).size),
+        threads: 2,
+      },
+    },
+    null,
+    2,
+  ),
+);
+rmSync(scratch, { recursive: true, force: true });
+await bus.close();
+await stopServers();
+process.exit(0);

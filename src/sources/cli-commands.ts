@@ -1,0 +1,241 @@
+import { readFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { glError } from '../errors.js';
+import { createObserveServer } from '../observe/http-server.js';
+import { createLogger } from '../observe/log.js';
+import { createRegistry } from '../observe/metrics.js';
+import { startCollectors } from './collect-runner.js';
+import type { LocationSpec } from './kma/kma-grid.js';
+import { DATA_GO_KR, KPX_LEGACY_HOST } from './kpx/kpx-endpoints.js';
+import type { Operation } from './shared/budget.js';
+import { KafkaReadingSink, type ReadingSink } from './shared/reading-sink.js';
+import { ServiceKey } from './shared/service-key.js';
+import { StreamSink } from './shared/stdout-sink.js';
+import { parseFaults } from './simulator/sim-config.js';
+import { parseClockOption, SimClock } from './simulator/sim-clock.js';
+import { createSimulator } from './simulator/simulator-server.js';
+import type { SourceConfig } from './source-tasks.js';
+
+const collectList = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Parses `name=nx,ny` (integers: a grid cell) or `name=lat,lon` (decimals: converted with KMA's LCC grid). */
+export function parseLocationArg(text: string): LocationSpec {
+  const m = /^([A-Za-z0-9_.-]+)=(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)$/.exec(text.trim());
+  if (m === null) {
+    throw glError(
+      'GL_SOURCES_CONFIG_INVALID',
+      `location ${JSON.stringify(text)} is not name=nx,ny or name=lat,lon (e.g. seoul=60,127 or seoul=37.5665,126.978)`,
+    );
+  }
+  const [, name = '', a = '', b = ''] = m;
+  if (!a.includes('.') && !b.includes('.')) return { name, nx: Number(a), ny: Number(b) };
+  return { name, lat: Number(a), lon: Number(b) };
+}
+
+/** `gridlake simulate`: serve the simulated KPX and KMA APIs. */
+export function registerSimulateCommand(program: Command): void {
+  program
+    .command('simulate')
+    .description(
+      'serve simulated KPX and KMA APIs (real formats, quotas, faults) for tests and users without service keys',
+    )
+    .addOption(new Option('--host <host>', 'address to listen on').default('127.0.0.1'))
+    .addOption(new Option('--port <port>', 'port').default(8089).argParser(Number))
+    .addOption(
+      new Option('--clock <start,speed>', 'simulated start (ISO-8601 or now) and speed factor').default('now,1'),
+    )
+    .addOption(
+      new Option('--config <file>', 'simulator config (JSON or YAML; see src/sources/simulator/sim-config.ts)'),
+    )
+    .addOption(
+      new Option(
+        '--fault <json>',
+        'a fault, e.g. {"api":"kma","kind":"http","code":"503","probability":0.1} (repeatable)',
+      ).argParser(collectList),
+    )
+    .addOption(new Option('--quota-kpx <n>', 'calls per key per KPX operation per KST day').argParser(Number))
+    .addOption(new Option('--quota-kma <n>', 'calls per key per KST day on the nowcast').argParser(Number))
+    .addOption(
+      new Option('--allow-client <ip>', 'serve only these client addresses (repeatable)').argParser(collectList),
+    )
+    .addOption(
+      new Option('--key <key>', 'accept only these service keys, decoded form (repeatable)').argParser(collectList),
+    )
+    .addOption(new Option('--legacy-open', 'serve data on the legacy KPX operation instead of code 20'))
+    .action(
+      async (opts: {
+        host: string;
+        port: number;
+        clock: string;
+        config?: string;
+        fault?: string[];
+        quotaKpx?: number;
+        quotaKma?: number;
+        allowClient?: string[];
+        key?: string[];
+        legacyOpen?: boolean;
+      }) => {
+        const logger = createLogger({ name: 'gridlake-simulate' });
+        const { startMs, speed } = parseClockOption(opts.clock, Date.now());
+        const fileConfig = opts.config ? (parseYaml(readFileSync(opts.config, 'utf8')) as Record<string, unknown>) : {};
+        const config = {
+          ...fileConfig,
+          ...(opts.quotaKpx === undefined ? {} : { quotaKpx: opts.quotaKpx }),
+          ...(opts.quotaKma === undefined ? {} : { quotaKma: opts.quotaKma }),
+          ...(opts.allowClient ? { allowClients: opts.allowClient } : {}),
+          ...(opts.key ? { keys: opts.key } : {}),
+          ...(opts.legacyOpen ? { legacyDenied: false } : {}),
+          ...(opts.fault ? { faults: parseFaults(opts.fault.map((f) => JSON.parse(f) as unknown)) } : {}),
+        };
+        const { app } = createSimulator({ clock: new SimClock(startMs, speed), config });
+        const address = await app.listen({ host: opts.host, port: opts.port });
+        logger.info({ address, start: new Date(startMs).toISOString(), speed }, 'simulator listening');
+        const stop = (): void => void app.close().then(() => process.exit(0));
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      },
+    );
+}
+
+interface CollectOpts {
+  kind: 'power' | 'weather';
+  source: string;
+  api: 'gateway' | 'legacy';
+  endpoint?: string;
+  serviceKeyEnv: string;
+  location?: string[];
+  brokers?: string;
+  topic?: string;
+  deadletterTopic?: string;
+  pollInterval?: number;
+  budgetKpxLatest?: number;
+  budgetKpxHistory?: number;
+  budgetKma?: number;
+  timeoutMs: number;
+  metricsPort: number;
+  metricsHost: string;
+}
+
+/** `gridlake collect`: run one PowerSource or WeatherSource collector. */
+export function registerCollectCommand(program: Command): void {
+  program
+    .command('collect')
+    .description('run one collector (PowerSource or WeatherSource) and produce readings to the bus')
+    .addOption(
+      new Option('--kind <kind>', 'power (KPX) or weather (KMA)').choices(['power', 'weather']).makeOptionMandatory(),
+    )
+    .addOption(new Option('--source <namespace/name>', 'the resource this collector serves').makeOptionMandatory())
+    .addOption(new Option('--api <api>', 'KPX endpoint kind').choices(['gateway', 'legacy']).default('gateway'))
+    .addOption(
+      new Option('--endpoint <url>', 'API base URL (default: data.go.kr; KPX host for legacy; or the simulator)'),
+    )
+    .addOption(
+      new Option(
+        '--service-key-env <name>',
+        'environment variable holding the service key (Encoding or Decoding form)',
+      ).default('GRIDLAKE_SERVICE_KEY'),
+    )
+    .addOption(
+      new Option('--location <name=nx,ny|name=lat,lon>', 'weather location (repeatable)').argParser(collectList),
+    )
+    .addOption(
+      new Option('--brokers <list>', 'Kafka bootstrap servers, comma-separated (default: JSON lines on stdout)'),
+    )
+    .addOption(new Option('--topic <topic>', 'topic for readings'))
+    .addOption(new Option('--deadletter-topic <topic>', 'topic for dead letters'))
+    .addOption(new Option('--poll-interval <minutes>', 'power poll interval the resource declares').argParser(Number))
+    .addOption(
+      new Option(
+        '--budget-kpx-latest <n>',
+        'calls per KST day on the KPX latest/legacy operation (default 100)',
+      ).argParser(Number),
+    )
+    .addOption(
+      new Option('--budget-kpx-history <n>', 'calls per KST day on the KPX history operation (default 100)').argParser(
+        Number,
+      ),
+    )
+    .addOption(new Option('--budget-kma <n>', 'calls per KST day on the KMA nowcast (default 10000)').argParser(Number))
+    .addOption(new Option('--timeout-ms <ms>', 'per-request timeout').default(10_000).argParser(Number))
+    .addOption(
+      new Option('--metrics-port <port>', 'port for /metrics, /healthz, /readyz').default(9464).argParser(Number),
+    )
+    .addOption(new Option('--metrics-host <host>', 'address for the metrics server').default('0.0.0.0'))
+    .action(async (opts: CollectOpts) => {
+      const logger = createLogger({ name: 'gridlake-collect' });
+      const rawKey = process.env[opts.serviceKeyEnv];
+      if (rawKey === undefined || rawKey.trim() === '') {
+        throw glError(
+          'GL_SOURCES_CONFIG_INVALID',
+          `no service key: set ${opts.serviceKeyEnv} (from the source's Secret)`,
+        );
+      }
+      const key = new ServiceKey(rawKey);
+      const endpoint = opts.endpoint ?? (opts.kind === 'power' && opts.api === 'legacy' ? KPX_LEGACY_HOST : DATA_GO_KR);
+      const common = {
+        source: opts.source,
+        endpoint,
+        key,
+        ...(opts.topic ? { topic: opts.topic } : {}),
+        ...(opts.deadletterTopic ? { deadLetterTopic: opts.deadletterTopic } : {}),
+      };
+      const sources: SourceConfig[] =
+        opts.kind === 'power'
+          ? [
+              {
+                kind: 'power',
+                api: opts.api,
+                pollIntervalMs: opts.pollInterval ? opts.pollInterval * 60_000 : null,
+                ...common,
+              },
+            ]
+          : [{ kind: 'weather', locations: (opts.location ?? []).map(parseLocationArg), ...common }];
+      if (opts.kind === 'weather' && (opts.location ?? []).length === 0) {
+        throw glError('GL_SOURCES_CONFIG_INVALID', 'a weather collector needs at least one --location');
+      }
+      const limits: Partial<Record<Operation, number>> = {
+        ...(opts.budgetKpxLatest === undefined
+          ? {}
+          : { 'kpx.latest': opts.budgetKpxLatest, 'kpx.legacy': opts.budgetKpxLatest }),
+        ...(opts.budgetKpxHistory === undefined ? {} : { 'kpx.history': opts.budgetKpxHistory }),
+        ...(opts.budgetKma === undefined ? {} : { 'kma.ncst': opts.budgetKma }),
+      };
+      const sink: ReadingSink = opts.brokers
+        ? new KafkaReadingSink({
+            brokers: opts.brokers.split(','),
+            clientId: `gridlake-collect-${opts.source.replace('/', '-')}`,
+          })
+        : new StreamSink(process.stdout);
+      const registry = createRegistry();
+      const abort = new AbortController();
+      const run = startCollectors({
+        sources,
+        sink,
+        registry,
+        logger,
+        limits,
+        signal: abort.signal,
+        timeoutMs: opts.timeoutMs,
+      });
+      const server = createObserveServer({
+        registry,
+        logger,
+        readiness: [
+          () => {
+            const stopped = Object.values(run.built.conditions())
+              .flat()
+              .find((c) => c.type === 'AuthFailed' || c.type === 'BadRequest');
+            return stopped ? stopped.message : null;
+          },
+        ],
+      });
+      await server.listen({ host: opts.metricsHost, port: opts.metricsPort });
+      const stop = (): void => abort.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      await run.done;
+      await sink.close();
+      await server.close();
+    });
+}

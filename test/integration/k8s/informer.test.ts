@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Informer } from '../../../src/k8s/informer.js';
+import type { KubeClient } from '../../../src/k8s/kube-client.js';
+import type { CacheEvent, KubeObject } from '../../../src/k8s/object-cache.js';
+import { runtimeMetrics } from '../../../src/k8s/runtime-metrics.js';
+import { createRegistry } from '../../../src/observe/metrics.js';
+import { kube, type KubeInfo } from '../../infra/index.js';
+import {
+  WIDGET,
+  client,
+  createNamespace,
+  createWidget,
+  deleteNamespace,
+  deleteWidget,
+  ensureWidgetCrd,
+  eventually,
+  listWidgetNames,
+  partitionable,
+  patchWidget,
+  rand,
+} from './helpers.js';
+
+/** The informer against the shared real kube-apiserver; each test has its own namespace. */
+let k: KubeInfo;
+let c: KubeClient;
+const namespaces: string[] = [];
+
+beforeAll(async () => {
+  k = await kube();
+  c = client(k);
+  await ensureWidgetCrd(c);
+});
+
+afterAll(async () => {
+  for (const ns of namespaces) await deleteNamespace(c, ns);
+});
+
+async function freshNamespace(): Promise<string> {
+  const ns = await createNamespace(c);
+  namespaces.push(ns);
+  return ns;
+}
+
+describe('Informer on a real API server', () => {
+  it('lists, then delivers adds, updates and deletes from the watch', async () => {
+    const ns = await freshNamespace();
+    await createWidget(c, ns, 'before');
+    const informer = new Informer({ client: c, resource: { ...WIDGET, namespace: ns } });
+    const events: CacheEvent<KubeObject>[] = [];
+    informer.on((e) => events.push(e));
+    informer.start();
+    await informer.waitForSync(30_000);
+    expect(informer.keys()).toEqual([`${ns}/before`]);
+    await createWidget(c, ns, 'after');
+    await patchWidget(c, ns, 'after', { spec: { size: 7 } });
+    await deleteWidget(c, ns, 'before');
+    await eventually(() => events.length >= 4);
+    expect(events.map((e) => `${e.type}:${e.object.metadata.name}`)).toEqual([
+      'added:before',
+      'added:after',
+      'updated:after',
+      'deleted:before',
+    ]);
+    expect((informer.get(`${ns}/after`)?.['spec'] as { size: number }).size).toBe(7);
+    await informer.stop();
+  });
+
+  it('follows a namespace from the core group with label selectors (items get apiVersion and kind)', async () => {
+    const ns = await freshNamespace();
+    const label = `k8stest-${rand()}`;
+    const informer = new Informer({
+      client: c,
+      resource: { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespace: ns },
+      labelSelector: `${label}=yes`,
+    });
+    await c.request({ method: 'POST', path: `/api/v1/namespaces/${ns}/configmaps`, body: { metadata: { name: 'x', labels: { [label]: 'yes' } } } });
+    await c.request({ method: 'POST', path: `/api/v1/namespaces/${ns}/configmaps`, body: { metadata: { name: 'y' } } });
+    informer.start();
+    await informer.waitForSync(30_000);
+    expect(informer.list().map((o) => [o.metadata.name, o.apiVersion, o.kind])).toEqual([['x', 'v1', 'ConfigMap']]);
+    await informer.stop();
+  });
+
+  it('recovers after losing the API server for a while and converges to its state', async () => {
+    const ns = await freshNamespace();
+    const registry = createRegistry({ defaultMetrics: false });
+    const metrics = runtimeMetrics(registry);
+    const flaky = partitionable(c);
+    for (const n of ['a', 'b', 'c']) await createWidget(c, ns, n);
+    const informer = new Informer({
+      client: flaky,
+      resource: { ...WIDGET, namespace: ns },
+      metrics,
+      backoffBaseMs: 100,
+      backoffMaxMs: 1000,
+    });
+    informer.start();
+    await informer.waitForSync(30_000);
+    flaky.setDown(true);
+    await deleteWidget(c, ns, 'a');
+    await createWidget(c, ns, 'd');
+    await patchWidget(c, ns, 'b', { spec: { size: 2 } });
+    await new Promise((r) => setTimeout(r, 1500));
+    flaky.setDown(false);
+    await eventually(async () => {
+      expect(informer.keys().map((key) => key.split('/')[1]).sort()).toEqual(await listWidgetNames(c, ns));
+      return true;
+    });
+    expect((informer.get(`${ns}/b`)?.['spec'] as { size: number }).size).toBe(2);
+    expect(await registry.metrics()).toMatch(/gridlake_informer_restarts_total\{kind="Widget",reason="error"\} [1-9]/);
+    await informer.stop();
+  });
+});

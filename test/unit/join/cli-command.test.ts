@@ -1,0 +1,110 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Command } from 'commander';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { registerJoinCommand, runJoinCommand } from '../../../src/join/cli-command.js';
+import { LocalJoinStore } from '../../../src/join/join-store.js';
+import type { RunReport } from '../../../src/join/manifest.js';
+import { createLogger } from '../../../src/observe/log.js';
+import { hm, power, weather } from '../../fixtures/join/records.js';
+import { writeRaw } from '../../fixtures/join/raw-files.js';
+
+const D = '2025-11-22';
+let dir: string;
+let out: string;
+const sink = (): Writable =>
+  new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      out += chunk.toString();
+      cb();
+    },
+  });
+const quiet = createLogger({ level: 'silent' });
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gridlake-cli-'));
+  out = '';
+  const store = new LocalJoinStore(dir);
+  await writeRaw(
+    store,
+    'power',
+    Array.from({ length: 288 }, (_, s) => power(D, hm(Math.floor(s / 12), (s % 12) * 5), 60_000 + s)),
+  );
+  await writeRaw(
+    store,
+    'weather',
+    Array.from({ length: 24 }, (_, h) => weather(D, hm(h), 'seoul', h)),
+  );
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+  process.exitCode = 0;
+});
+
+describe('gridlake join', () => {
+  it('runs a date from the command line and prints the run report', async () => {
+    const program = new Command('gridlake').exitOverride();
+    registerJoinCommand(program, { stdout: sink(), logger: quiet, clock: () => Date.parse('2025-11-23T00:10:00Z') });
+    const metricsFile = join(dir, 'join.prom');
+    await program.parseAsync(
+      [
+        'join',
+        '--join',
+        'grid/daily',
+        '--date',
+        D,
+        '--lake',
+        dir,
+        '--locations',
+        'seoul',
+        '--metrics-textfile',
+        metricsFile,
+      ],
+      { from: 'user' },
+    );
+    const report = JSON.parse(out) as RunReport;
+    expect(report).toMatchObject({
+      join: 'grid/daily',
+      date: D,
+      outcome: 'succeeded',
+      rowsOut: { power_weather_hourly: 48, power_weather_daily: 2 },
+    });
+    expect(report.runId).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(process.exitCode).toBe(0);
+    expect(await readFile(metricsFile, 'utf8')).toContain(
+      'gridlake_join_runs_total{join="grid/daily",outcome="succeeded"} 1',
+    );
+    const manifest = JSON.parse(
+      await readFile(join(dir, 'warehouse/power_weather_daily/year=2025/month=11/day=22/_manifest.json'), 'utf8'),
+    ) as { runId: string };
+    expect(manifest.runId).toBe(report.runId);
+  });
+
+  it('exits 1 on a failed run and 2 on a bad option', async () => {
+    const program = new Command('gridlake').exitOverride();
+    registerJoinCommand(program, { stdout: sink(), logger: quiet });
+    await program.parseAsync(['join', '--join', 'grid/daily', '--date', '2025-13-01', '--lake', dir], { from: 'user' });
+    expect(process.exitCode).toBe(1);
+    const p2 = new Command('gridlake').exitOverride();
+    registerJoinCommand(p2, { stdout: sink(), logger: quiet });
+    const stderr = process.stderr.write;
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      await p2.parseAsync(['join', '--join', 'not a name', '--date', D, '--lake', dir], { from: 'user' });
+    } finally {
+      process.stderr.write = stderr;
+    }
+    expect(process.exitCode).toBe(2);
+  });
+
+  it('takes the SQL URL only from the environment', async () => {
+    await expect(
+      runJoinCommand(
+        { join: 'grid/daily', date: D, lake: dir, sqlMode: 'upsert', sqlUrlEnv: 'GRIDLAKE_JOIN_SQL_URL' },
+        { env: {}, stdout: sink(), logger: quiet },
+      ),
+    ).rejects.toMatchObject({ code: 'GL_JOIN_CONFIG_INVALID' });
+  });
+});

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { sinkConfigFromFlags } from '../../../src/lake/cli-command.js';
+
+const flags = {
+  name: 'lake',
+  group: 'g',
+  topics: 'gridlake.power.kpx.v1, gridlake.weather.kma.v1,gridlake.deadletter.v1',
+  prefix: 'lake',
+  region: 'ap-northeast-2',
+  maxRecords: '1000',
+  maxBytes: '1000000',
+  maxAgeMs: '60000',
+  maxBufferedBytes: '5000000',
+  metricsPort: '9464',
+};
+
+describe('sink command flags', () => {
+  it('builds a Kafka-to-S3 config with credentials from the environment only', () => {
+    const c = sinkConfigFromFlags({ ...flags, brokers: 'a:9092,b:9092', bucket: 'b', endpoint: 'http://minio:9000' }, { AWS_ACCESS_KEY_ID: 'id', AWS_SECRET_ACCESS_KEY: 'secret' });
+    expect(c.topics).toEqual(['gridlake.power.kpx.v1', 'gridlake.weather.kma.v1']);
+    expect(c.bus).toEqual({ kind: 'kafka', brokers: ['a:9092', 'b:9092'] });
+    expect(c.store).toMatchObject({ kind: 's3', bucket: 'b', prefix: 'lake', endpoint: 'http://minio:9000', credentials: { accessKeyId: 'id', secretAccessKey: 'secret' } });
+  });
+
+  it.each([
+    [{ bucket: 'b' }, /exactly one of --brokers and --local-log/],
+    [{ brokers: 'a', localLog: '/x', bucket: 'b' }, /exactly one of --brokers and --local-log/],
+    [{ brokers: 'a' }, /exactly one of --bucket and --lake-dir/],
+    [{ brokers: 'a', lakeDir: '/l', maxRecords: '0' }, /--max-records must be a positive integer/],
+  ])('refuses %o', (extra, message) => {
+    expect(() => sinkConfigFromFlags({ ...flags, ...extra }, {})).toThrow(message);
+  });
+});
