@@ -31,7 +31,6 @@ export const ERROR_CODES = {
   GL_JOIN_SQL_FAILED: 'the SQL export failed; the transaction was rolled back',
   // --- api and operator (issue 7) ---
   GL_K8S_API_FAILED: 'a Kubernetes API request failed (status and reason in context; retryable for 429, 5xx and network errors)',
-  GL_K8S_QUEUE_SHUT_DOWN: 'an item was added to a work queue after shutdown began',
   GL_K8S_CACHE_SYNC_TIMEOUT: 'an informer did not finish its first list before the sync deadline',
 } as const;
 

@@ -4,7 +4,7 @@
  * 365 daily runs; in the same run DuckDB (1 thread) computes the same outputs
  * from the same files, per day and as one whole-year query.
  *
- *   npx tsc -p bench/join/tsconfig.json && node --expose-gc dist/bench-join/bench/join/join-bench.js [--days 365] [--dir <lake>]
+ *   npx tsc -p bench/join/tsconfig.json && node --expose-gc dist/bench-join/bench/join/join-bench.js [--days 365] [--dir <lake>] [--s3]
  *
  * Peak RSS per day: the kernel high-water mark is reset before each run
  * (/proc/self/clear_refs) and VmHWM read after it. Data generation runs in a
@@ -17,6 +17,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { joinConfig } from '../../src/join/join-config.js';
+import type { JoinStore } from '../../src/join/join-store.js';
+import { joinStoreFromObjectStore } from '../../src/join/object-store-join-store.js';
+import { S3Store } from '../../src/lake/s3-store.js';
+import { s3, stopServers } from '../../test/infra/index.js';
 import { LocalJoinStore } from '../../src/join/join-store.js';
 import { addDays } from '../../src/join/kst.js';
 import { runDailyJoin } from '../../src/join/run-join.js';
@@ -43,11 +47,59 @@ async function resetHwm(): Promise<void> {
 
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 
+/** `--s3`: the same year in MinIO (test infra), joined through the lake's S3 ObjectStore. DuckDB cannot
+ * read s3:// here (its httpfs extension would download itself), so this mode times the JS side only. */
+async function mainS3(days: number): Promise<void> {
+  const info = await s3();
+  const objects = new S3Store({
+    endpoint: info.endpoint,
+    region: info.region,
+    bucket: `gridlake-bench-join-${Date.now()}`,
+    credentials: { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey },
+  });
+  await objects.ensureBucket();
+  const store: JoinStore = joinStoreFromObjectStore(objects);
+  const g0 = performance.now();
+  await writeGenerated(store, {
+    startDate: START,
+    days,
+    locations: LOCATIONS,
+    seed: 365,
+    flushRecords: 2_000,
+    mess: 0.2,
+    rowGroupSize: 10_000,
+  });
+  const generateSeconds = (performance.now() - g0) / 1000;
+  gc();
+  const config = joinConfig({ join: 'bench/daily', locations: LOCATIONS });
+  let id = 0;
+  const deps = {
+    store,
+    clock: () => performance.timeOrigin + performance.now(),
+    newRunId: () => `r${++id}`,
+    gridlakeVersion: 'bench',
+  };
+  let peak = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < days; i++) {
+    await resetHwm();
+    const r = await runDailyJoin(deps, config, addDays(START, i));
+    if (r.outcome === 'failed') throw new Error(r.reason);
+    peak = Math.max(peak, await hwmMiB());
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  process.stdout.write(
+    `${JSON.stringify({ lake: 'minio', days, generateSeconds, js365RunsSeconds: seconds, jsPerDayMs: (seconds / days) * 1000, jsPeakRssMiB: peak }, null, 2)}\n`,
+  );
+  await stopServers();
+}
+
 async function main(): Promise<void> {
   const days = Number(arg('days') ?? 365);
   const given = arg('dir');
   const dir = given ?? (await mkdtemp(join(tmpdir(), 'gridlake-bench-join-')));
   const store = new LocalJoinStore(dir);
+  if (process.argv.includes('--s3')) return mainS3(days);
 
   if (process.argv.includes('--generate-only')) {
     const t0 = performance.now();

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { createLogger } from '../observe/log.js';
 import { runStandalone } from '../standalone.js';
+import { registerCrdsCommand } from '../api/cli-command.js';
 
 /** A subcommand declared for the whole product but not built yet. */
 export interface PlannedCommand {
@@ -20,7 +21,6 @@ export const PLANNED_COMMANDS: readonly PlannedCommand[] = [
   { name: 'join', summary: 'run one DailyJoin for one logical date', issue: 6 },
   { name: 'agent', summary: 'run the remote-site agent that serves a federated namespace', issue: 7 },
   { name: 'simulate', summary: 'serve simulated KPX and KMA APIs for tests and users without service keys', issue: 4 },
-  { name: 'crds', summary: 'print or write the CustomResourceDefinitions generated from src/api', issue: 7 },
 ];
 
 /**
@@ -50,6 +50,8 @@ export function buildProgram(): Command {
         );
       });
   }
+
+  registerCrdsCommand(program);
 
   program
     .command('standalone')

@@ -132,7 +132,14 @@ export function allLocationsWeather(perLocation: readonly WeatherHour[]): Weathe
 }
 
 /** One hourly row as a literal with a fixed field order (one hidden class: spreads were 10× slower downstream). */
-function hourlyRow(date: string, hour: number, hourStart: number, location: string, p: PowerHour, w: WeatherHour): HourlyRow {
+function hourlyRow(
+  date: string,
+  hour: number,
+  hourStart: number,
+  location: string,
+  p: PowerHour,
+  w: WeatherHour,
+): HourlyRow {
   return {
     date,
     hour,
@@ -170,7 +177,9 @@ export function buildHourly(
     const start = dayStart + hour * HOUR_MS;
     const perLocation = locations.map((loc) => (weatherHours.get(loc) as WeatherHour[])[hour] as WeatherHour);
     rows.push(hourlyRow(date, hour, start, ALL_LOCATIONS, p, allLocationsWeather(perLocation)));
-    locations.forEach((location, i) => rows.push(hourlyRow(date, hour, start, location, p, perLocation[i] as WeatherHour)));
+    locations.forEach((location, i) =>
+      rows.push(hourlyRow(date, hour, start, location, p, perLocation[i] as WeatherHour)),
+    );
   }
   return rows;
 }

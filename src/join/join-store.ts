@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { open, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { open, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { glError } from '../errors.js';
 
@@ -89,7 +89,14 @@ export class LocalJoinStore implements JoinStore {
     const tmp = join(dirname(path), `.${randomUUID()}.tmp`);
     try {
       await mkdir(dirname(path), { recursive: true });
-      await writeFile(tmp, bytes);
+      // Durable before visible: flush the temp file, then rename over the fixed name.
+      const fh = await open(tmp, 'w');
+      try {
+        await fh.writeFile(bytes);
+        await fh.datasync();
+      } finally {
+        await fh.close();
+      }
       await rename(tmp, path);
     } catch (err) {
       await rm(tmp, { force: true }).catch(() => undefined);

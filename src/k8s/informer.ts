@@ -126,7 +126,10 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (this.hasSynced) return;
     const timer = new AbortController();
     const synced = new Promise<'synced'>((resolve) => this.syncWaiters.push(() => resolve('synced')));
-    const outcome = await Promise.race([synced, this.deps.sleep(timeoutMs, timer.signal).then(() => 'timeout' as const)]);
+    const outcome = await Promise.race([
+      synced,
+      this.deps.sleep(timeoutMs, timer.signal).then(() => 'timeout' as const),
+    ]);
     timer.abort();
     if (outcome === 'timeout')
       throw glError('GL_K8S_CACHE_SYNC_TIMEOUT', `informer for ${this.options.resource.kind} did not sync`, {
@@ -137,7 +140,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   /** For /readyz: null when synced, else why not. */
-  readonly readiness = (): string | null => (this.hasSynced ? null : `informer ${this.options.resource.kind} not synced`);
+  readonly readiness = (): string | null =>
+    this.hasSynced ? null : `informer ${this.options.resource.kind} not synced`;
 
   private async loop(): Promise<void> {
     const signal = this.stopper.signal;
@@ -220,7 +224,9 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   private async watchOnce(
     stop: AbortSignal,
-  ): Promise<{ kind: 'closed'; productive: boolean } | { kind: 'restart'; reason: RestartReason; productive: boolean }> {
+  ): Promise<
+    { kind: 'closed'; productive: boolean } | { kind: 'restart'; reason: RestartReason; productive: boolean }
+  > {
     const ctl = new AbortController();
     const onStop = (): void => ctl.abort();
     stop.addEventListener('abort', onStop, { once: true });
@@ -229,7 +235,11 @@ export class Informer<T extends KubeObject = KubeObject> {
     let lastSeen = startedAt;
     let events = 0;
     let restart: RestartReason | undefined;
-    const watchdog = this.watchdog(ctl, () => lastSeen, (r) => (restart = r));
+    const watchdog = this.watchdog(
+      ctl,
+      () => lastSeen,
+      (r) => (restart = r),
+    );
     try {
       await this.options.client.watch(
         this.path,

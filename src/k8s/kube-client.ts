@@ -36,7 +36,12 @@ export interface KubeClient {
    * aborts); rejects with a GL_K8S_API_FAILED error on a non-200 answer, a
    * broken connection or a line that is not JSON.
    */
-  watch(path: string, query: KubeRequest['query'], onEvent: (ev: WatchEvent) => void, signal: AbortSignal): Promise<void>;
+  watch(
+    path: string,
+    query: KubeRequest['query'],
+    onEvent: (ev: WatchEvent) => void,
+    signal: AbortSignal,
+  ): Promise<void>;
 }
 
 /**
@@ -116,7 +121,8 @@ export function createKubeClient(kc: KubeConfig, options: { onRequest?: RequestO
         const chunks: Buffer[] = [];
         for await (const c of res) chunks.push(c as Buffer);
         const text = Buffer.concat(chunks).toString('utf8');
-        const parsed: unknown = text.length > 0 && /json/.test(res.headers['content-type'] ?? '') ? JSON.parse(text) : text;
+        const parsed: unknown =
+          text.length > 0 && /json/.test(res.headers['content-type'] ?? '') ? JSON.parse(text) : text;
         if (status === undefined || status < 200 || status > 299) throw apiError(status, parsed, req);
         return parsed as T;
       } catch (err) {
@@ -185,4 +191,17 @@ export function resourcePath(r: {
 }): string {
   const prefix = r.group === '' ? `/api/${r.version}` : `/apis/${r.group}/${r.version}`;
   return r.namespace ? `${prefix}/namespaces/${r.namespace}/${r.plural}` : `${prefix}/${r.plural}`;
+}
+
+/** The path of one object, e.g. `/apis/apps/v1/namespaces/x/deployments/web`. */
+export function objectPath(
+  r: {
+    readonly group: string;
+    readonly version: string;
+    readonly plural: string;
+    readonly namespace?: string | undefined;
+  },
+  name: string,
+): string {
+  return `${resourcePath(r)}/${encodeURIComponent(name)}`;
 }

@@ -39,8 +39,18 @@ export function runtimeMetrics(registry: Registry): RuntimeMetrics {
     for (const c of collectors) c();
   };
   const m: RuntimeMetrics = {
-    queueDepth: new Gauge({ name: 'workqueue_depth', help: 'Current depth of the work queue', labelNames: ['name'], registers }),
-    queueAdds: new Counter({ name: 'workqueue_adds_total', help: 'Adds handled by the work queue', labelNames: ['name'], registers }),
+    queueDepth: new Gauge({
+      name: 'workqueue_depth',
+      help: 'Current depth of the work queue',
+      labelNames: ['name'],
+      registers,
+    }),
+    queueAdds: new Counter({
+      name: 'workqueue_adds_total',
+      help: 'Adds handled by the work queue',
+      labelNames: ['name'],
+      registers,
+    }),
     queueRetries: new Counter({
       name: 'workqueue_retries_total',
       help: 'Rate-limited retries handled by the work queue',

@@ -198,10 +198,7 @@ export class WorkQueue {
       this.options.onError?.(key, err);
       result = { kind: 'retry' };
     }
-    this.options.metrics?.workDuration.observe(
-      { name: this.options.name },
-      (this.deps.clock.now() - startedAt) / 1000,
-    );
+    this.options.metrics?.workDuration.observe({ name: this.options.name }, (this.deps.clock.now() - startedAt) / 1000);
     this.processing.delete(key);
     // A key added while it was processed goes back in line now.
     if (this.dirty.has(key)) this.queue.push(key);

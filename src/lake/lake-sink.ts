@@ -4,8 +4,7 @@ import { systemClock, type Clock } from '../bus/clock.js';
 import { GridlakeError } from '../errors.js';
 import type { Logger } from '../observe/log.js';
 import { DeadLetterWriter, deadLetter, DEAD_LETTER_TOPIC } from './dead-letters.js';
-import { schemaForTopic, type SchemaKind } from './lake-schemas.js';
-import type { ObjectStore } from './object-store.js';
+import { schemaForTopic } from './lake-schemas.js';
 import { PartitionBuffer } from './partition-buffer.js';
 import { decodeRecord } from './record-decoder.js';
 import { backoffDelay, isRetryable } from './retry.js';
@@ -31,12 +30,7 @@ const noopLog = {
  */
 export class LakeSink {
   readonly metrics: SinkMetrics;
-  private readonly o: Required<
-    Pick<
-      LakeSinkOptions,
-      'maxRecords' | 'maxBytes' | 'maxAgeMs' | 'maxBufferedBytes' | 'tickMs' | 'retryInitialMs' | 'retryMaxMs'
-    >
-  >;
+  private readonly o: SinkLimits;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly deadLetters: DeadLetterWriter;

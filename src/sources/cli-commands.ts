@@ -11,11 +11,13 @@ import { DATA_GO_KR, KPX_LEGACY_HOST } from './kpx/kpx-endpoints.js';
 import type { Operation } from './shared/budget.js';
 import { KafkaReadingSink, type ReadingSink } from './shared/reading-sink.js';
 import { ServiceKey } from './shared/service-key.js';
+import { systemSleep } from './shared/clock.js';
 import { StreamSink } from './shared/stdout-sink.js';
 import { parseFaults } from './simulator/sim-config.js';
 import { parseClockOption, SimClock } from './simulator/sim-clock.js';
 import { createSimulator } from './simulator/simulator-server.js';
-import type { SourceConfig } from './source-tasks.js';
+import { withCheckpoints, type SourceConfig } from './source-tasks.js';
+import { FileCheckpointStore } from './shared/checkpoint-store.js';
 
 const collectList = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -113,6 +115,8 @@ interface CollectOpts {
   budgetKpxHistory?: number;
   budgetKma?: number;
   timeoutMs: number;
+  stateFile?: string;
+  clock?: string;
   metricsPort: number;
   metricsHost: string;
 }
@@ -157,13 +161,20 @@ export function registerCollectCommand(program: Command): void {
       ),
     )
     .addOption(new Option('--budget-kma <n>', 'calls per KST day on the KMA nowcast (default 10000)').argParser(Number))
+    .addOption(new Option('--clock <start,speed>', 'run on a simulated clock (same syntax as simulate --clock), for use with the simulator'))
+    .addOption(new Option('--state-file <path>', 'checkpoint file: a restart resumes there and backfills the downtime'))
     .addOption(new Option('--timeout-ms <ms>', 'per-request timeout').default(10_000).argParser(Number))
     .addOption(
       new Option('--metrics-port <port>', 'port for /metrics, /healthz, /readyz').default(9464).argParser(Number),
     )
     .addOption(new Option('--metrics-host <host>', 'address for the metrics server').default('0.0.0.0'))
     .action(async (opts: CollectOpts) => {
-      const logger = createLogger({ name: 'gridlake-collect' });
+      // Records may go to stdout: logs then go to stderr.
+      const logger = createLogger({ name: 'gridlake-collect', ...(opts.brokers ? {} : { destination: process.stderr }) });
+      const simulated = opts.clock ? parseClockOption(opts.clock, Date.now()) : null;
+      const timing = simulated
+        ? { clock: new SimClock(simulated.startMs, simulated.speed), sleep: (ms: number) => systemSleep(ms / simulated.speed) }
+        : {};
       const rawKey = process.env[opts.serviceKeyEnv];
       if (rawKey === undefined || rawKey.trim() === '') {
         throw glError(
@@ -180,7 +191,7 @@ export function registerCollectCommand(program: Command): void {
         ...(opts.topic ? { topic: opts.topic } : {}),
         ...(opts.deadletterTopic ? { deadLetterTopic: opts.deadletterTopic } : {}),
       };
-      const sources: SourceConfig[] =
+      const declared: SourceConfig[] =
         opts.kind === 'power'
           ? [
               {
@@ -191,9 +202,12 @@ export function registerCollectCommand(program: Command): void {
               },
             ]
           : [{ kind: 'weather', locations: (opts.location ?? []).map(parseLocationArg), ...common }];
-      if (opts.kind === 'weather' && (opts.location ?? []).length === 0) {
+      if (opts.kind === 'weather' && declared.length > 0 && (opts.location ?? []).length === 0) {
         throw glError('GL_SOURCES_CONFIG_INVALID', 'a weather collector needs at least one --location');
       }
+      const sources = opts.stateFile
+        ? withCheckpoints(declared, new FileCheckpointStore(opts.stateFile, (err) => logger.error({ err: String(err) }, 'checkpoint not saved')))
+        : declared;
       const limits: Partial<Record<Operation, number>> = {
         ...(opts.budgetKpxLatest === undefined
           ? {}
@@ -217,6 +231,7 @@ export function registerCollectCommand(program: Command): void {
         limits,
         signal: abort.signal,
         timeoutMs: opts.timeoutMs,
+        ...timing,
       });
       const server = createObserveServer({
         registry,

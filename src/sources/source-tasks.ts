@@ -6,6 +6,7 @@ import { PowerCollector, type PowerCheckpoint } from './kpx/power-collector.js';
 import { planPower } from './kpx/power-planner.js';
 import { CollectorCore, type CollectorDeps, type SourceCondition } from './shared/collector-core.js';
 import type { Task } from './shared/run-loop.js';
+import type { CheckpointStore, SourceCheckpoint } from './shared/checkpoint-store.js';
 import type { ServiceKey } from './shared/service-key.js';
 
 /** Default topics (contracts/messages.md). */
@@ -27,6 +28,7 @@ export interface PowerSourceConfig {
   readonly pollIntervalMs?: number | null;
   readonly checkpoint?: PowerCheckpoint | null;
   readonly publishDelayMs?: number;
+  readonly onCheckpoint?: (c: PowerCheckpoint) => void;
 }
 
 /** A WeatherSource as the collector needs it. */
@@ -41,6 +43,7 @@ export interface WeatherSourceConfig {
   /** Newest base hour emitted per location name, from a previous run. */
   readonly checkpoints?: Readonly<Record<string, number>>;
   readonly initialBackfillHours?: number;
+  readonly onCheckpoint?: (location: string, hourMs: number) => void;
 }
 
 export type SourceConfig = PowerSourceConfig | WeatherSourceConfig;
@@ -91,6 +94,7 @@ export function buildSourceTasks(configs: readonly SourceConfig[], deps: Collect
           plan,
           checkpoint: c.checkpoint ?? null,
           ...(c.publishDelayMs === undefined ? {} : { publishDelayMs: c.publishDelayMs }),
+          ...(c.onCheckpoint ? { onCheckpoint: c.onCheckpoint } : {}),
         }),
       );
       continue;
@@ -112,6 +116,7 @@ export function buildSourceTasks(configs: readonly SourceConfig[], deps: Collect
           tracker,
           checkpoint: c.checkpoints?.[location.name] ?? null,
           ...(c.initialBackfillHours === undefined ? {} : { initialBackfillHours: c.initialBackfillHours }),
+          ...(c.onCheckpoint ? { onCheckpoint: (hourMs: number) => c.onCheckpoint?.(location.name, hourMs) } : {}),
         }),
       );
     }
@@ -122,4 +127,36 @@ export function buildSourceTasks(configs: readonly SourceConfig[], deps: Collect
     weather,
     conditions: () => Object.fromEntries(cores.map((core) => [core.binding.source, core.conditions()])),
   };
+}
+
+/**
+ * Connects sources to a checkpoint store: restores where each stopped and saves
+ * progress as it is made, so a restart backfills the downtime and re-emits at
+ * most the last reading.
+ */
+export function withCheckpoints(configs: readonly SourceConfig[], store: CheckpointStore): SourceConfig[] {
+  const state: SourceCheckpoint = store.load() ?? { v: 1 };
+  const save = (): void => store.save(state);
+  return configs.map((c): SourceConfig => {
+    if (c.kind === 'power') {
+      return {
+        ...c,
+        checkpoint: c.checkpoint ?? state.power ?? null,
+        onCheckpoint: (cp: PowerCheckpoint) => {
+          state.power = { baseMs: cp.baseMs, rn: cp.rn };
+          save();
+          c.onCheckpoint?.(cp);
+        },
+      };
+    }
+    return {
+      ...c,
+      checkpoints: { ...(state.weather ?? {}), ...(c.checkpoints ?? {}) },
+      onCheckpoint: (location, hourMs) => {
+        state.weather = { ...(state.weather ?? {}), [location]: hourMs };
+        save();
+        c.onCheckpoint?.(location, hourMs);
+      },
+    };
+  });
 }

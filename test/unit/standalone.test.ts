@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observe/log.js';
-import { loadResourceFolder, runStandalone } from '../../src/standalone.js';
+import { runStandalone } from '../../src/standalone.js';
 
 function memoryLogger() {
   const lines: Record<string, unknown>[] = [];
@@ -21,15 +21,11 @@ function memoryLogger() {
 describe('embedded default (standalone)', () => {
   it('loads resources, serves health and metrics, and stops cleanly on a stop signal', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'standalone-'));
-    await writeFile(
-      path.join(dir, 'a.yaml'),
-      'apiVersion: gridlake.io/v1alpha1\nkind: PowerSource\nmetadata: { name: kpx }\n',
-    );
     const { logger, lines } = memoryLogger();
     let stop!: (s: string) => void;
     const stopSignal = new Promise<string>((r) => (stop = r));
     const done = runStandalone({
-      resources: dir,
+      resources: 'examples/embedded',
       dataDir: path.join(dir, 'data'),
       port: 0,
       host: '127.0.0.1',
@@ -47,12 +43,27 @@ describe('embedded default (standalone)', () => {
     expect(lines.map((l) => l['msg'])).toEqual(
       expect.arrayContaining(['loaded resources', 'stopping', 'stopped cleanly']),
     );
-    expect(lines.find((l) => l['msg'] === 'resource')).toMatchObject({ kind: 'PowerSource', name: 'kpx' });
+    expect(lines.filter((l) => l['msg'] === 'resource').map((l) => l['kind'])).toEqual(
+      expect.arrayContaining(['PowerSource', 'WeatherSource', 'LakeSink', 'DailyJoin']),
+    );
   });
 
-  it('names the file when a resource document lacks kind or name', async () => {
+  it('refuses to start on an invalid resource, naming the file, line and field', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'standalone-'));
-    await writeFile(path.join(dir, 'bad.yaml'), 'apiVersion: gridlake.io/v1alpha1\nmetadata: { name: x }\n');
-    await expect(loadResourceFolder(dir)).rejects.toThrow(/bad\.yaml: every document needs kind and metadata\.name/);
+    await writeFile(
+      path.join(dir, 'bad.yaml'),
+      'apiVersion: gridlake.io/v1alpha1\nkind: LakeSink\nmetadata: { name: raw }\nspec:\n  topics: [gridlake.power.kpx.v1]\n  lake: { bucket: grid..lake }\n',
+    );
+    const { logger } = memoryLogger();
+    await expect(
+      runStandalone({
+        resources: dir,
+        dataDir: path.join(dir, 'data'),
+        port: 0,
+        host: '127.0.0.1',
+        logger,
+        stopSignal: new Promise(() => {}),
+      }),
+    ).rejects.toThrow(/bad\.yaml:6:\d+: .*bucket must not contain two adjacent periods/);
   });
 });

@@ -96,17 +96,28 @@ export class KafkaBus implements Bus {
 
   async ensureTopic(topic: string, partitions: number): Promise<void> {
     const admin = await this.getAdmin();
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
-      waitForLeaders: true,
-    });
-    // Wait until the metadata shows every partition with a leader.
-    for (let i = 0; i < 50; i++) {
-      const md = await admin.fetchTopicMetadata({ topics: [topic] });
-      const ps = md.topics[0]?.partitions ?? [];
-      if (ps.length === partitions && ps.every((p) => p.leader >= 0)) return;
-      await new Promise((r) => setTimeout(r, 100));
+    // A freshly started broker answers "does not host this topic-partition" for a
+    // while; the metadata poll below is the real check, so creation errors only retry.
+    let lastError: unknown;
+    for (let i = 0; i < 100; i++) {
+      try {
+        if (i === 0 || lastError !== undefined) {
+          await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+          lastError = undefined;
+        }
+        const md = await admin.fetchTopicMetadata({ topics: [topic] });
+        const ps = md.topics[0]?.partitions ?? [];
+        if (ps.length === partitions && ps.every((p) => p.leader >= 0)) return;
+      } catch (err) {
+        lastError = err;
+      }
+      await new Promise((r) => setTimeout(r, 200));
     }
+    throw glError('GL_BUS_UNAVAILABLE', 'topic did not become ready', {
+      retryable: true,
+      cause: lastError,
+      context: { topic },
+    });
   }
 
   async close(): Promise<void> {

@@ -83,6 +83,10 @@ export class CollectorCore {
     metrics.quotaUsed.set(this.labels, budget.usedRatio(keyId, op, clock.now()));
     const res = await transport(url);
     metrics.requestDuration.observe(this.labels, res.durationMs / 1000);
+    this.log.debug(
+      { op, url: redactServiceKey(url), status: res.kind === 'answer' ? res.status : res.kind, ms: Math.round(res.durationMs) },
+      'api call',
+    );
     if (res.kind === 'answer') return { kind: 'answer', status: res.status, text: res.text, receivedAt: clock.now() };
     return { kind: 'no_answer', failure: { outcome: 'timeout', code: null, reason: redactServiceKey(res.reason) } };
   }

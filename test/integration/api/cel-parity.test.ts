@@ -80,7 +80,7 @@ async function agree(doc: Doc): Promise<void> {
   expect(local.ok, `${JSON.stringify(doc.spec)}\n server: ${server.message}\n local: ${localText}`).toBe(server.ok);
 }
 
-const RUNS = 40;
+const RUNS = Number(process.env['GRIDLAKE_PARITY_RUNS'] ?? 40);
 const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
 const defined = (o: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));

@@ -217,7 +217,7 @@ describe('status subresource', () => {
           type: 'Ready',
           status: 'True',
           reason: 'Collecting',
-          message: 'the newest reading is 3 minutes old',
+          message: 'the newest reading is 20 minutes old',
           observedGeneration: meta.generation,
           lastTransitionTime: '2026-11-23T01:00:00Z',
         },
@@ -227,7 +227,7 @@ describe('status subresource', () => {
         updatedAt: '2026-11-23T01:03:00Z',
         lastPollTime: '2026-11-23T01:03:00Z',
         lastOutcome: 'ok',
-        lastReadingTime: new Date(Date.now() - 180_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+        lastReadingTime: new Date(Date.now() - 20 * 60_000).toISOString().replace(/\.\d+Z$/, 'Z'),
         lastReading: { currentDemandMw: 71234.5, supplyCapacityMw: 90210, supplyReservePct: 26.6 },
         recordsTotal: 12,
         callsToday: 40,
@@ -242,7 +242,7 @@ describe('status subresource', () => {
       body: { ...created, status },
     })) as Doc;
     const row = (await kubectl('get', 'pws', 'status-demo', '-n', HUB_NS, '--no-headers')).trim().split(/\s+/);
-    expect(row).toEqual(['status-demo', 'hub', 'True', '3m', '71234.5', 'ok', expect.stringMatching(/^\d+s$/)]);
+    expect(row).toEqual(['status-demo', 'hub', 'True', '20m', '71234.5', 'ok', expect.stringMatching(/^\d+s$/)]);
 
     const refused = await custom
       .replaceNamespacedCustomObjectStatus({

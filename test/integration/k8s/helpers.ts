@@ -81,7 +81,9 @@ export async function ensureWidgetCrd(c: KubeClient): Promise<void> {
     return got.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True');
   });
   // Served once a list answers (discovery can lag Established by a moment).
-  await eventually(() => c.request({ method: 'GET', path: `/apis/${WIDGET.group}/${WIDGET.version}/${WIDGET.plural}` }));
+  await eventually(() =>
+    c.request({ method: 'GET', path: `/apis/${WIDGET.group}/${WIDGET.version}/${WIDGET.plural}` }),
+  );
 }
 
 export async function createNamespace(c: KubeClient, name = `k8st-${rand()}`): Promise<string> {
@@ -97,7 +99,8 @@ export async function deleteNamespace(c: KubeClient, name: string): Promise<void
   }
 }
 
-export const widgetsPath = (ns: string): string => `/apis/${WIDGET.group}/${WIDGET.version}/namespaces/${ns}/${WIDGET.plural}`;
+export const widgetsPath = (ns: string): string =>
+  `/apis/${WIDGET.group}/${WIDGET.version}/namespaces/${ns}/${WIDGET.plural}`;
 
 export async function createWidget(c: KubeClient, ns: string, name: string, size = 1): Promise<KubeObject> {
   return c.request<KubeObject>({
@@ -132,7 +135,8 @@ export async function listWidgetNames(c: KubeClient, ns: string): Promise<string
 export function partitionable(inner: KubeClient): KubeClient & { setDown(down: boolean): void } {
   let down = false;
   const open = new Set<AbortController>();
-  const refused = (path: string) => apiError(undefined, undefined, { method: 'GET', path }, new Error('ECONNREFUSED (test partition)'));
+  const refused = (path: string) =>
+    apiError(undefined, undefined, { method: 'GET', path }, new Error('ECONNREFUSED (test partition)'));
   return {
     setDown(d: boolean) {
       down = d;

@@ -73,12 +73,81 @@ describe('Informer on a real API server', () => {
       resource: { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespace: ns },
       labelSelector: `${label}=yes`,
     });
-    await c.request({ method: 'POST', path: `/api/v1/namespaces/${ns}/configmaps`, body: { metadata: { name: 'x', labels: { [label]: 'yes' } } } });
+    await c.request({
+      method: 'POST',
+      path: `/api/v1/namespaces/${ns}/configmaps`,
+      body: { metadata: { name: 'x', labels: { [label]: 'yes' } } },
+    });
     await c.request({ method: 'POST', path: `/api/v1/namespaces/${ns}/configmaps`, body: { metadata: { name: 'y' } } });
     informer.start();
     await informer.waitForSync(30_000);
     expect(informer.list().map((o) => [o.metadata.name, o.apiVersion, o.kind])).toEqual([['x', 'v1', 'ConfigMap']]);
     await informer.stop();
+  });
+
+  it('syncs on a CRD created a moment ago, retrying the 429 a fresh watch cache can answer', async () => {
+    const group = `g${rand()}.k8stest.gridlake.io`;
+    const crdName = `gizmos.${group}`;
+    const registry = createRegistry({ defaultMetrics: false });
+    await c.request({
+      method: 'POST',
+      path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+      body: {
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: crdName },
+        spec: {
+          group,
+          scope: 'Namespaced',
+          names: { plural: 'gizmos', singular: 'gizmo', kind: 'Gizmo' },
+          versions: [
+            {
+              name: 'v1',
+              served: true,
+              storage: true,
+              schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+            },
+          ],
+        },
+      },
+    });
+    try {
+      await eventually(
+        async () => {
+          const crd = await c.request<{ status?: { conditions?: { type: string; status: string }[] } }>({
+            method: 'GET',
+            path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crdName}`,
+          });
+          return crd.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True');
+        },
+        20_000,
+        20,
+      );
+      const ns = await freshNamespace();
+      const informer = new Informer({
+        client: c,
+        resource: { group, version: 'v1', plural: 'gizmos', kind: 'Gizmo' },
+        metrics: runtimeMetrics(registry),
+        backoffBaseMs: 100,
+        backoffMaxMs: 1000,
+      });
+      informer.start();
+      await informer.waitForSync(30_000);
+      await eventually(() =>
+        c.request({
+          method: 'POST',
+          path: `/apis/${group}/v1/namespaces/${ns}/gizmos`,
+          body: { apiVersion: `${group}/v1`, kind: 'Gizmo', metadata: { name: 'g1' } },
+        }),
+      );
+      await eventually(() => informer.get(`${ns}/g1`), 30_000);
+      const text = await registry.metrics();
+      const throttled = /reason="throttled"\} (\d+)/.exec(text)?.[1] ?? '0';
+      process.stderr.write(`[k8s-informer] fresh CRD: ${throttled} throttled (429) restarts before the watch held\n`);
+      await informer.stop();
+    } finally {
+      await c.request({ method: 'DELETE', path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crdName}` });
+    }
   });
 
   it('recovers after losing the API server for a while and converges to its state', async () => {
@@ -103,7 +172,12 @@ describe('Informer on a real API server', () => {
     await new Promise((r) => setTimeout(r, 1500));
     flaky.setDown(false);
     await eventually(async () => {
-      expect(informer.keys().map((key) => key.split('/')[1]).sort()).toEqual(await listWidgetNames(c, ns));
+      expect(
+        informer
+          .keys()
+          .map((key) => key.split('/')[1])
+          .sort(),
+      ).toEqual(await listWidgetNames(c, ns));
       return true;
     });
     expect((informer.get(`${ns}/b`)?.['spec'] as { size: number }).size).toBe(2);

@@ -8,7 +8,11 @@ import { startSink, type SinkConfig } from '../../../src/lake/sink-runtime.js';
 
 const config = JSON.parse(process.env['GRIDLAKE_SINK_CHILD']!) as SinkConfig;
 const delayMs = Number(process.env['GRIDLAKE_SINK_PUT_DELAY_MS'] ?? 0);
-const log = createLogger({ name: 'sink-child', level: process.env['GRIDLAKE_LOG_LEVEL'] ?? 'info', destination: process.stderr });
+const log = createLogger({
+  name: 'sink-child',
+  level: process.env['GRIDLAKE_LOG_LEVEL'] ?? 'info',
+  destination: process.stderr,
+});
 
 function slowPuts(store: ObjectStore): ObjectStore {
   const pause = (): Promise<void> => new Promise((r) => setTimeout(r, delayMs));

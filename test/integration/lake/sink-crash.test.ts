@@ -22,7 +22,11 @@ afterAll(async () => {
 
 function startChild(file: string, config: SinkConfig, stderrLines: string[], putDelayMs = 0): ChildProcess {
   const proc = spawn(process.execPath, [file], {
-    env: { ...process.env, GRIDLAKE_SINK_CHILD: JSON.stringify(config), GRIDLAKE_SINK_PUT_DELAY_MS: String(putDelayMs) },
+    env: {
+      ...process.env,
+      GRIDLAKE_SINK_CHILD: JSON.stringify(config),
+      GRIDLAKE_SINK_PUT_DELAY_MS: String(putDelayMs),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let buf = '';
@@ -102,10 +106,14 @@ describe('LakeSink under kill -9 (real Kafka and MinIO)', () => {
         maxRecords: 1000 + Math.floor(Math.random() * 8000),
         maxAgeMs: 300 + Math.floor(Math.random() * 1500),
       };
+      const before = logs.length;
       const proc = startChild(child, config, logs, 150);
-      await new Promise<void>((resolve) => proc.stdout!.once('data', () => resolve()));
-      // The new member waits for the dead one's session to expire; kill after that, at a random moment.
-      await new Promise((r) => setTimeout(r, 6000 + Math.random() * 5000));
+      // Kill at a random moment once this run is really consuming (it first waits for the
+      // dead member's session to expire), so kills land inside reads, timer flushes and uploads.
+      const deadline = Date.now() + 60_000;
+      while (!logs.slice(before).some((l) => l.includes('partition resumes from the lake')) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 200 + Math.random() * 3000));
       proc.kill('SIGKILL');
       await new Promise((r) => proc.once('exit', r));
     }

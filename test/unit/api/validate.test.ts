@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadResources, loadResourcesFromText, formatLoadError } from '../../../src/api/load.js';
-import { validateResource } from '../../../src/api/validate.js';
+import { formatLoadError, loadResources, loadResourcesFromText, pathSegments } from '../../../src/api/load.js';
+import { pointerToPath, validateResource } from '../../../src/api/validate.js';
 import { ofKind } from '../../../src/api/resource.js';
+import fc from 'fast-check';
 import type { DailyJoinSpec } from '../../../src/api/daily-join.js';
 import type { LakeSinkSpec } from '../../../src/api/lake-sink.js';
 import { example, INVALID_CASES } from './invalid-cases.js';
@@ -187,5 +188,23 @@ describe('ofKind', () => {
       'DailyJoin',
     );
     expect(joins.map((j) => j.spec.inputs.power.name)).toEqual(['kpx-national']);
+  });
+});
+
+describe('paths', () => {
+  it('JSON pointers and dotted paths round-trip through the YAML locator', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9]{0,8}$/), fc.nat({ max: 99 })), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        (segs) => {
+          const pointer = segs.map((s) => `/${s}`).join('');
+          const dotted = pointerToPath('spec', pointer);
+          expect(pathSegments(dotted)).toEqual(['spec', ...segs]);
+        },
+      ),
+    );
   });
 });

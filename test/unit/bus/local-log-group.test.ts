@@ -24,7 +24,10 @@ describe('local log consumer groups', () => {
     dirs.push(dir);
     const bus = new LocalLogBus({ dir, fsync: 'never' });
     await bus.ensureTopic('t', 4);
-    await bus.send('t', Array.from({ length: 40 }, (_, i) => ({ key: null, value: `v${i}` })));
+    await bus.send(
+      't',
+      Array.from({ length: 40 }, (_, i) => ({ key: null, value: `v${i}` })),
+    );
     const events: string[] = [];
     const seen = new Map<string, Set<number>>();
     const member = (name: string) => {
@@ -38,7 +41,8 @@ describe('local log consumer groups', () => {
               seen.get(name)!.add(b.partition);
               return undefined;
             },
-            onAssign: async (tps: readonly TopicPartition[]) => void events.push(`${name} +${tps.map((t) => t.partition).join(',')}`),
+            onAssign: async (tps: readonly TopicPartition[]) =>
+              void events.push(`${name} +${tps.map((t) => t.partition).join(',')}`),
             onRevoke: async (tps: readonly TopicPartition[], lost: boolean) => {
               events.push(`${name} -${tps.map((t) => t.partition).join(',')} lost=${lost}`);
               await new Promise((r) => setTimeout(r, 50));

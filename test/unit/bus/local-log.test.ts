@@ -128,3 +128,26 @@ describe('local durable log', () => {
     }
   });
 });
+
+describe('spool metrics', () => {
+  it('reports the uncommitted backlog and the bytes on disk', async () => {
+    const { Registry } = await import('prom-client');
+    const { registerSpoolMetrics } = await import('../../../src/bus/local-log/spool-metrics.js');
+    const dir = tempDir();
+    const bus = new LocalLogBus({ dir, fsync: 'never' });
+    await bus.ensureTopic('t', 2);
+    await bus.send(
+      't',
+      Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: 'v' })),
+    );
+    const registry = new Registry();
+    registerSpoolMetrics(registry, 'naver', bus, 'agent', ['t']);
+    const c = bus.consumer({ groupId: 'agent', topics: ['t'] });
+    await c.commit([{ topic: 't', partition: 0, offset: (await bus.endOffsets('t'))[0]!.offset }]);
+    const text = await registry.metrics();
+    const records = Number(/gridlake_spool_records\{site="naver"\} (\d+)/.exec(text)![1]);
+    expect(records).toBe((await bus.endOffsets('t'))[1]!.offset);
+    expect(Number(/gridlake_spool_bytes\{site="naver"\} (\d+)/.exec(text)![1])).toBeGreaterThan(0);
+    await bus.close();
+  });
+});

@@ -104,7 +104,10 @@ describe('Informer', () => {
     informer.start();
     await informer.waitForSync();
     await flush();
-    api.openWatch!.emit({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired', message: 'too old' } });
+    api.openWatch!.emit({
+      type: 'ERROR',
+      object: { kind: 'Status', code: 410, reason: 'Expired', message: 'too old' },
+    });
     await time.advance(10);
     expect(api.lists).toHaveLength(2);
     expect(await restarts('gone')).toBe(1);

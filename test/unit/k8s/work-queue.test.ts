@@ -42,7 +42,11 @@ function gatedHandler() {
   };
 }
 
-function newQueue(time: FakeTime, handler: WorkHandler, extra: Partial<ConstructorParameters<typeof WorkQueue>[0]> = {}) {
+function newQueue(
+  time: FakeTime,
+  handler: WorkHandler,
+  extra: Partial<ConstructorParameters<typeof WorkQueue>[0]> = {},
+) {
   return new WorkQueue({ name: 'test', handler, deps: time, ...extra });
 }
 

@@ -16,10 +16,19 @@ const flags = {
 
 describe('sink command flags', () => {
   it('builds a Kafka-to-S3 config with credentials from the environment only', () => {
-    const c = sinkConfigFromFlags({ ...flags, brokers: 'a:9092,b:9092', bucket: 'b', endpoint: 'http://minio:9000' }, { AWS_ACCESS_KEY_ID: 'id', AWS_SECRET_ACCESS_KEY: 'secret' });
+    const c = sinkConfigFromFlags(
+      { ...flags, brokers: 'a:9092,b:9092', bucket: 'b', endpoint: 'http://minio:9000' },
+      { AWS_ACCESS_KEY_ID: 'id', AWS_SECRET_ACCESS_KEY: 'secret' },
+    );
     expect(c.topics).toEqual(['gridlake.power.kpx.v1', 'gridlake.weather.kma.v1']);
     expect(c.bus).toEqual({ kind: 'kafka', brokers: ['a:9092', 'b:9092'] });
-    expect(c.store).toMatchObject({ kind: 's3', bucket: 'b', prefix: 'lake', endpoint: 'http://minio:9000', credentials: { accessKeyId: 'id', secretAccessKey: 'secret' } });
+    expect(c.store).toMatchObject({
+      kind: 's3',
+      bucket: 'b',
+      prefix: 'lake',
+      endpoint: 'http://minio:9000',
+      credentials: { accessKeyId: 'id', secretAccessKey: 'secret' },
+    });
   });
 
   it.each([

@@ -51,6 +51,8 @@ describe('sink write records', () => {
     const s = store();
     await writeRecord(s, rec(100, 199, ['b.parquet']));
     await writeRecord(s, rec(100, 199, ['b.parquet']));
-    await expect(writeRecord(s, rec(150, 199, ['z.parquet']))).rejects.toMatchObject({ code: 'GL_LAKE_STATE_CONFLICT' });
+    await expect(writeRecord(s, rec(150, 199, ['z.parquet']))).rejects.toMatchObject({
+      code: 'GL_LAKE_STATE_CONFLICT',
+    });
   });
 });

@@ -1,0 +1,35 @@
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { parseLocationArg, registerCollectCommand, registerSimulateCommand } from '../../../src/sources/cli-commands.js';
+import { parseClockOption } from '../../../src/sources/simulator/sim-clock.js';
+
+describe('CLI helpers', () => {
+  it.each([
+    ['seoul=60,127', { name: 'seoul', nx: 60, ny: 127 }],
+    ['busan=35.1798,129.075', { name: 'busan', lat: 35.1798, lon: 129.075 }],
+  ])('parses the location %s', (text, spec) => {
+    expect(parseLocationArg(text)).toEqual(spec);
+  });
+
+  it('refuses a location it cannot read, saying what it wants', () => {
+    expect(() => parseLocationArg('seoul')).toThrow(/name=nx,ny or name=lat,lon/);
+  });
+
+  it('parses --clock start,speed', () => {
+    expect(parseClockOption('2026-11-23T14:00:00+09:00,60', 0)).toEqual({ startMs: Date.parse('2026-11-23T05:00:00Z'), speed: 60 });
+    expect(parseClockOption('now', 1234)).toEqual({ startMs: 1234, speed: 1 });
+    expect(() => parseClockOption('yesterday,fast', 0)).toThrow(/--clock/);
+  });
+
+  it('registers simulate and collect on a program', () => {
+    const program = new Command('gridlake');
+    registerSimulateCommand(program);
+    registerCollectCommand(program);
+    const names = program.commands.map((c) => c.name());
+    expect(names).toEqual(['simulate', 'collect']);
+    const collect = program.commands[1];
+    expect(collect?.options.map((o) => o.long)).toEqual(
+      expect.arrayContaining(['--kind', '--source', '--service-key-env', '--location', '--brokers', '--state-file']),
+    );
+  });
+});
