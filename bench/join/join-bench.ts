@@ -4,7 +4,11 @@
  * 365 daily runs; in the same run DuckDB (1 thread) computes the same outputs
  * from the same files, per day and as one whole-year query.
  *
- *   npx tsc -p bench/join/tsconfig.json && node --expose-gc dist/bench-join/bench/join/join-bench.js [--days 365] [--dir <lake>] [--s3]
+ *   npx tsc -p bench/join/tsconfig.json
+ *   node --expose-gc dist/bench-join/bench/join/join-bench.js [--days 365] [--dir <lake>]
+ *   # MinIO lake (test infra reads tools/versions.env beside its compiled module):
+ *   ln -sfn ../../../../test/infra/tools dist/bench-join/test/infra/tools
+ *   node --expose-gc dist/bench-join/bench/join/join-bench.js --s3 [--days 365]
  *
  * Peak RSS per day: the kernel high-water mark is reset before each run
  * (/proc/self/clear_refs) and VmHWM read after it. Data generation runs in a
@@ -20,7 +24,6 @@ import { joinConfig } from '../../src/join/join-config.js';
 import type { JoinStore } from '../../src/join/join-store.js';
 import { joinStoreFromObjectStore } from '../../src/join/object-store-join-store.js';
 import { S3Store } from '../../src/lake/s3-store.js';
-import { s3, stopServers } from '../../test/infra/index.js';
 import { LocalJoinStore } from '../../src/join/join-store.js';
 import { addDays } from '../../src/join/kst.js';
 import { runDailyJoin } from '../../src/join/run-join.js';
@@ -47,20 +50,40 @@ async function resetHwm(): Promise<void> {
 
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 
-/** `--s3`: the same year in MinIO (test infra), joined through the lake's S3 ObjectStore. DuckDB cannot
- * read s3:// here (its httpfs extension would download itself), so this mode times the JS side only. */
+interface S3Target {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly bucket: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+function s3JoinStore(t: S3Target): JoinStore {
+  const { endpoint, region, bucket, accessKeyId, secretAccessKey } = t;
+  return joinStoreFromObjectStore(
+    new S3Store({ endpoint, region, bucket, credentials: { accessKeyId, secretAccessKey } }),
+  );
+}
+
+/**
+ * `--s3`: the same year in MinIO (test infra), joined through the lake's S3
+ * ObjectStore. Generation runs here; the 365 runs in a child process (so the
+ * generator's heap does not count toward peak RSS). DuckDB cannot read s3://
+ * here (its httpfs extension would download itself): JS side only.
+ */
 async function mainS3(days: number): Promise<void> {
+  // Loaded only here: the test infra reads files beside its compiled module (see the symlink above).
+  const { s3, stopServers } = await import('../../test/infra/index.js');
   const info = await s3();
-  const objects = new S3Store({
+  const target: S3Target = { ...info, bucket: `gridlake-bench-join-${Date.now()}` };
+  await new S3Store({
     endpoint: info.endpoint,
     region: info.region,
-    bucket: `gridlake-bench-join-${Date.now()}`,
-    credentials: { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey },
-  });
-  await objects.ensureBucket();
-  const store: JoinStore = joinStoreFromObjectStore(objects);
+    bucket: target.bucket,
+    credentials: info,
+  }).ensureBucket();
   const g0 = performance.now();
-  await writeGenerated(store, {
+  await writeGenerated(s3JoinStore(target), {
     startDate: START,
     days,
     locations: LOCATIONS,
@@ -70,7 +93,24 @@ async function mainS3(days: number): Promise<void> {
     rowGroupSize: 10_000,
   });
   const generateSeconds = (performance.now() - g0) / 1000;
-  gc();
+  const child = spawnSync(
+    process.execPath,
+    ['--expose-gc', fileURLToPath(import.meta.url), '--s3-runs', '--days', String(days)],
+    {
+      env: { ...process.env, GRIDLAKE_BENCH_S3: JSON.stringify(target) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+    },
+  );
+  await stopServers();
+  if (child.status !== 0) throw new Error('S3 runs failed');
+  const runs = JSON.parse(child.stdout) as Record<string, unknown>;
+  process.stdout.write(`${JSON.stringify({ lake: 'minio', days, generateSeconds, ...runs }, null, 2)}\n`);
+}
+
+/** The child of `--s3`: 365 daily runs against the bucket named in GRIDLAKE_BENCH_S3. */
+async function s3Runs(days: number): Promise<void> {
+  const store = s3JoinStore(JSON.parse(process.env['GRIDLAKE_BENCH_S3'] ?? '{}') as S3Target);
   const config = joinConfig({ join: 'bench/daily', locations: LOCATIONS });
   let id = 0;
   const deps = {
@@ -89,17 +129,17 @@ async function mainS3(days: number): Promise<void> {
   }
   const seconds = (performance.now() - t0) / 1000;
   process.stdout.write(
-    `${JSON.stringify({ lake: 'minio', days, generateSeconds, js365RunsSeconds: seconds, jsPerDayMs: (seconds / days) * 1000, jsPeakRssMiB: peak }, null, 2)}\n`,
+    JSON.stringify({ js365RunsSeconds: seconds, jsPerDayMs: (seconds / days) * 1000, jsPeakRssMiB: peak }),
   );
-  await stopServers();
 }
 
 async function main(): Promise<void> {
   const days = Number(arg('days') ?? 365);
+  if (process.argv.includes('--s3-runs')) return s3Runs(days);
+  if (process.argv.includes('--s3')) return mainS3(days);
   const given = arg('dir');
   const dir = given ?? (await mkdtemp(join(tmpdir(), 'gridlake-bench-join-')));
   const store = new LocalJoinStore(dir);
-  if (process.argv.includes('--s3')) return mainS3(days);
 
   if (process.argv.includes('--generate-only')) {
     const t0 = performance.now();

@@ -1,7 +1,8 @@
 // Bundles the benchmark and the sink child with rolldown (Node 20 cannot run
 // TypeScript), then runs it: node bench/sink/run.mjs [records]
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { join, resolve } from 'node:path';
 import { build } from 'rolldown';
 
@@ -18,6 +19,10 @@ const bundle = async (input, file) =>
     logLevel: 'silent',
   });
 await bundle('bench/sink/sink-bench.ts', 'sink-bench.mjs');
+// test/infra/tools.ts finds its pinned versions next to itself via import.meta.url; the bundle moved it.
+const benchFile = join(out, 'sink-bench.mjs');
+const infraUrl = JSON.stringify(pathToFileURL(join(root, 'test/infra/tools.ts')).href);
+writeFileSync(benchFile, readFileSync(benchFile, 'utf8').replaceAll('import.meta.url', infraUrl));
 await bundle('test/integration/lake/sink-child.ts', 'sink-child.mjs');
 const res = spawnSync(process.execPath, [join(out, 'sink-bench.mjs'), ...process.argv.slice(2)], {
   stdio: 'inherit',

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { createLogger } from '../observe/log.js';
 import { runStandalone } from '../standalone.js';
 import { registerCrdsCommand } from '../api/cli-command.js';
+import { registerCollectCommand, registerSimulateCommand } from '../sources/cli-commands.js';
 
 /** A subcommand declared for the whole product but not built yet. */
 export interface PlannedCommand {
@@ -12,15 +13,9 @@ export interface PlannedCommand {
 
 export const PLANNED_COMMANDS: readonly PlannedCommand[] = [
   { name: 'controller', summary: 'run the operator: reconcile gridlake.io resources on a cluster', issue: 7 },
-  {
-    name: 'collect',
-    summary: 'run one collector (PowerSource or WeatherSource) and produce readings to the bus',
-    issue: 4,
-  },
   { name: 'sink', summary: 'run a LakeSink: consume topics and write Parquet to the raw zone', issue: 5 },
   { name: 'join', summary: 'run one DailyJoin for one logical date', issue: 6 },
   { name: 'agent', summary: 'run the remote-site agent that serves a federated namespace', issue: 7 },
-  { name: 'simulate', summary: 'serve simulated KPX and KMA APIs for tests and users without service keys', issue: 4 },
 ];
 
 /**
@@ -52,6 +47,8 @@ export function buildProgram(): Command {
   }
 
   registerCrdsCommand(program);
+  registerSimulateCommand(program);
+  registerCollectCommand(program);
 
   program
     .command('standalone')

@@ -5,7 +5,9 @@ import { glError } from '../errors.js';
  * epoch milliseconds and converts to KST dates, hours and ISO strings here only.
  */
 
+/** KST is UTC+9 all year. */
 export const KST_OFFSET_MS = 9 * 3_600_000;
+/** Unit sizes of the day grid: hours and 5-minute power slots. */
 export const HOUR_MS = 3_600_000;
 export const SLOT_MS = 5 * 60_000;
 export const HOURS_PER_DAY = 24;

@@ -27,6 +27,7 @@ export interface RunReport {
   readonly files: readonly string[];
 }
 
+/** The manifest's `inputs`: the contract's fields plus per-topic breakdowns. */
 export interface RunInputs extends Omit<InputCounts, 'duplicatesRemoved' | 'rejected'> {
   readonly powerFiles: readonly string[];
   readonly weatherFiles: readonly string[];
@@ -58,10 +59,12 @@ export function tableDayDir(warehousePrefix: string, table: WarehouseTable, date
   return `${warehousePrefix}/${table}/${partitionPath(date)}/`;
 }
 
+/** `…/data.parquet`: the one data file of a table and day. */
 export function dataKey(warehousePrefix: string, table: WarehouseTable, date: string): string {
   return `${tableDayDir(warehousePrefix, table, date)}data.parquet`;
 }
 
+/** `…/_manifest.json`, written after the data file. */
 export function manifestKey(warehousePrefix: string, table: WarehouseTable, date: string): string {
   return `${tableDayDir(warehousePrefix, table, date)}_manifest.json`;
 }

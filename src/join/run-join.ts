@@ -22,6 +22,7 @@ import type { DayResult, InputCounts } from './types.js';
 /** Optional SQL export step; runs after the files, inside its own transaction. */
 export type SqlExportStep = (result: DayResult, date: string) => Promise<void>;
 
+/** What a run needs from the outside world. */
 export interface JoinDeps {
   readonly store: JoinStore;
   /** epoch milliseconds; injected so tests and the scheduler control time */

@@ -43,6 +43,7 @@ export interface SqlSession {
   close(): Promise<void>;
 }
 
+/** Rows written per table, statements sent and tables created. */
 export interface SqlExportResult {
   readonly rows: Readonly<Record<WarehouseTable, number>>;
   readonly statements: number;

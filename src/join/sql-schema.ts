@@ -9,6 +9,7 @@ import type { ColumnSpec, WarehouseTable } from './warehouse-parquet.js';
  */
 
 export type SqlDialect = 'postgres' | 'mysql';
+/** Load modes of warehouse.md. */
 export type SqlMode = 'overwrite' | 'append' | 'upsert';
 export const SQL_MODES: readonly SqlMode[] = ['overwrite', 'append', 'upsert'];
 
@@ -21,6 +22,7 @@ export function checkIdentifier(name: string): string {
   return name;
 }
 
+/** Quotes an identifier for the dialect. */
 export function quote(dialect: SqlDialect, ident: string): string {
   return dialect === 'postgres' ? `"${ident}"` : `\`${ident}\``;
 }
@@ -56,6 +58,7 @@ export function catalogueType(dialect: SqlDialect, col: ColumnSpec): string {
   }
 }
 
+/** `CREATE TABLE IF NOT EXISTS` with the contract columns and primary key. */
 export function createTableSql(dialect: SqlDialect, table: WarehouseTable, name: string): string {
   const cols = TABLE_COLUMNS[table].map(
     (c) => `  ${quote(dialect, c.name)} ${ddlType(dialect, c)}${c.nullable ? '' : ' NOT NULL'}`,
@@ -149,6 +152,7 @@ export function insertSql(
   return sql;
 }
 
+/** Deletes one date's rows (overwrite mode). */
 export function deleteDateSql(dialect: SqlDialect, name: string): string {
   return `DELETE FROM ${quote(dialect, name)} WHERE ${quote(dialect, 'date')} = ${dialect === 'postgres' ? '$1' : '?'}`;
 }

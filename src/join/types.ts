@@ -78,6 +78,7 @@ export interface Thresholds {
   readonly weatherCoverageMin: number;
 }
 
+/** warehouse.md defaults. */
 export const DEFAULT_THRESHOLDS: Thresholds = { powerCoverageMin: 0.95, weatherCoverageMin: 0.9 };
 
 /** Run outcomes of the issue; metrics spell `no-input` as `no_input`. */
@@ -110,6 +111,7 @@ export interface QualityReport {
   readonly locations: readonly LocationQuality[];
 }
 
+/** Weather coverage, gaps and quality of one location (or `*`). */
 export interface LocationQuality {
   readonly location: string;
   readonly weatherCoverage: number;

@@ -10,12 +10,14 @@ import type { DailyRow, HourlyRow } from './types.js';
  * a rerun on the same inputs writes an identical file.
  */
 
+/** The two tables a run writes. */
 export type WarehouseTable = 'power_weather_hourly' | 'power_weather_daily';
 export const WAREHOUSE_TABLES: readonly WarehouseTable[] = ['power_weather_hourly', 'power_weather_daily'];
 
 /** Column kinds shared by the Parquet and SQL schemas. */
 export type ColumnKind = 'string' | 'int32' | 'double' | 'timestamp';
 
+/** One contract column. */
 export interface ColumnSpec {
   readonly name: string;
   readonly kind: ColumnKind;
@@ -68,6 +70,7 @@ export const PRIMARY_KEYS: Readonly<Record<WarehouseTable, readonly string[]>> =
   power_weather_daily: ['date', 'location'],
 };
 
+/** Columns of each table, in contract order. */
 export const TABLE_COLUMNS: Readonly<Record<WarehouseTable, readonly ColumnSpec[]>> = {
   power_weather_hourly: HOURLY_COLUMNS,
   power_weather_daily: DAILY_COLUMNS,
@@ -144,10 +147,12 @@ function encode(columns: readonly ColumnSpec[], tuples: readonly (string | numbe
   );
 }
 
+/** `power_weather_hourly` rows as a Parquet file. */
 export function encodeHourly(rows: readonly HourlyRow[]): Uint8Array {
   return encode(HOURLY_COLUMNS, rows.map(hourlyValues));
 }
 
+/** `power_weather_daily` rows as a Parquet file. */
 export function encodeDaily(rows: readonly DailyRow[]): Uint8Array {
   return encode(DAILY_COLUMNS, rows.map(dailyValues));
 }

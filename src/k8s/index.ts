@@ -45,6 +45,8 @@ export { backoffMs, systemDeps, withDefaults } from './runtime-deps.js';
 export type { RuntimeDeps } from './runtime-deps.js';
 export { runtimeMetrics } from './runtime-metrics.js';
 export type { RuntimeMetrics } from './runtime-metrics.js';
+export { serveManager } from './serve-manager.js';
+export type { ServeManagerOptions, ServedManager } from './serve-manager.js';
 export { deepEqual, writeStatus } from './status-writer.js';
 export type { StatusWriteResult } from './status-writer.js';
 export { WorkQueue } from './work-queue.js';

@@ -102,8 +102,10 @@ export class Informer<T extends KubeObject = KubeObject> {
     return this.cache.get(key);
   }
 
-  list(): T[] {
-    return this.cache.list();
+  /** Cached objects, of one namespace when given. */
+  list(namespace?: string): T[] {
+    const all = this.cache.list();
+    return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
   }
 
   keys(): string[] {
@@ -126,10 +128,9 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (this.hasSynced) return;
     const timer = new AbortController();
     const synced = new Promise<'synced'>((resolve) => this.syncWaiters.push(() => resolve('synced')));
-    const outcome = await Promise.race([
-      synced,
-      this.deps.sleep(timeoutMs, timer.signal).then(() => 'timeout' as const),
-    ]);
+    // A stopped informer never syncs: stopping ends the wait as well.
+    const until = AbortSignal.any([timer.signal, this.stopper.signal]);
+    const outcome = await Promise.race([synced, this.deps.sleep(timeoutMs, until).then(() => 'timeout' as const)]);
     timer.abort();
     if (outcome === 'timeout')
       throw glError('GL_K8S_CACHE_SYNC_TIMEOUT', `informer for ${this.options.resource.kind} did not sync`, {

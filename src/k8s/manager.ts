@@ -37,6 +37,7 @@ export interface ManagerOptions {
 export class Manager {
   private readonly deps: RuntimeDeps;
   private readonly controllers: Controller[] = [];
+  private readonly extraInformers: Informer[] = [];
   private readonly elector: LeaderElector | undefined;
   private leading = false;
   private started = false;
@@ -79,9 +80,16 @@ export class Manager {
     return c;
   }
 
-  /** Every informer of every controller, each once. */
+  /** Adds an informer that controllers only read (e.g. Secrets); it starts, syncs and stops with the manager. */
+  addInformer<T extends KubeObject>(informer: Informer<T>): Informer<T> {
+    if (this.started) throw new Error('addInformer after start');
+    this.extraInformers.push(informer as unknown as Informer);
+    return informer;
+  }
+
+  /** Every informer of every controller, plus those added with addInformer, each once. */
   get informers(): Informer[] {
-    return [...new Set(this.controllers.flatMap((c) => c.informers))];
+    return [...new Set([...this.controllers.flatMap((c) => c.informers), ...this.extraInformers])];
   }
 
   /** Starts informers and the campaign for the Lease (or reconciling at once without election). */

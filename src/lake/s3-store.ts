@@ -50,7 +50,12 @@ export class S3Store implements ObjectStore {
       region: options.region,
       forcePathStyle: options.forcePathStyle ?? true,
       maxAttempts: 1,
-      requestHandler: { requestTimeout: options.requestTimeoutMs ?? 10_000, connectionTimeout: 3_000 },
+      // smithy only warns about a slow request unless told to throw (checked against a silent server).
+      requestHandler: {
+        requestTimeout: options.requestTimeoutMs ?? 10_000,
+        connectionTimeout: 3_000,
+        throwOnRequestTimeout: true,
+      },
       ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
       ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
     });

@@ -161,7 +161,12 @@ export function registerCollectCommand(program: Command): void {
       ),
     )
     .addOption(new Option('--budget-kma <n>', 'calls per KST day on the KMA nowcast (default 10000)').argParser(Number))
-    .addOption(new Option('--clock <start,speed>', 'run on a simulated clock (same syntax as simulate --clock), for use with the simulator'))
+    .addOption(
+      new Option(
+        '--clock <start,speed>',
+        'run on a simulated clock (same syntax as simulate --clock), for use with the simulator',
+      ),
+    )
     .addOption(new Option('--state-file <path>', 'checkpoint file: a restart resumes there and backfills the downtime'))
     .addOption(new Option('--timeout-ms <ms>', 'per-request timeout').default(10_000).argParser(Number))
     .addOption(
@@ -170,10 +175,16 @@ export function registerCollectCommand(program: Command): void {
     .addOption(new Option('--metrics-host <host>', 'address for the metrics server').default('0.0.0.0'))
     .action(async (opts: CollectOpts) => {
       // Records may go to stdout: logs then go to stderr.
-      const logger = createLogger({ name: 'gridlake-collect', ...(opts.brokers ? {} : { destination: process.stderr }) });
+      const logger = createLogger({
+        name: 'gridlake-collect',
+        ...(opts.brokers ? {} : { destination: process.stderr }),
+      });
       const simulated = opts.clock ? parseClockOption(opts.clock, Date.now()) : null;
       const timing = simulated
-        ? { clock: new SimClock(simulated.startMs, simulated.speed), sleep: (ms: number) => systemSleep(ms / simulated.speed) }
+        ? {
+            clock: new SimClock(simulated.startMs, simulated.speed),
+            sleep: (ms: number) => systemSleep(ms / simulated.speed),
+          }
         : {};
       const rawKey = process.env[opts.serviceKeyEnv];
       if (rawKey === undefined || rawKey.trim() === '') {
@@ -206,7 +217,12 @@ export function registerCollectCommand(program: Command): void {
         throw glError('GL_SOURCES_CONFIG_INVALID', 'a weather collector needs at least one --location');
       }
       const sources = opts.stateFile
-        ? withCheckpoints(declared, new FileCheckpointStore(opts.stateFile, (err) => logger.error({ err: String(err) }, 'checkpoint not saved')))
+        ? withCheckpoints(
+            declared,
+            new FileCheckpointStore(opts.stateFile, (err) =>
+              logger.error({ err: String(err) }, 'checkpoint not saved'),
+            ),
+          )
         : declared;
       const limits: Partial<Record<Operation, number>> = {
         ...(opts.budgetKpxLatest === undefined

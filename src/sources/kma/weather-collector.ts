@@ -177,7 +177,7 @@ export class WeatherLocationCollector implements Task {
         m.latestObservation.set({ ...core.labels, location }, row.baseMs / 1000);
         if (o.temperatureC !== null) m.temperature.set({ location }, o.temperatureC);
         if (o.humidityPct !== null) m.humidity.set({ location }, o.humidityPct);
-        if (o.rain1hMm !== null) m.rain.set({ location }, o.rain1hMm);
+        if (o.rain1hMm !== null) m.rain.set({ location }, o.rain1hMm / 1000);
         if (o.windSpeedMs !== null) m.windSpeed.set({ location }, o.windSpeedMs);
       }
       return 'done';

@@ -84,7 +84,12 @@ export class CollectorCore {
     const res = await transport(url);
     metrics.requestDuration.observe(this.labels, res.durationMs / 1000);
     this.log.debug(
-      { op, url: redactServiceKey(url), status: res.kind === 'answer' ? res.status : res.kind, ms: Math.round(res.durationMs) },
+      {
+        op,
+        url: redactServiceKey(url),
+        status: res.kind === 'answer' ? res.status : res.kind,
+        ms: Math.round(res.durationMs),
+      },
       'api call',
     );
     if (res.kind === 'answer') return { kind: 'answer', status: res.status, text: res.text, receivedAt: clock.now() };

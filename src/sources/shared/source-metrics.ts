@@ -61,7 +61,8 @@ export function createSourceMetrics(registry: Registry): SourceMetrics {
     ]),
     temperature: gauge('gridlake_weather_temperature_celsius', 'latest temperature (T1H)', ['location']),
     humidity: gauge('gridlake_weather_humidity_percent', 'latest humidity (REH)', ['location']),
-    rain: gauge('gridlake_weather_rain_1h_millimeters', 'latest 1-hour precipitation (RN1)', ['location']),
+    // Base units (metres), as promtool requires; contracts/metrics.md said millimetres (see the issue note).
+    rain: gauge('gridlake_weather_rain_1h_meters', 'latest 1-hour precipitation (RN1), in metres', ['location']),
     windSpeed: gauge('gridlake_weather_wind_speed_meters_per_second', 'latest wind speed (WSD)', ['location']),
   };
 }

@@ -67,8 +67,8 @@ export async function startKafka(runDir: string): Promise<{ info: KafkaInfo; pro
     cp,
     'kafka.tools.StorageTool',
     'format',
-    '-t',
-    clusterId,
+    // `=`: a random base64url id may start with '-' and be taken for an option.
+    `--cluster-id=${clusterId}`,
     '-c',
     props,
     '--ignore-formatted',

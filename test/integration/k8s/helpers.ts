@@ -22,13 +22,17 @@ export function client(info: KubeInfo, onRequest?: RequestObserver): KubeClient 
 }
 
 /** Polls `fn` until it returns without throwing (or a truthy value); the last error is reported. */
-export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
+export async function eventually<T>(
+  fn: () => T | Promise<T>,
+  timeoutMs = 20_000,
+  intervalMs = 100,
+): Promise<Exclude<T, false | undefined | null>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const v = await fn();
-      if (v !== false && v !== undefined && v !== null) return v;
+      if (v !== false && v !== undefined && v !== null) return v as Exclude<T, false | undefined | null>;
       last = new Error(`condition still ${String(v)}`);
     } catch (err) {
       last = err;

@@ -1,4 +1,6 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKubeClient } from '../../../src/k8s/kube-client.js';
 import { Informer } from '../../../src/k8s/informer.js';
 import type { KubeClient } from '../../../src/k8s/kube-client.js';
 import type { CacheEvent, KubeObject } from '../../../src/k8s/object-cache.js';
@@ -9,6 +11,7 @@ import {
   WIDGET,
   client,
   createNamespace,
+  kubeConfig,
   createWidget,
   deleteNamespace,
   deleteWidget,
@@ -184,4 +187,76 @@ describe('Informer on a real API server', () => {
     expect(await registry.metrics()).toMatch(/gridlake_informer_restarts_total\{kind="Widget",reason="error"\} [1-9]/);
     await informer.stop();
   });
+  it('restarts a watch whose connection went silent (half-open TCP) and catches up (pitfall 2)', async () => {
+    const ns = await freshNamespace();
+    const proxy = await freezableProxy(new URL(k.server));
+    const kc = kubeConfig(k);
+    kc.loadFromOptions({
+      clusters: kc.clusters.map((cl) => ({ ...cl, server: proxy.url })),
+      users: kc.users,
+      contexts: kc.contexts,
+      currentContext: kc.currentContext,
+    });
+    const registry = createRegistry({ defaultMetrics: false });
+    const informer = new Informer({
+      client: createKubeClient(kc),
+      resource: { ...WIDGET, namespace: ns },
+      metrics: runtimeMetrics(registry),
+      stallTimeoutMs: 4000,
+    });
+    try {
+      informer.start();
+      await informer.waitForSync(30_000);
+      await createWidget(c, ns, 'before-stall'); // proves the watch is connected through the proxy
+      await eventually(() => informer.get(`${ns}/before-stall`));
+      proxy.freeze(); // every open connection stops passing bytes, but none is closed
+      await createWidget(c, ns, 'during-stall');
+      const t0 = Date.now();
+      await eventually(() => informer.get(`${ns}/during-stall`), 30_000);
+      process.stderr.write(`[k8s-informer] event made during a silent stall arrived after ${Date.now() - t0} ms\n`);
+      expect(await registry.metrics()).toMatch(/reason="stalled"\} [1-9]/);
+    } finally {
+      await informer.stop();
+      proxy.close();
+    }
+  });
 });
+
+/** A TCP proxy to the API server whose open connections can be frozen (no bytes either way, nothing closed). */
+async function freezableProxy(target: URL): Promise<{ url: string; freeze(): void; close(): void }> {
+  const pairs = new Set<[net.Socket, net.Socket]>();
+  const server = net.createServer((down) => {
+    const up = net.connect(Number(target.port), target.hostname);
+    down.pipe(up);
+    up.pipe(down);
+    const pair: [net.Socket, net.Socket] = [down, up];
+    pairs.add(pair);
+    const drop = (): void => {
+      pairs.delete(pair);
+      down.destroy();
+      up.destroy();
+    };
+    down.on('error', drop).on('close', drop);
+    up.on('error', drop).on('close', drop);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    url: `https://127.0.0.1:${port}`,
+    freeze() {
+      for (const [down, up] of pairs) {
+        down.unpipe(up);
+        up.unpipe(down);
+        down.pause();
+        up.pause();
+      }
+    },
+    close() {
+      for (const [down, up] of pairs) {
+        down.destroy();
+        up.destroy();
+      }
+      server.close();
+    },
+  };
+}

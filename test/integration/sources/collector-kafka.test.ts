@@ -22,7 +22,11 @@ beforeAll(async () => {
 const suffix = () => randomBytes(4).toString('hex');
 
 /** Reads every record of a topic from the beginning. */
-async function readTopic(topic: string, expected: number, timeoutMs = 30_000): Promise<{ key: string; value: string }[]> {
+async function readTopic(
+  topic: string,
+  expected: number,
+  timeoutMs = 30_000,
+): Promise<{ key: string; value: string }[]> {
   const client = new Kafka({ brokers, clientId: 'sources-test', logLevel: logLevel.NOTHING });
   const consumer = client.consumer({ groupId: `sources-test-${suffix()}` });
   const out: { key: string; value: string }[] = [];
@@ -50,12 +54,22 @@ async function scenario(simConfig: unknown, hours: number) {
   const topics = { power: `it.power.${id}`, weather: `it.weather.${id}`, dead: `it.dead.${id}` };
   const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
-  await admin.createTopics({ topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })) });
+  await admin.createTopics({
+    topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
+  });
   await admin.disconnect();
   const sink = new KafkaReadingSink({ brokers });
   const registry = createRegistry({ defaultMetrics: false });
   const sources: SourceConfig[] = [
-    { kind: 'power', source: 'it/kpx', api: 'gateway', endpoint: base, key: new ServiceKey('it-kpx-key'), topic: topics.power, deadLetterTopic: topics.dead },
+    {
+      kind: 'power',
+      source: 'it/kpx',
+      api: 'gateway',
+      endpoint: base,
+      key: new ServiceKey('it-kpx-key'),
+      topic: topics.power,
+      deadLetterTopic: topics.dead,
+    },
     {
       kind: 'weather',
       source: 'it/kma',
@@ -93,7 +107,12 @@ describe('collectors against the simulator and real Kafka', () => {
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys.filter((k) => k.startsWith('20261123') && k < '20261123060000')).toHaveLength(72);
     const first = JSON.parse(power.find((r) => r.key === '20261123000000')?.value ?? '{}') as Record<string, unknown>;
-    expect(first).toMatchObject({ v: 1, source: 'it/kpx', baseTime: '2026-11-23T00:00:00+09:00', baseDatetimeRaw: '20261123000000' });
+    expect(first).toMatchObject({
+      v: 1,
+      source: 'it/kpx',
+      baseTime: '2026-11-23T00:00:00+09:00',
+      baseDatetimeRaw: '20261123000000',
+    });
     const weather = await readTopic(topics.weather, 2 * 7);
     const wkeys = weather.map((r) => r.key);
     expect(new Set(wkeys).size).toBe(wkeys.length);
@@ -108,7 +127,12 @@ describe('collectors against the simulator and real Kafka', () => {
 
   it('backs off through 503s and dead-letters truncated answers without losing readings', async () => {
     const { topics, registry } = await scenario(
-      { faults: [{ api: 'all', kind: 'http', code: '503', probability: 0.1 }, { api: 'all', kind: 'truncate', probability: 0.05 }] },
+      {
+        faults: [
+          { api: 'all', kind: 'http', code: '503', probability: 0.1 },
+          { api: 'all', kind: 'truncate', probability: 0.05 },
+        ],
+      },
       4,
     );
     const power = await readTopic(topics.power, 4 * 12);
@@ -137,4 +161,3 @@ describe('collectors against the simulator and real Kafka', () => {
     expect(power).toEqual([]);
   });
 });
-

@@ -1,6 +1,10 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { parseLocationArg, registerCollectCommand, registerSimulateCommand } from '../../../src/sources/cli-commands.js';
+import {
+  parseLocationArg,
+  registerCollectCommand,
+  registerSimulateCommand,
+} from '../../../src/sources/cli-commands.js';
 import { parseClockOption } from '../../../src/sources/simulator/sim-clock.js';
 
 describe('CLI helpers', () => {
@@ -16,7 +20,10 @@ describe('CLI helpers', () => {
   });
 
   it('parses --clock start,speed', () => {
-    expect(parseClockOption('2026-11-23T14:00:00+09:00,60', 0)).toEqual({ startMs: Date.parse('2026-11-23T05:00:00Z'), speed: 60 });
+    expect(parseClockOption('2026-11-23T14:00:00+09:00,60', 0)).toEqual({
+      startMs: Date.parse('2026-11-23T05:00:00Z'),
+      speed: 60,
+    });
     expect(parseClockOption('now', 1234)).toEqual({ startMs: 1234, speed: 1 });
     expect(() => parseClockOption('yesterday,fast', 0)).toThrow(/--clock/);
   });

@@ -10,7 +10,13 @@ import { duplicates, HOUR, missingSlots, world } from './harness.js';
 const START = Date.parse('2026-11-23T00:00:00+09:00');
 const configs = (): SourceConfig[] => [
   { kind: 'power', source: 'g/kpx', api: 'gateway', endpoint: 'http://sim', key: new ServiceKey('a') },
-  { kind: 'weather', source: 'g/kma', endpoint: 'http://sim', key: new ServiceKey('b'), locations: [{ name: 'seoul', nx: 60, ny: 127 }] },
+  {
+    kind: 'weather',
+    source: 'g/kma',
+    endpoint: 'http://sim',
+    key: new ServiceKey('b'),
+    locations: [{ name: 'seoul', nx: 60, ny: 127 }],
+  },
 ];
 
 describe('checkpoints across a restart', () => {
@@ -38,7 +44,11 @@ describe('checkpoints across a restart', () => {
     const w = world({ start: START + 15 * 60_000 });
     await w.run(withCheckpoints(configs(), new FileCheckpointStore(path)), START + HOUR);
     await w.close();
-    const saved = JSON.parse(readFileSync(path, 'utf8')) as { v: number; power: { rn: number }; weather: Record<string, number> };
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as {
+      v: number;
+      power: { rn: number };
+      weather: Record<string, number>;
+    };
     expect(saved.v).toBe(1);
     expect(saved.power.rn).toBeGreaterThan(1_000_000);
     expect(saved.weather['seoul']).toBe(START);
