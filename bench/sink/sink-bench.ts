@@ -99,16 +99,18 @@ await new Promise((r) => child.once('exit', r));
 const files = (await store.list(`raw/${topic}/`)).filter((o) => o.key.endsWith('.parquet'));
 const parquetBytes = files.reduce((n, f) => n + f.size, 0);
 
-console.log(`[bench] sink: ${N} records in ${sinkSec.toFixed(2)} s, peak RSS ${(peak / 2 ** 20).toFixed(1)} MiB, ${files.length} files`);
+console.log(
+  `[bench] sink: ${N} records in ${sinkSec.toFixed(2)} s, peak RSS ${(peak / 2 ** 20).toFixed(1)} MiB, ${files.length} files`,
+);
 
 // 3. Reference: DuckDB writes the same rows to Parquet (snappy), from the JSON values and from a table.
 const duck = await DuckDBInstance.create(':memory:', { threads: '2' });
 const conn = await duck.connect();
-const cols = `(v::json->>'baseTime')::timestamptz "base_time", v::json->>'baseDateRaw' \"base_date_raw\", v::json->>'baseTimeRaw' \"base_time_raw\", v::json->>'location' \"location\",
+const cols = `(v::json->>'baseTime')::timestamptz "base_time", v::json->>'baseDateRaw' "base_date_raw", v::json->>'baseTimeRaw' "base_time_raw", v::json->>'location' "location",
   (v::json->>'nx')::int "nx", (v::json->>'ny')::int "ny", (v::json->>'temperatureC')::double "temperature_c", (v::json->>'rain1hMm')::double "rain_1h_mm",
   (v::json->>'humidityPct')::double "humidity_pct", (v::json->>'windSpeedMs')::double "wind_speed_ms", (v::json->>'windDirectionDeg')::double "wind_direction_deg",
   (v::json->>'windEastMs')::double "wind_east_ms", (v::json->>'windNorthMs')::double "wind_north_ms", (v::json->>'precipitationType')::int "precipitation_type",
-  v::json->>'source' \"source\", (v::json->>'ingestedAt')::timestamptz "ingested_at"`;
+  v::json->>'source' "source", (v::json->>'ingestedAt')::timestamptz "ingested_at"`;
 const src = `read_csv('${join(scratch, 'values.ndjson')}', columns={'v': 'VARCHAR'}, delim='\\x01', quote='', escape='', header=false)`;
 const t2 = performance.now();
 await conn.run(

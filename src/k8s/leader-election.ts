@@ -101,8 +101,7 @@ export class LeaderElector {
         if (signal.aborted) break;
         this.setLeading(false, 'lost');
       }
-      // client-go jitters acquisition attempts by up to 1.2 periods so candidates do not move in lockstep.
-      await this.deps.sleep(this.retryMs * (1 + 1.2 * this.deps.rng()), signal);
+      await this.deps.sleep(this.nextAttemptIn(), signal);
     }
     if (this.leading) {
       if (this.options.releaseOnStop ?? true) await this.release();
@@ -123,6 +122,19 @@ export class LeaderElector {
         return;
       }
     }
+  }
+
+  /**
+   * client-go jitters acquisition attempts by up to 1.2 periods so candidates
+   * do not move in lockstep. A standby also wakes right when the holder's
+   * Lease expires by its own observation, rather than up to a jittered period
+   * later: failover then takes the lease duration plus at most one period.
+   */
+  private nextAttemptIn(): number {
+    const jittered = this.retryMs * (1 + 1.2 * this.deps.rng());
+    if (!this.heldByOther() || !this.observed) return jittered;
+    const untilExpiry = this.observed.at + this.leaseMs - this.deps.clock.now();
+    return untilExpiry > 0 ? Math.min(jittered, untilExpiry + 1) : jittered;
   }
 
   private heldByOther(): boolean {

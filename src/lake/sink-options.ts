@@ -19,7 +19,10 @@ export interface LakeSinkOptions {
   readonly maxRecords?: number;
   /** flush a partition at this many value bytes (default 32 MiB) */
   readonly maxBytes?: number;
-  /** flush a partition this long after its oldest buffered record arrived (default 60 s) */
+  /**
+   * flush a partition this long after its oldest buffered record arrived (default 15 min: a
+   * trickle topic with 3 partitions then makes ~288 files a day, inside lake.md's ~300)
+   */
   readonly maxAgeMs?: number;
   /** global cap on buffered value bytes; the oldest partition is flushed first (default 96 MiB) */
   readonly maxBufferedBytes?: number;
@@ -52,7 +55,7 @@ export function sinkLimits(o: LakeSinkOptions): SinkLimits {
   return {
     maxRecords: o.maxRecords ?? 100_000,
     maxBytes: o.maxBytes ?? 32 * 1024 * 1024,
-    maxAgeMs: o.maxAgeMs ?? 60_000,
+    maxAgeMs: o.maxAgeMs ?? 900_000,
     maxBufferedBytes: o.maxBufferedBytes ?? 96 * 1024 * 1024,
     tickMs: o.tickMs ?? 1000,
     retryInitialMs: o.retryInitialMs ?? 500,
