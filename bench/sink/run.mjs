@@ -18,6 +18,19 @@ const bundle = async (input, file) =>
     output: { file: join(out, file), format: 'esm' },
     logLevel: 'silent',
   });
+if (process.argv[2] === '--local') {
+  await bundle('bench/sink/sink-local-profile.ts', 'sink-local-profile.mjs');
+  const r = spawnSync(
+    process.execPath,
+    [
+      ...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.PROF] : []),
+      join(out, 'sink-local-profile.mjs'),
+      ...process.argv.slice(3),
+    ],
+    { stdio: 'inherit' },
+  );
+  process.exit(r.status ?? 1);
+}
 await bundle('bench/sink/sink-bench.ts', 'sink-bench.mjs');
 // test/infra/tools.ts finds its pinned versions next to itself via import.meta.url; the bundle moved it.
 const benchFile = join(out, 'sink-bench.mjs');

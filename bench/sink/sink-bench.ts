@@ -73,7 +73,7 @@ const config: SinkConfig = {
   },
   maxRecords: Number(process.env['BENCH_MAX_RECORDS'] ?? 100_000),
   maxBytes: 32 * 1024 * 1024,
-  maxAgeMs: 60_000,
+  maxAgeMs: Number(process.env['BENCH_MAX_AGE_MS'] ?? 2000),
   maxBufferedBytes: Number(process.env['BENCH_MAX_BUFFERED'] ?? 64 * 1024 * 1024),
 };
 const t1 = performance.now();

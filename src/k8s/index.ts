@@ -39,6 +39,8 @@ export { Manager } from './manager.js';
 export type { ManagerOptions } from './manager.js';
 export { ObjectCache, objectKey, splitKey } from './object-cache.js';
 export type { CacheEvent, KubeObject } from './object-cache.js';
+export { controllerReference, finalizerPatch, hasFinalizer, isControlledBy } from './ownership.js';
+export type { OwnerReference } from './ownership.js';
 export { RateLimiter, RATE_LIMITER_DEFAULTS } from './rate-limiter.js';
 export type { RateLimiterOptions } from './rate-limiter.js';
 export { backoffMs, systemDeps, withDefaults } from './runtime-deps.js';

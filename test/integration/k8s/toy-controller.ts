@@ -5,6 +5,7 @@ import { Informer, type InformerOptions } from '../../../src/k8s/informer.js';
 import { objectPath, resourcePath, type KubeClient } from '../../../src/k8s/kube-client.js';
 import { Manager, type ManagerOptions } from '../../../src/k8s/manager.js';
 import { splitKey, type KubeObject } from '../../../src/k8s/object-cache.js';
+import { controllerReference } from '../../../src/k8s/ownership.js';
 import { writeStatus } from '../../../src/k8s/status-writer.js';
 import { WIDGET } from './helpers.js';
 
@@ -43,16 +44,7 @@ export function toyReconciler(deps: {
             metadata: {
               name: childName,
               labels: { [CHILD_LABEL]: name },
-              ownerReferences: [
-                {
-                  apiVersion: `${WIDGET.group}/${WIDGET.version}`,
-                  kind: WIDGET.kind,
-                  name,
-                  uid: w.metadata.uid,
-                  controller: true,
-                  blockOwnerDeletion: true,
-                },
-              ],
+              ownerReferences: [controllerReference(w, { metadata: { namespace } })],
             },
             data: { size },
           },

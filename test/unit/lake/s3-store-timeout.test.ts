@@ -1,9 +1,9 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { S3Store } from '../../../src/lake/s3-store.js';
 
 // A server that accepts connections and never answers: what a stopped MinIO looks like.
-const sockets = new Set<import('node:net').Socket>();
+const sockets = new Set<Socket>();
 const silent: Server = createServer((s) => {
   sockets.add(s);
   s.on('data', () => undefined);
