@@ -1,5 +1,10 @@
 import { mkdir } from 'node:fs/promises';
+import { checkDailyJoinSemantics } from './api/daily-join-semantics.js';
 import { loadResourcesOrThrow } from './api/load.js';
+import { ofKind } from './api/resource.js';
+import { startPipeline } from './embedded/pipeline.js';
+import type { PipelineOptions } from './embedded/pipeline.js';
+import { glError } from './errors.js';
 import type { Logger } from './observe/log.js';
 import { createRegistry } from './observe/metrics.js';
 import { createObserveServer } from './observe/http-server.js';
@@ -12,12 +17,20 @@ export interface StandaloneOptions {
   readonly logger: Logger;
   /** Resolves when the process should stop; defaults to SIGINT/SIGTERM. */
   readonly stopSignal?: Promise<string>;
+  /** Service keys and the SQL URL; defaults to process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Pipeline knobs for tests (simulated clock, catch-up wait). */
+  readonly pipeline?: Pick<
+    PipelineOptions,
+    'simulatedClock' | 'catchUpWaitMs' | 'lateCheckEveryMs' | 'progressEveryMs'
+  >;
 }
 
 /**
  * The embedded default: one process, the same resource YAML as on a cluster.
- * Today it loads the resources, serves metrics and health, and waits; the
- * collectors, sink and join join this loop as their issues land.
+ * It validates the resources, serves metrics and health, and runs the whole
+ * data path (src/embedded/pipeline.ts) until SIGINT/SIGTERM, then stops it in
+ * order: collectors, sink flush, running join, log.
  */
 export async function runStandalone(options: StandaloneOptions): Promise<number> {
   const { logger } = options;
@@ -27,19 +40,36 @@ export async function runStandalone(options: StandaloneOptions): Promise<number>
   for (const r of resources) {
     logger.info({ kind: r.resource.kind, name: r.resource.metadata.name, file: r.file, line: r.line }, 'resource');
   }
+  // What the controller reports as InvalidSpec, the embedded default refuses.
+  const problems = ofKind(
+    resources.map((r) => r.resource),
+    'DailyJoin',
+  ).flatMap((j) =>
+    checkDailyJoinSemantics(j.spec, new Date()).map((p) => `DailyJoin ${j.metadata.name}: ${p.path}: ${p.message}`),
+  );
+  if (problems.length > 0)
+    throw glError('GL_CONFIG_INVALID', `invalid resources in ${options.resources}:\n  ${problems.join('\n  ')}`, {
+      context: { folder: options.resources, problems },
+    });
   await mkdir(options.dataDir, { recursive: true });
 
   const registry = createRegistry();
-  const server = createObserveServer({ registry, logger });
+  const pipeline = await startPipeline({
+    resources,
+    dataDir: options.dataDir,
+    registry,
+    logger,
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...options.pipeline,
+  });
+  const server = createObserveServer({ registry, logger, readiness: [() => pipeline.readiness()] });
   const address = await server.listen({ port: options.port, host: options.host });
   logger.info({ address, endpoints: ['/metrics', '/healthz', '/readyz'] }, 'observe server listening');
-  logger.warn(
-    { notYetBuilt: ['collectors (issue 4)', 'lake sink (issue 5)', 'daily join (issue 6)'] },
-    'pipeline stages not built yet; serving metrics and health only',
-  );
+  logger.info({ dataDir: options.dataDir, lake: `${options.dataDir}/lake` }, 'pipeline running');
 
   const signal = await (options.stopSignal ?? waitForStopSignal());
   logger.info({ signal }, 'stopping');
+  await pipeline.stop();
   await server.close();
   logger.info('stopped cleanly');
   return 0;

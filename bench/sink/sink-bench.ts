@@ -71,10 +71,10 @@ const config: SinkConfig = {
     prefix: id,
     credentials: { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey },
   },
-  maxRecords: Number(process.env['BENCH_MAX_RECORDS'] ?? 100_000),
+  maxRecords: Number(process.env['BENCH_MAX_RECORDS'] ?? 25_000),
   maxBytes: 32 * 1024 * 1024,
   maxAgeMs: Number(process.env['BENCH_MAX_AGE_MS'] ?? 2000),
-  maxBufferedBytes: Number(process.env['BENCH_MAX_BUFFERED'] ?? 64 * 1024 * 1024),
+  maxBufferedBytes: Number(process.env['BENCH_MAX_BUFFERED'] ?? 16 * 1024 * 1024),
 };
 const t1 = performance.now();
 const child = spawn(process.execPath, [childFile], {

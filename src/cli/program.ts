@@ -3,6 +3,7 @@ import { createLogger } from '../observe/log.js';
 import { runStandalone } from '../standalone.js';
 import { registerCrdsCommand } from '../api/cli-command.js';
 import { registerJoinCommand } from '../join/cli-command.js';
+import { registerSinkCommand } from '../lake/cli-command.js';
 import { registerCollectCommand, registerSimulateCommand } from '../sources/cli-commands.js';
 
 /** A subcommand declared for the whole product but not built yet. */
@@ -14,7 +15,6 @@ export interface PlannedCommand {
 
 export const PLANNED_COMMANDS: readonly PlannedCommand[] = [
   { name: 'controller', summary: 'run the operator: reconcile gridlake.io resources on a cluster', issue: 7 },
-  { name: 'sink', summary: 'run a LakeSink: consume topics and write Parquet to the raw zone', issue: 5 },
   { name: 'agent', summary: 'run the remote-site agent that serves a federated namespace', issue: 7 },
 ];
 
@@ -50,6 +50,7 @@ export function buildProgram(): Command {
   registerSimulateCommand(program);
   registerCollectCommand(program);
   registerJoinCommand(program);
+  registerSinkCommand(program);
 
   program
     .command('standalone')

@@ -8,7 +8,7 @@ import type { ReadingSink, SinkRecord } from '../sources/shared/reading-sink.js'
  * which is what the collectors need before marking them emitted.
  */
 export class BusReadingSink implements ReadingSink {
-  #records = 0;
+  readonly #byTopic = new Map<string, number>();
 
   constructor(private readonly bus: Bus) {}
 
@@ -18,12 +18,12 @@ export class BusReadingSink implements ReadingSink {
       topic,
       records.map((r) => ({ key: r.key, value: r.value })),
     );
-    this.#records += records.length;
+    this.#byTopic.set(topic, (this.#byTopic.get(topic) ?? 0) + records.length);
   }
 
-  /** Records sent since start (progress logs). */
-  get records(): number {
-    return this.#records;
+  /** Records sent since start, per topic (progress logs). */
+  byTopic(): Record<string, number> {
+    return Object.fromEntries(this.#byTopic);
   }
 
   /** The bus is shared and closed by its owner. */

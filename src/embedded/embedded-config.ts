@@ -138,19 +138,17 @@ export function embeddedConfig(input: EmbeddedConfigInput): EmbeddedConfig {
     });
     limits['kma.ncst'] = w.spec.dailyCallBudget;
   }
-  const sinks = ofKind(all, 'LakeSink').map(
-    (s): EmbeddedSinkConfig => ({
-      name: s.metadata.name,
-      groupId: s.spec.consumerGroup ?? `gridlake-sink-${nsOf(s)}-${s.metadata.name}`,
-      topics: s.spec.topics,
-      lakeDir: lakeDirOf(input.dataDir, s.spec.lake),
-      maxRecords: s.spec.flush.maxRecords,
-      maxBytes: s.spec.flush.maxBytes,
-      maxAgeMs: s.spec.flush.maxAgeSeconds * 1000,
-      rowGroupSize: s.spec.rowGroupRows ?? Math.min(10_000, s.spec.flush.maxRecords),
-      suspended: s.spec.suspend,
-    }),
-  );
+  const sinks = ofKind(all, 'LakeSink').map((s): EmbeddedSinkConfig => ({
+    name: s.metadata.name,
+    groupId: s.spec.consumerGroup ?? `gridlake-sink-${nsOf(s)}-${s.metadata.name}`,
+    topics: s.spec.topics,
+    lakeDir: lakeDirOf(input.dataDir, s.spec.lake),
+    maxRecords: s.spec.flush.maxRecords,
+    maxBytes: s.spec.flush.maxBytes,
+    maxAgeMs: s.spec.flush.maxAgeSeconds * 1000,
+    rowGroupSize: s.spec.rowGroupRows ?? Math.min(10_000, s.spec.flush.maxRecords),
+    suspended: s.spec.suspend,
+  }));
   const joins = ofKind(all, 'DailyJoin').map((j) => dailyJoinConfig(j, all, input));
   return { sources, limits, sinks, joins, usesSimulator };
 }

@@ -10,6 +10,7 @@ import type { Bus, BusConsumer, ConsumerHandlers, ConsumerOptions, TopicPartitio
 export class WatchedBus implements Bus {
   /** next offset taken, per group and topic partition */
   readonly #taken = new Map<string, Map<string, number>>();
+  readonly #consumers = new Map<string, BusConsumer>();
 
   constructor(readonly inner: Bus) {}
 
@@ -20,6 +21,7 @@ export class WatchedBus implements Bus {
 
   consumer(options: ConsumerOptions): BusConsumer {
     const real = this.inner.consumer(options);
+    this.#consumers.set(options.groupId, real);
     let taken = this.#taken.get(options.groupId);
     if (taken === undefined) this.#taken.set(options.groupId, (taken = new Map()));
     const seen = taken;
@@ -56,7 +58,16 @@ export class WatchedBus implements Bus {
       } catch {
         continue; // no such topic yet: nothing to take
       }
-      for (const end of ends) if (end.offset > 0 && (seen.get(tpKey(end)) ?? 0) < end.offset) return false;
+      for (const end of ends) {
+        if (end.offset === 0 || (seen.get(tpKey(end)) ?? 0) >= end.offset) continue;
+        // Taken by an earlier run of the process: the group's commit says so.
+        const committed =
+          (await this.#consumers
+            .get(groupId)
+            ?.committed(end)
+            .catch(() => null)) ?? 0;
+        if (committed < end.offset) return false;
+      }
     }
     return true;
   }

@@ -138,7 +138,11 @@ export function planSchedule(spec: ScheduleSpec, state: ScheduleState): Schedule
   const candidates = [...byDate.entries()]
     .filter(([date]) => !state.done.has(date) && !state.active.has(date))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([date, scheduledAt]): DueDate => ({ date, scheduledAt, trigger: date === onTimeDate ? 'on-time' : 'catch-up' }));
+    .map(([date, scheduledAt]): DueDate => ({
+      date,
+      scheduledAt,
+      trigger: date === onTimeDate ? 'on-time' : 'catch-up',
+    }));
   const onTime = candidates.filter((c) => c.trigger === 'on-time');
   const missed = candidates.filter((c) => c.trigger === 'catch-up');
   let due: DueDate[];
@@ -156,7 +160,8 @@ export function planSchedule(spec: ScheduleSpec, state: ScheduleState): Schedule
     }
     case 'All': {
       const kept = missed.slice(Math.max(0, missed.length - spec.catchUp.maxDates));
-      for (const m of missed.slice(0, missed.length - kept.length)) skipped.push({ date: m.date, reason: 'beyond-max-dates' });
+      for (const m of missed.slice(0, missed.length - kept.length))
+        skipped.push({ date: m.date, reason: 'beyond-max-dates' });
       due = [...kept, ...onTime];
       break;
     }

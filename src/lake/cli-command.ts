@@ -85,10 +85,10 @@ export function registerSinkCommand(program: Command): void {
     .option('--endpoint <url>', 'S3 endpoint (MinIO etc.; path-style)')
     .option('--region <region>', 'S3 region', 'us-east-1')
     .option('--create-bucket', 'create the bucket when missing')
-    .option('--max-records <n>', 'flush a partition at this many records', '100000')
+    .option('--max-records <n>', 'flush a partition at this many records', '25000')
     .option('--max-bytes <n>', 'flush a partition at this many bytes', String(32 * 1024 * 1024))
     .option('--max-age-ms <n>', 'flush a partition this long after its oldest record arrived', '900000')
-    .option('--max-buffered-bytes <n>', 'global buffer cap', String(96 * 1024 * 1024))
+    .option('--max-buffered-bytes <n>', 'global buffer cap', String(16 * 1024 * 1024))
     .option('--metrics-port <port>', 'port for /metrics, /healthz, /readyz', '9464')
     .action(async (flags: SinkFlags) => {
       const log = createLogger({ name: 'gridlake-sink' });

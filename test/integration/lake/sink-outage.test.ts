@@ -4,7 +4,11 @@ import { checkLake } from '../../../src/lake/lake-check.js';
 import { WEATHER_SCHEMA } from '../../../src/lake/lake-schemas.js';
 import { LakeSink } from '../../../src/lake/lake-sink.js';
 import { S3Store } from '../../../src/lake/s3-store.js';
-import { kafka, s3 } from '../../infra/index.js';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { kafka } from '../../infra/index.js';
+import { startMinio } from '../../infra/servers/minio.js';
 import { eventually, lakeCaughtUp, produceReadings, rand } from './lake-helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -15,7 +19,12 @@ afterAll(async () => {
 describe('LakeSink when MinIO stops for 30 s', () => {
   it('loses nothing, stays bounded and recovers by itself', { timeout: 5 * 60_000 }, async () => {
     const { brokers } = await kafka();
-    const info = await s3();
+    // A private MinIO: stopping the shared one would stall other test files running meanwhile.
+    const minio = await startMinio(await mkdtemp(path.join(os.tmpdir(), 'outage-minio-')));
+    cleanups.push(async () => {
+      for (const p of minio.procs) await p.stop();
+    });
+    const info = minio.info;
     const id = rand();
     const topic = `outage.weather.${id}`;
     const producer = new KafkaBus({ brokers });

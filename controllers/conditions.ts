@@ -1,0 +1,79 @@
+import type { Condition, ConditionInput } from '../src/k8s/conditions.js';
+import { setConditions } from '../src/k8s/conditions.js';
+
+/**
+ * Condition types and reasons the controllers write, in one place so
+ * `kubectl get -o yaml`, dashboards and tests agree on the words.
+ */
+export const COND = {
+  Ready: 'Ready',
+  Collecting: 'Collecting',
+  Sinking: 'Sinking',
+  SecretMissing: 'SecretMissing',
+  InvalidSpec: 'InvalidSpec',
+  Scheduling: 'Scheduling',
+  LastRunFailed: 'LastRunFailed',
+  Succeeded: 'Succeeded',
+  Running: 'Running',
+  Registered: 'Registered',
+  AgentConnected: 'AgentConnected',
+} as const;
+
+export const REASON = {
+  // workloads
+  Available: 'Available',
+  DeploymentNotAvailable: 'DeploymentNotAvailable',
+  Suspended: 'Suspended',
+  SpecValid: 'SpecValid',
+  SpecInvalid: 'SpecInvalid',
+  SecretFound: 'SecretFound',
+  SecretNotFound: 'SecretNotFound',
+  SecretKeyNotFound: 'SecretKeyNotFound',
+  NoProgressYet: 'NoProgressYet',
+  ProgressStale: 'ProgressStale',
+  WorkerReportsOk: 'WorkerReportsOk',
+  WorkerReportsError: 'WorkerReportsError',
+  RunByAgent: 'RunByAgent',
+  AgentNotConnected: 'AgentNotConnected',
+  SiteNotRegistered: 'SiteNotRegistered',
+  // runs
+  JobPending: 'JobPending',
+  JobRunning: 'JobRunning',
+  JobSucceeded: 'JobSucceeded',
+  JobFailed: 'JobFailed',
+  JoinNotFound: 'JoinNotFound',
+  JobOwnedElsewhere: 'JobOwnedElsewhere',
+  // schedule
+  Scheduled: 'Scheduled',
+  WaitingForActiveRuns: 'WaitingForActiveRuns',
+  UpToDate: 'UpToDate',
+  LastRunSucceeded: 'LastRunSucceeded',
+  LastRunFailed: 'LastRunFailed',
+  NoRunsYet: 'NoRunsYet',
+  // sites
+  ChildrenCreated: 'ChildrenCreated',
+  ChildrenCreating: 'ChildrenCreating',
+  LeaseCurrent: 'LeaseCurrent',
+  LeaseExpired: 'LeaseExpired',
+  NoLease: 'NoLease',
+} as const;
+
+/** Builds the condition list for this reconcile: every input stamped with `generation`. */
+export function conditionsFor(
+  previous: readonly Condition[] | undefined,
+  generation: number,
+  inputs: readonly Omit<ConditionInput, 'observedGeneration'>[],
+  now: number,
+): Condition[] {
+  return setConditions(
+    previous,
+    inputs.map((c) => ({ ...c, observedGeneration: generation })),
+    now,
+  );
+}
+
+/** The conditions of an object's status, if any. */
+export function conditionsOf(obj: { readonly [k: string]: unknown }): Condition[] | undefined {
+  const st = obj['status'] as { conditions?: Condition[] } | undefined;
+  return st?.conditions;
+}

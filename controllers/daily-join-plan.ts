@@ -1,0 +1,173 @@
+import { dailyJoinRunName, type DailyJoinRunSpec, type DailyJoinRunStatus, type RunTrigger } from '../src/api/daily-join-run.js';
+import type { DailyJoinSpec, DailyJoinStatus } from '../src/api/daily-join.js';
+import { checkDailyJoinSemantics, todayIn } from '../src/api/daily-join-semantics.js';
+import { planSchedule, type SchedulePlan } from '../src/join/schedule.js';
+import { conditionTime, type Condition, type ConditionInput } from '../src/k8s/conditions.js';
+import type { KubeObject } from '../src/k8s/object-cache.js';
+import { controllerReference, isControlledBy } from '../src/k8s/ownership.js';
+import type { Action } from './apply.js';
+import { COND, REASON, conditionsFor } from './conditions.js';
+import { runFinished } from './daily-join-run-plan.js';
+import { DAILY_JOIN_RUNS, GL_API_VERSION } from './resources.js';
+
+/**
+ * Pure planning of a DailyJoin: which DailyJoinRuns to create (due dates from
+ * the schedule planner in src/join/schedule.ts), which to delete (Replace,
+ * history limits), and the status. Input is the join and its runs as they
+ * are; `now` comes from the injected clock.
+ */
+
+/** Label on every run the schedule creates. */
+export const JOIN_LABEL = 'gridlake.io/daily-join';
+
+export interface JoinPlan {
+  readonly actions: readonly Action[];
+  readonly status: Record<string, unknown>;
+  /** requeue at the next firing (null while suspended or invalid) */
+  readonly requeueAfterMs: number | null;
+  /** names of runs this plan creates (for the reconciler's expectations) */
+  readonly creates: readonly string[];
+}
+
+interface Run {
+  readonly obj: KubeObject;
+  readonly name: string;
+  readonly date: string;
+  readonly state: DailyJoinRunStatus['state'];
+}
+
+function runsOf(join: KubeObject, runs: readonly KubeObject[]): Run[] {
+  return runs
+    .filter((r) => (r['spec'] as DailyJoinRunSpec | undefined)?.joinRef.name === join.metadata.name && !r.metadata.deletionTimestamp)
+    .map((r) => ({
+      obj: r,
+      name: r.metadata.name ?? '',
+      date: (r['spec'] as DailyJoinRunSpec).date,
+      state: (r['status'] as DailyJoinRunStatus | undefined)?.state,
+    }))
+    .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+}
+
+/** Finished runs beyond the history limits, oldest first; only runs this join created (a person's backfill stays). */
+export function pruneRuns(join: KubeObject, runs: readonly KubeObject[], spec: Pick<DailyJoinSpec, 'successfulRunsHistoryLimit' | 'failedRunsHistoryLimit'>): KubeObject[] {
+  const owned = runsOf(join, runs).filter((r) => isControlledBy(r.obj, join));
+  const over = (state: 'Succeeded' | 'Failed', limit: number) => {
+    const list = owned.filter((r) => r.state === state);
+    return list.slice(0, Math.max(0, list.length - limit)).map((r) => r.obj);
+  };
+  return [...over('Succeeded', spec.successfulRunsHistoryLimit), ...over('Failed', spec.failedRunsHistoryLimit)];
+}
+
+/** The DailyJoinRun the schedule creates for a date. */
+export function renderRun(join: KubeObject, date: string, trigger: RunTrigger): KubeObject {
+  const namespace = join.metadata.namespace ?? '';
+  const joinName = join.metadata.name ?? '';
+  return {
+    apiVersion: GL_API_VERSION,
+    kind: DAILY_JOIN_RUNS.kind,
+    metadata: {
+      name: dailyJoinRunName(joinName, date),
+      namespace,
+      labels: { [JOIN_LABEL]: joinName },
+      ownerReferences: [controllerReference(join, { metadata: { namespace } })],
+    },
+    spec: { joinRef: { name: joinName }, date, trigger },
+  };
+}
+
+export function planDailyJoin(join: KubeObject, allRuns: readonly KubeObject[], now: number): JoinPlan {
+  const spec = join['spec'] as DailyJoinSpec;
+  const prev = join['status'] as (DailyJoinStatus & { conditions?: Condition[] }) | undefined;
+  const generation = join.metadata.generation ?? 0;
+  const namespace = join.metadata.namespace ?? '';
+  const runs = runsOf(join, allRuns);
+  const succeeded = runs.filter((r) => r.state === 'Succeeded');
+  const lastSucceeded = succeeded[succeeded.length - 1];
+  const finished = runs.filter((r) => runFinished(r.obj));
+  const lastFinished = [...finished].sort((a, b) => (completion(a) < completion(b) ? -1 : 1))[finished.length - 1];
+  // Monotone: pruning a run must not move lastSuccessfulDate back.
+  const lastSuccessfulDate = max(prev?.lastSuccessfulDate, lastSucceeded?.date);
+  const lastSuccessfulTime =
+    lastSucceeded && lastSucceeded.date === lastSuccessfulDate ? (completion(lastSucceeded) || prev?.lastSuccessfulTime) : prev?.lastSuccessfulTime;
+  const problems = checkDailyJoinSemantics(spec, new Date(now));
+  const invalid = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+  const actions: Action[] = [];
+  const creates: string[] = [];
+  let plan: SchedulePlan | null = null;
+  if (!invalid) {
+    const created = join.metadata['creationTimestamp'];
+    plan = planSchedule(spec, {
+      now,
+      done: new Set(finished.map((r) => r.date)),
+      active: new Set(runs.filter((r) => !runFinished(r.obj)).map((r) => r.date)),
+      lastScheduleTime: prev?.lastScheduleTime ? Date.parse(prev.lastScheduleTime) : null,
+      ...(typeof created === 'string' ? { createdDate: todayIn(spec.timeZone, new Date(created)) } : {}),
+    });
+    for (const date of plan.replace) {
+      const r = runs.find((x) => x.date === date);
+      if (r) actions.push({ op: 'delete', ref: { resource: DAILY_JOIN_RUNS, name: r.name, namespace }, ...(r.obj.metadata.uid ? { uid: r.obj.metadata.uid } : {}) });
+    }
+    for (const due of plan.start) {
+      const body = renderRun(join, due.date, due.trigger === 'on-time' ? 'Schedule' : 'CatchUp');
+      creates.push(body.metadata.name ?? '');
+      actions.push({ op: 'create', ref: { resource: DAILY_JOIN_RUNS, name: body.metadata.name ?? '', namespace }, body });
+    }
+  }
+  for (const r of pruneRuns(join, allRuns, spec))
+    actions.push({ op: 'delete', ref: { resource: DAILY_JOIN_RUNS, name: r.metadata.name ?? '', namespace }, ...(r.metadata.uid ? { uid: r.metadata.uid } : {}) });
+  const replaced = new Set(plan?.replace ?? []);
+  const active = [
+    ...runs.filter((r) => !runFinished(r.obj) && !replaced.has(r.date)).map((r) => ({ name: r.name, date: r.date })),
+    ...(plan?.start ?? []).map((d) => ({ name: dailyJoinRunName(join.metadata.name ?? '', d.date), date: d.date })),
+  ].sort((a, b) => (a.date < b.date ? -1 : 1));
+  const conditions = conditionsFor(prev?.conditions, generation, joinConditions(spec, invalid, plan, lastFinished), now);
+  const lastScheduleTime = plan?.lastScheduleTime ?? (prev?.lastScheduleTime ? Date.parse(prev.lastScheduleTime) : null);
+  const status: Record<string, unknown> = {
+    observedGeneration: generation,
+    conditions,
+    ...(lastScheduleTime !== null ? { lastScheduleTime: conditionTime(lastScheduleTime) } : {}),
+    ...(plan?.nextScheduleTime != null ? { nextScheduleTime: conditionTime(plan.nextScheduleTime) } : {}),
+    ...(plan?.nextDate != null ? { nextDate: plan.nextDate } : {}),
+    ...(lastSuccessfulDate ? { lastSuccessfulDate } : {}),
+    ...(lastSuccessfulTime ? { lastSuccessfulTime } : {}),
+    ...(active.length > 0 ? { activeRuns: active.slice(0, 64) } : {}),
+  };
+  const next = plan?.nextScheduleTime ?? null;
+  return { actions, status, creates, requeueAfterMs: next === null ? null : Math.max(1000, next - now) };
+}
+
+function joinConditions(spec: DailyJoinSpec, invalid: string, plan: SchedulePlan | null, lastFinished: Run | undefined): ConditionInput[] {
+  const invalidCond: ConditionInput = invalid
+    ? { type: COND.InvalidSpec, status: 'True', reason: REASON.SpecInvalid, message: invalid }
+    : { type: COND.InvalidSpec, status: 'False', reason: REASON.SpecValid, message: 'The spec is valid.' };
+  const ready: ConditionInput = invalid
+    ? { type: COND.Ready, status: 'False', reason: REASON.SpecInvalid, message: invalid }
+    : spec.suspend
+      ? { type: COND.Ready, status: 'False', reason: REASON.Suspended, message: 'spec.suspend is true: no new runs are created.' }
+      : { type: COND.Ready, status: 'True', reason: REASON.Scheduled, message: 'The schedule is running.' };
+  const scheduling: ConditionInput = !plan
+    ? { type: COND.Scheduling, status: 'False', reason: REASON.SpecInvalid, message: 'The spec is invalid.' }
+    : plan.blocked === 'suspended'
+      ? { type: COND.Scheduling, status: 'False', reason: REASON.Suspended, message: 'spec.suspend is true.' }
+      : plan.blocked === 'max-active-runs'
+        ? { type: COND.Scheduling, status: 'True', reason: REASON.WaitingForActiveRuns, message: `${plan.due.length - plan.start.length} due date(s) wait for active runs (maxActiveRuns ${spec.maxActiveRuns}).` }
+        : plan.due.length > plan.start.length
+          ? { type: COND.Scheduling, status: 'True', reason: REASON.WaitingForActiveRuns, message: `${plan.due.length - plan.start.length} due date(s) wait for active runs (maxActiveRuns ${spec.maxActiveRuns}).` }
+          : { type: COND.Scheduling, status: 'True', reason: REASON.UpToDate, message: `Next firing joins ${plan.nextDate ?? 'nothing'}.` };
+  const lastRun: ConditionInput = !lastFinished
+    ? { type: COND.LastRunFailed, status: 'False', reason: REASON.NoRunsYet, message: 'No run has finished yet.' }
+    : lastFinished.state === 'Failed'
+      ? { type: COND.LastRunFailed, status: 'True', reason: REASON.LastRunFailed, message: `Run ${lastFinished.name} (${lastFinished.date}) failed.` }
+      : { type: COND.LastRunFailed, status: 'False', reason: REASON.LastRunSucceeded, message: `Run ${lastFinished.name} (${lastFinished.date}) succeeded.` };
+  return [ready, scheduling, invalidCond, lastRun];
+}
+
+function completion(r: Run): string {
+  return (r.obj['status'] as DailyJoinRunStatus | undefined)?.completionTime ?? '';
+}
+
+function max(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a > b ? a : b;
+}

@@ -1,0 +1,64 @@
+import type { ControllerOptions } from '../src/k8s/controller.js';
+import { controllerOwnerKeys } from '../src/k8s/controller.js';
+import type { Informer } from '../src/k8s/informer.js';
+import { splitKey } from '../src/k8s/object-cache.js';
+import { writeStatus } from '../src/k8s/status-writer.js';
+import type { LakeSinkSpec } from '../src/api/lake-sink.js';
+import { applyActions } from './apply.js';
+import { resultAfter, type ControllerDeps } from './deps.js';
+import { planLakeSink } from './lake-sink-plan.js';
+import { LAKE_SINKS } from './resources.js';
+
+/**
+ * CRD: LakeSink (gridlake.io/v1alpha1, lakesinks).
+ * Children: ConfigMap `<name>-sink` (rendered config) and Deployment
+ * `<name>-sink` running `gridlake sink --sink <ns/name> --config …`, owned by
+ * the sink. Conditions: Ready, Sinking (from status.progress, written by the
+ * sink), SecretMissing (S3 credentials), InvalidSpec. Planning: lake-sink-plan.ts.
+ */
+export interface LakeSinkInformers {
+  readonly sinks: Informer;
+  readonly secrets: Informer;
+  readonly configMaps: Informer;
+  readonly deployments: Informer;
+}
+
+export function lakeSinkController(deps: ControllerDeps, inf: LakeSinkInformers): ControllerOptions {
+  const owned = controllerOwnerKeys('LakeSink');
+  return {
+    name: 'lakesink',
+    for: inf.sinks,
+    watches: [
+      { informer: inf.configMaps, keys: owned },
+      { informer: inf.deployments, keys: owned },
+      {
+        informer: inf.secrets,
+        keys: (secret) =>
+          inf.sinks
+            .list(secret.metadata.namespace)
+            .filter((s) => (s['spec'] as LakeSinkSpec).lake.credentialsSecretRef?.name === secret.metadata.name)
+            .map((s) => `${s.metadata.namespace}/${s.metadata.name}`),
+      },
+    ],
+    maxConcurrency: 2,
+    reconcile: async (key, ctx) => {
+      const sink = inf.sinks.get(key);
+      if (!sink || sink.metadata.deletionTimestamp) return { kind: 'done' };
+      const { namespace, name } = splitKey(key);
+      const creds = (sink['spec'] as LakeSinkSpec).lake.credentialsSecretRef;
+      const plan = planLakeSink(
+        {
+          sink,
+          secret: creds ? inf.secrets.get(`${namespace}/${creds.name}`) : undefined,
+          configMap: inf.configMaps.get(`${namespace}/${name}-sink`),
+          deployment: inf.deployments.get(`${namespace}/${name}-sink`),
+        },
+        deps.workload,
+        deps.clock.now(),
+      );
+      await applyActions(deps.client, plan.actions, ctx.signal);
+      const written = await writeStatus(deps.client, LAKE_SINKS, sink, plan.status, ctx.signal);
+      return resultAfter(written, plan.requeueAfterMs);
+    },
+  };
+}

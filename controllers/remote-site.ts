@@ -1,0 +1,73 @@
+import { SITE_NAMESPACE_PREFIX } from '../src/api/remote-site.js';
+import type { ControllerOptions } from '../src/k8s/controller.js';
+import type { Informer } from '../src/k8s/informer.js';
+import type { KubeObject } from '../src/k8s/object-cache.js';
+import { writeStatus } from '../src/k8s/status-writer.js';
+import { siteNamespace } from '../src/api/remote-site.js';
+import { applyActions } from './apply.js';
+import { resultAfter, type ControllerDeps } from './deps.js';
+import { AGENT_NAME, planSite } from './remote-site-plan.js';
+import { REMOTE_SITES } from './resources.js';
+
+/**
+ * CRD: RemoteSite (gridlake.io/v1alpha1, remotesites; cluster-scoped).
+ * Children: Namespace gridlake-site-<name>, and in it ServiceAccount, Role
+ * (least privilege: read its sources, patch their status, hold its Lease) and
+ * RoleBinding `gridlake-agent`, all owned by the site.
+ * Status from the agent's Lease `gridlake-agent` in the site namespace.
+ * Conditions: Ready, Registered, AgentConnected. Planning: remote-site-plan.ts.
+ */
+export interface SiteInformers {
+  readonly sites: Informer;
+  /** namespaces, serviceaccounts, roles, rolebindings labelled app.kubernetes.io/managed-by=gridlake-controller */
+  readonly namespaces: Informer;
+  readonly serviceAccounts: Informer;
+  readonly roles: Informer;
+  readonly roleBindings: Informer;
+  /** leases named gridlake-agent */
+  readonly leases: Informer;
+}
+
+/** The RemoteSite controlling a child (the owner is cluster-scoped: its key is its name). */
+const ownerSite = (obj: KubeObject): string[] =>
+  (obj.metadata.ownerReferences ?? []).filter((r) => r.controller === true && r.kind === 'RemoteSite').map((r) => r.name);
+
+export function remoteSiteController(deps: ControllerDeps, inf: SiteInformers): ControllerOptions {
+  return {
+    name: 'remotesite',
+    for: inf.sites,
+    watches: [
+      { informer: inf.namespaces, keys: ownerSite },
+      { informer: inf.serviceAccounts, keys: ownerSite },
+      { informer: inf.roles, keys: ownerSite },
+      { informer: inf.roleBindings, keys: ownerSite },
+      {
+        informer: inf.leases,
+        keys: (l) => {
+          const ns = l.metadata.namespace ?? '';
+          return ns.startsWith(SITE_NAMESPACE_PREFIX) ? [ns.slice(SITE_NAMESPACE_PREFIX.length)] : [];
+        },
+      },
+    ],
+    reconcile: async (key, ctx) => {
+      const site = inf.sites.get(key);
+      if (!site || site.metadata.deletionTimestamp) return { kind: 'done' };
+      const ns = siteNamespace(key);
+      const child = `${ns}/${AGENT_NAME}`;
+      const plan = planSite(
+        {
+          site,
+          namespace: inf.namespaces.get(ns),
+          serviceAccount: inf.serviceAccounts.get(child),
+          role: inf.roles.get(child),
+          roleBinding: inf.roleBindings.get(child),
+          lease: inf.leases.get(child),
+        },
+        deps.clock.now(),
+      );
+      await applyActions(deps.client, plan.actions, ctx.signal);
+      const written = await writeStatus(deps.client, REMOTE_SITES, site, plan.status, ctx.signal);
+      return resultAfter(written, plan.requeueAfterMs);
+    },
+  };
+}

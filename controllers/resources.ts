@@ -1,0 +1,51 @@
+import { API_VERSION, GROUP, VERSION } from '../src/api/common.js';
+import type { ResourceRef } from '../src/k8s/informer.js';
+
+/** API coordinates of every kind the controllers read or write. */
+const gl = (kind: string, plural: string): ResourceRef => ({ group: GROUP, version: VERSION, plural, kind });
+
+export const GL_API_VERSION = API_VERSION;
+export const POWER_SOURCES = gl('PowerSource', 'powersources');
+export const WEATHER_SOURCES = gl('WeatherSource', 'weathersources');
+export const LAKE_SINKS = gl('LakeSink', 'lakesinks');
+export const DAILY_JOINS = gl('DailyJoin', 'dailyjoins');
+export const DAILY_JOIN_RUNS = gl('DailyJoinRun', 'dailyjoinruns');
+export const REMOTE_SITES = gl('RemoteSite', 'remotesites');
+
+export const CONFIG_MAPS: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap' };
+export const SECRETS: ResourceRef = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret' };
+export const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', kind: 'Pod' };
+export const NAMESPACES: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace' };
+export const SERVICE_ACCOUNTS: ResourceRef = {
+  group: '',
+  version: 'v1',
+  plural: 'serviceaccounts',
+  kind: 'ServiceAccount',
+};
+export const DEPLOYMENTS: ResourceRef = { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment' };
+export const JOBS: ResourceRef = { group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job' };
+export const ROLES: ResourceRef = { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', kind: 'Role' };
+export const ROLE_BINDINGS: ResourceRef = {
+  group: 'rbac.authorization.k8s.io',
+  version: 'v1',
+  plural: 'rolebindings',
+  kind: 'RoleBinding',
+};
+export const LEASES: ResourceRef = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease' };
+
+/** `apiVersion` of a ResourceRef, e.g. `apps/v1` or `v1`. */
+export function apiVersionOf(ref: Pick<ResourceRef, 'group' | 'version'>): string {
+  return ref.group === '' ? ref.version : `${ref.group}/${ref.version}`;
+}
+
+/** Label on every object the controllers make: which kind and object it serves. */
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY = 'gridlake-controller';
+/** Label naming the DailyJoinRun a Job (and its pods) serves. */
+export const RUN_LABEL = 'gridlake.io/daily-join-run';
+/** Annotation on a child: hash of the body the controller applied (drift check without a diff). */
+export const APPLIED_HASH = 'gridlake.io/applied-hash';
+/** Annotation on a pod template: hash of the rendered config, so a config change rolls the Deployment. */
+export const CONFIG_HASH = 'gridlake.io/config-hash';
+/** Field manager of every server-side apply. */
+export const FIELD_MANAGER = 'gridlake-controller';

@@ -1,0 +1,169 @@
+import type { PowerSourceSpec, PowerSourceStatus } from '../src/api/power-source.js';
+import { SITE_NAMESPACE_PREFIX } from '../src/api/remote-site.js';
+import type { WeatherSourceSpec } from '../src/api/weather-source.js';
+import type { Condition, ConditionInput } from '../src/k8s/conditions.js';
+import { findCondition } from '../src/k8s/conditions.js';
+import type { KubeObject } from '../src/k8s/object-cache.js';
+import type { Action } from './apply.js';
+import { COND, REASON, conditionsFor } from './conditions.js';
+import {
+  deploymentAvailable,
+  planWorkload,
+  progressCondition,
+  secretCondition,
+  secretState,
+  type WorkerProgress,
+  type WorkerSpec,
+  type WorkloadOptions,
+} from './workload-plan.js';
+
+/**
+ * Pure planning of a PowerSource or WeatherSource: in a hub namespace a
+ * collector (ConfigMap + Deployment running `gridlake collect`), in a site
+ * namespace nothing on the hub (the site's agent runs it). Conditions:
+ * Ready, Collecting (from the collector's status.progress), SecretMissing,
+ * InvalidSpec.
+ */
+
+export type SourceKind = 'PowerSource' | 'WeatherSource';
+type SourceSpec = PowerSourceSpec | WeatherSourceSpec;
+
+/** What the reconciler observed for one source. */
+export interface SourceObserved {
+  readonly source: KubeObject;
+  readonly secret: KubeObject | undefined;
+  readonly configMap: KubeObject | undefined;
+  readonly deployment: KubeObject | undefined;
+  /** the RemoteSite owning the namespace (site namespaces only) */
+  readonly site: KubeObject | undefined;
+}
+
+export interface SourcePlan {
+  readonly actions: readonly Action[];
+  readonly status: Record<string, unknown>;
+  /** when time alone changes the status (progress goes stale), or null */
+  readonly requeueAfterMs: number | null;
+}
+
+/** The site that runs sources of `namespace`, or null for a hub namespace. */
+export function siteOfNamespace(namespace: string): string | null {
+  return namespace.startsWith(SITE_NAMESPACE_PREFIX) ? namespace.slice(SITE_NAMESPACE_PREFIX.length) : null;
+}
+
+/** `gridlake collect` arguments and the rendered config of a source. */
+export function collectorWorker(kind: SourceKind, source: KubeObject): WorkerSpec {
+  const ns = source.metadata.namespace ?? '';
+  const name = source.metadata.name ?? '';
+  const spec = source['spec'] as SourceSpec;
+  const common = [
+    'collect',
+    '--source',
+    `${ns}/${name}`,
+    '--endpoint',
+    spec.endpoint.baseUrl,
+    '--topic',
+    spec.topic,
+    '--deadletter-topic',
+    spec.deadLetterTopic,
+    '--timeout-ms',
+    String(spec.requestTimeoutSeconds * 1000),
+    '--service-key-env',
+    'GRIDLAKE_SERVICE_KEY',
+  ];
+  let args: string[];
+  if (kind === 'PowerSource') {
+    const p = spec as PowerSourceSpec;
+    args = [
+      common[0] ?? 'collect',
+      '--kind',
+      'power',
+      ...common.slice(1),
+      '--api',
+      p.endpoint.api,
+      '--poll-interval',
+      String(p.pollIntervalSeconds / 60),
+      '--budget-kpx-latest',
+      String(p.dailyCallBudget),
+    ];
+  } else {
+    const w = spec as WeatherSourceSpec;
+    const locations = w.locations.flatMap((l) => [
+      '--location',
+      l.nx !== undefined && l.ny !== undefined ? `${l.name}=${l.nx},${l.ny}` : `${l.name}=${l.lat ?? 0},${l.lon ?? 0}`,
+    ]);
+    args = [common[0] ?? 'collect', '--kind', 'weather', ...common.slice(1), ...locations, '--budget-kma', String(w.dailyCallBudget)];
+  }
+  return {
+    component: 'collector',
+    args,
+    env: [{ name: 'GRIDLAKE_SERVICE_KEY', valueFrom: { secretKeyRef: { ...spec.serviceKeySecretRef } } }],
+    config: { apiVersion: source.apiVersion, kind, metadata: { namespace: ns, name }, spec },
+    suspend: spec.suspend,
+  };
+}
+
+/** Plans one source: children (hub only) and the full status to write. */
+export function planSource(kind: SourceKind, obs: SourceObserved, opts: WorkloadOptions, now: number): SourcePlan {
+  const { source } = obs;
+  const spec = source['spec'] as SourceSpec;
+  const prev = source['status'] as (PowerSourceStatus & { progress?: WorkerProgress }) | undefined;
+  const generation = source.metadata.generation ?? 0;
+  const site = siteOfNamespace(source.metadata.namespace ?? '');
+  const invalid = specProblems(kind, spec);
+  const staleAfterMs = 3 * spec.pollIntervalSeconds * 1000 + 60_000;
+  const collecting = progressCondition(COND.Collecting, prev?.progress, staleAfterMs, now, spec.suspend);
+  const invalidCond: ConditionInput = invalid
+    ? { type: COND.InvalidSpec, status: 'True', reason: REASON.SpecInvalid, message: invalid }
+    : { type: COND.InvalidSpec, status: 'False', reason: REASON.SpecValid, message: 'The spec is valid.' };
+  let actions: Action[] = [];
+  const inputs: ConditionInput[] = [];
+  if (site !== null) {
+    // The agent reads the Secret in its own cluster: the hub does not check it.
+    const agent = obs.site ? findCondition(agentConditions(obs.site), COND.AgentConnected) : undefined;
+    const ready: ConditionInput = !obs.site
+      ? { type: COND.Ready, status: 'False', reason: REASON.SiteNotRegistered, message: `No RemoteSite ${site} exists; nothing runs this source.` }
+      : agent?.status === 'True'
+        ? { type: COND.Ready, status: 'True', reason: REASON.RunByAgent, message: `The agent of site ${site} runs this source.` }
+        : { type: COND.Ready, status: 'False', reason: REASON.AgentNotConnected, message: `The agent of site ${site} runs this source; it is not connected.` };
+    inputs.push(ready, collecting.condition, invalidCond);
+  } else {
+    const ref = spec.serviceKeySecretRef;
+    const secret = secretState(obs.secret, ref.key);
+    if (!invalid) actions = planWorkload(source, collectorWorker(kind, source), opts, obs);
+    const available = deploymentAvailable(obs.deployment) && actions.length === 0;
+    const ready: ConditionInput = invalid
+      ? { type: COND.Ready, status: 'False', reason: REASON.SpecInvalid, message: invalid }
+      : spec.suspend
+        ? { type: COND.Ready, status: 'False', reason: REASON.Suspended, message: 'spec.suspend is true: the collector is scaled to zero.' }
+        : secret !== 'found'
+          ? { type: COND.Ready, status: 'False', reason: secretCondition(secret, ref).reason, message: secretCondition(secret, ref).message }
+          : available
+            ? { type: COND.Ready, status: 'True', reason: REASON.Available, message: 'The collector Deployment is available.' }
+            : { type: COND.Ready, status: 'False', reason: REASON.DeploymentNotAvailable, message: 'The collector Deployment has no available pod yet.' };
+    inputs.push(ready, collecting.condition, secretCondition(secret, ref), invalidCond);
+  }
+  const status: Record<string, unknown> = {
+    observedGeneration: generation,
+    conditions: conditionsFor(prev?.conditions, generation, inputs, now),
+    site: site ?? 'hub',
+    ...(prev?.progress ? { progress: prev.progress } : {}),
+  };
+  return {
+    actions,
+    status,
+    requeueAfterMs: collecting.changesAt === null ? null : Math.max(1000, collecting.changesAt - now),
+  };
+}
+
+function agentConditions(site: KubeObject): Condition[] | undefined {
+  return (site['status'] as { conditions?: Condition[] } | undefined)?.conditions;
+}
+
+/** Checks the API server cannot express; the CRD refuses everything else. */
+function specProblems(kind: SourceKind, spec: SourceSpec): string | null {
+  if (kind === 'WeatherSource') {
+    const w = spec as WeatherSourceSpec;
+    if (w.locations.length === 0) return 'spec.locations is empty.';
+  }
+  return null;
+}

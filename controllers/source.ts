@@ -1,0 +1,57 @@
+import type { Reconciler } from '../src/k8s/controller.js';
+import type { Informer } from '../src/k8s/informer.js';
+import { splitKey } from '../src/k8s/object-cache.js';
+import { writeStatus } from '../src/k8s/status-writer.js';
+import { applyActions } from './apply.js';
+import { resultAfter, type ControllerDeps } from './deps.js';
+import { POWER_SOURCES, WEATHER_SOURCES } from './resources.js';
+import { planSource, siteOfNamespace, type SourceKind } from './source-plan.js';
+
+/**
+ * Reconciler shared by PowerSource and WeatherSource (see power-source.ts and
+ * weather-source.ts for what each kind owns): cache get → observe → planSource
+ * → apply → write status once.
+ */
+export interface SourceInformers {
+  readonly sources: Informer;
+  readonly secrets: Informer;
+  readonly configMaps: Informer;
+  readonly deployments: Informer;
+  readonly sites: Informer;
+}
+
+export function sourceReconciler(kind: SourceKind, deps: ControllerDeps, inf: SourceInformers): Reconciler {
+  const resource = kind === 'PowerSource' ? POWER_SOURCES : WEATHER_SOURCES;
+  return async (key, ctx) => {
+    const source = inf.sources.get(key);
+    // Deleted: garbage collection removes the children (owner references).
+    if (!source || source.metadata.deletionTimestamp) return { kind: 'done' };
+    const { namespace, name } = splitKey(key);
+    const spec = source['spec'] as { serviceKeySecretRef?: { name: string } } | undefined;
+    const site = siteOfNamespace(namespace ?? '');
+    const plan = planSource(
+      kind,
+      {
+        source,
+        secret: spec?.serviceKeySecretRef ? inf.secrets.get(`${namespace}/${spec.serviceKeySecretRef.name}`) : undefined,
+        configMap: inf.configMaps.get(`${namespace}/${name}-collector`),
+        deployment: inf.deployments.get(`${namespace}/${name}-collector`),
+        site: site === null ? undefined : inf.sites.get(site),
+      },
+      deps.workload,
+      deps.clock.now(),
+    );
+    await applyActions(deps.client, plan.actions, ctx.signal);
+    const written = await writeStatus(deps.client, resource, source, plan.status, ctx.signal);
+    return resultAfter(written, plan.requeueAfterMs);
+  };
+}
+
+/** Keys of the sources in a Secret's namespace that reference it (Secret events wake them). */
+export function sourcesReferencingSecret(sources: Informer): (secret: { metadata: { namespace?: string; name?: string } }) => string[] {
+  return (secret) =>
+    sources
+      .list(secret.metadata.namespace)
+      .filter((s) => (s['spec'] as { serviceKeySecretRef?: { name?: string } } | undefined)?.serviceKeySecretRef?.name === secret.metadata.name)
+      .map((s) => `${s.metadata.namespace}/${s.metadata.name}`);
+}

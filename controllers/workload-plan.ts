@@ -1,0 +1,237 @@
+import type { ConditionInput } from '../src/k8s/conditions.js';
+import { controllerReference } from '../src/k8s/ownership.js';
+import type { KubeObject } from '../src/k8s/object-cache.js';
+import { applyIfChanged, hashOf, type Action } from './apply.js';
+import { REASON, COND } from './conditions.js';
+import {
+  CONFIG_HASH,
+  CONFIG_MAPS,
+  DEPLOYMENTS,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  apiVersionOf,
+} from './resources.js';
+
+/**
+ * Pure planning shared by the long-running workers (collectors, sinks): one
+ * ConfigMap with the rendered config and one Deployment that mounts it. The
+ * pod template carries the config's hash, so a config change rolls the pods.
+ */
+
+/** How the controller builds worker pods (from its own flags). */
+export interface WorkloadOptions {
+  /** the gridlake image, e.g. ghcr.io/gridlake/gridlake:0.1.0 */
+  readonly image: string;
+  readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  /** Kafka bootstrap servers passed as `--brokers` */
+  readonly brokers?: string;
+}
+
+/** One environment variable of the worker container. */
+export type EnvVar =
+  | { readonly name: string; readonly value: string }
+  | { readonly name: string; readonly valueFrom: { readonly secretKeyRef: { readonly name: string; readonly key: string } } };
+
+/** What a kind-specific plan says about its worker. */
+export interface WorkerSpec {
+  /** `collector` or `sink`: names the children `<owner>-<component>` */
+  readonly component: string;
+  readonly args: readonly string[];
+  readonly env: readonly EnvVar[];
+  /** rendered config, written to the ConfigMap as config.json */
+  readonly config: unknown;
+  readonly suspend: boolean;
+}
+
+export const CONFIG_MOUNT = '/etc/gridlake';
+
+/** Labels that select a worker's pods. */
+export function workerLabels(owner: KubeObject, component: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': 'gridlake',
+    'app.kubernetes.io/component': component,
+    'app.kubernetes.io/instance': owner.metadata.name ?? '',
+    [MANAGED_BY_LABEL]: MANAGED_BY,
+  };
+}
+
+/** The restricted pod security profile (DESIGN.md §7). */
+export const RESTRICTED_POD_SECURITY = {
+  runAsNonRoot: true,
+  runAsUser: 10001,
+  runAsGroup: 10001,
+  fsGroup: 10001,
+  seccompProfile: { type: 'RuntimeDefault' },
+} as const;
+
+export const RESTRICTED_CONTAINER_SECURITY = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+} as const;
+
+/** The desired ConfigMap and Deployment of a worker. */
+export function renderWorkload(
+  owner: KubeObject,
+  worker: WorkerSpec,
+  opts: WorkloadOptions,
+): { configMap: KubeObject; deployment: KubeObject } {
+  const namespace = owner.metadata.namespace ?? '';
+  const name = `${owner.metadata.name ?? ''}-${worker.component}`;
+  const labels = workerLabels(owner, worker.component);
+  const ownerReferences = [controllerReference(owner, { metadata: { namespace } })];
+  const data = { 'config.json': `${JSON.stringify(worker.config, null, 2)}\n` };
+  const configMap: KubeObject = {
+    apiVersion: apiVersionOf(CONFIG_MAPS),
+    kind: CONFIG_MAPS.kind,
+    metadata: { name, namespace, labels, ownerReferences },
+    data,
+  };
+  const args = [...worker.args, ...(opts.brokers ? ['--brokers', opts.brokers] : [])];
+  const deployment: KubeObject = {
+    apiVersion: apiVersionOf(DEPLOYMENTS),
+    kind: DEPLOYMENTS.kind,
+    metadata: { name, namespace, labels, ownerReferences },
+    spec: {
+      replicas: worker.suspend ? 0 : 1,
+      // One worker per source: never two pollers spending one call budget.
+      strategy: { type: 'Recreate' },
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels, annotations: { [CONFIG_HASH]: hashOf(data) } },
+        spec: {
+          automountServiceAccountToken: false,
+          securityContext: RESTRICTED_POD_SECURITY,
+          containers: [
+            {
+              name: worker.component,
+              image: opts.image,
+              ...(opts.imagePullPolicy ? { imagePullPolicy: opts.imagePullPolicy } : {}),
+              args,
+              env: [
+                { name: 'GRIDLAKE_CONFIG', value: `${CONFIG_MOUNT}/config.json` },
+                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                ...worker.env,
+              ],
+              ports: [{ name: 'metrics', containerPort: 9464 }],
+              readinessProbe: { httpGet: { path: '/readyz', port: 'metrics' }, periodSeconds: 10 },
+              livenessProbe: { httpGet: { path: '/healthz', port: 'metrics' }, periodSeconds: 20 },
+              securityContext: RESTRICTED_CONTAINER_SECURITY,
+              volumeMounts: [
+                { name: 'config', mountPath: CONFIG_MOUNT, readOnly: true },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'config', configMap: { name } },
+            { name: 'tmp', emptyDir: {} },
+          ],
+        },
+      },
+    },
+  };
+  return { configMap, deployment };
+}
+
+/** Actions that bring the worker's children to the desired bodies (none when the hashes match). */
+export function planWorkload(
+  owner: KubeObject,
+  worker: WorkerSpec,
+  opts: WorkloadOptions,
+  observed: { configMap?: KubeObject | undefined; deployment?: KubeObject | undefined },
+): Action[] {
+  const { configMap, deployment } = renderWorkload(owner, worker, opts);
+  const ref = (resource: typeof CONFIG_MAPS) => ({
+    resource,
+    name: configMap.metadata.name ?? '',
+    namespace: configMap.metadata.namespace ?? '',
+  });
+  // ConfigMap first: the Deployment's pods mount it.
+  return [
+    ...applyIfChanged(ref(CONFIG_MAPS), configMap, observed.configMap),
+    ...applyIfChanged(ref(DEPLOYMENTS), deployment, observed.deployment),
+  ];
+}
+
+/** The state of a referenced Secret key. */
+export type SecretState = 'found' | 'no-secret' | 'no-key';
+
+/** Looks up a key in a (cached) Secret; `data` and `stringData`-derived keys both count. */
+export function secretState(secret: KubeObject | undefined, key: string): SecretState {
+  if (!secret) return 'no-secret';
+  const data = (secret['data'] ?? {}) as Record<string, unknown>;
+  return key in data ? 'found' : 'no-key';
+}
+
+/** SecretMissing: True when the Secret or its key is absent. */
+export function secretCondition(state: SecretState, ref: { name: string; key: string }): ConditionInput {
+  switch (state) {
+    case 'found':
+      return { type: COND.SecretMissing, status: 'False', reason: REASON.SecretFound, message: `Secret ${ref.name} has key ${ref.key}.` };
+    case 'no-secret':
+      return { type: COND.SecretMissing, status: 'True', reason: REASON.SecretNotFound, message: `Secret ${ref.name} does not exist in this namespace.` };
+    case 'no-key':
+      return { type: COND.SecretMissing, status: 'True', reason: REASON.SecretKeyNotFound, message: `Secret ${ref.name} has no key ${ref.key}.` };
+  }
+}
+
+/** Whether the Deployment has its desired pods available (a suspended worker wants none). */
+export function deploymentAvailable(deployment: KubeObject | undefined): boolean {
+  if (!deployment) return false;
+  const spec = deployment['spec'] as { replicas?: number } | undefined;
+  const st = deployment['status'] as { availableReplicas?: number; observedGeneration?: number } | undefined;
+  const want = spec?.replicas ?? 1;
+  return (st?.observedGeneration ?? 0) >= (deployment.metadata.generation ?? 0) && (st?.availableReplicas ?? 0) >= want;
+}
+
+/** The progress block a worker writes (the fields the controller reads). */
+export interface WorkerProgress {
+  readonly updatedAt?: string;
+  readonly lastOutcome?: string;
+  readonly lastError?: { readonly class: string; readonly message: string; readonly time: string };
+}
+
+/**
+ * The worker-activity condition (Collecting, Sinking) from the worker's own
+ * `status.progress`: True while it reports recently without an error, False
+ * when its last report is an error or older than `staleAfterMs`. Returns when
+ * the answer would change by time alone (the requeue), or null.
+ */
+export function progressCondition(
+  type: string,
+  progress: WorkerProgress | undefined,
+  staleAfterMs: number,
+  now: number,
+  suspended: boolean,
+): { condition: ConditionInput; changesAt: number | null } {
+  if (suspended)
+    return { condition: { type, status: 'False', reason: REASON.Suspended, message: 'spec.suspend is true.' }, changesAt: null };
+  const updated = progress?.updatedAt ? Date.parse(progress.updatedAt) : NaN;
+  if (!progress || Number.isNaN(updated))
+    return { condition: { type, status: 'Unknown', reason: REASON.NoProgressYet, message: 'The worker has not reported yet.' }, changesAt: null };
+  const staleAt = updated + staleAfterMs;
+  if (now >= staleAt)
+    return {
+      condition: { type, status: 'False', reason: REASON.ProgressStale, message: `The worker last reported at ${progress.updatedAt}.` },
+      changesAt: null,
+    };
+  const okOutcome = progress.lastOutcome === undefined || progress.lastOutcome === 'ok' || progress.lastOutcome === 'no_data';
+  const errorNewer = progress.lastError !== undefined && Date.parse(progress.lastError.time) >= updated - 1000 && !okOutcome;
+  if (!okOutcome || errorNewer)
+    return {
+      condition: {
+        type,
+        status: 'False',
+        reason: REASON.WorkerReportsError,
+        message: progress.lastError ? `${progress.lastError.class}: ${progress.lastError.message}` : `Last outcome: ${progress.lastOutcome ?? 'unknown'}.`,
+      },
+      changesAt: staleAt,
+    };
+  return {
+    condition: { type, status: 'True', reason: REASON.WorkerReportsOk, message: `The worker reported at ${progress.updatedAt}.` },
+    changesAt: staleAt,
+  };
+}

@@ -1,0 +1,222 @@
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { LoadedResource } from '../api/load.js';
+import { LocalLogBus } from '../bus/local-log/local-log-bus.js';
+import { registerSpoolMetrics } from '../bus/local-log/spool-metrics.js';
+import { createJoinMetrics } from '../join/join-metrics.js';
+import { joinStoreFromObjectStore } from '../join/object-store-join-store.js';
+import { sqlExportStep } from '../join/sql-export.js';
+import { LocalFolderStore } from '../lake/local-folder-store.js';
+import type { Logger } from '../observe/log.js';
+import { startCollectors, type CollectRun } from '../sources/collect-runner.js';
+import { FileCheckpointStore } from '../sources/shared/checkpoint-store.js';
+import { systemClock, systemSleep, type Clock, type Sleep } from '../sources/shared/clock.js';
+import { SimClock } from '../sources/simulator/sim-clock.js';
+import { createSimulator } from '../sources/simulator/simulator-server.js';
+import { withCheckpoints, type SourceConfig } from '../sources/source-tasks.js';
+import { BusReadingSink } from './bus-reading-sink.js';
+import { runCatchUp, type CatchUpReport } from './catch-up-run.js';
+import { embeddedConfig, needsSimulator } from './embedded-config.js';
+import { EmbeddedSink } from './embedded-sink.js';
+import { JoinScheduler } from './join-scheduler.js';
+import { oldestCatchUpDate, withBackfill } from './catch-up.js';
+import { WatchedBus } from './watched-bus.js';
+
+/** Options of the embedded pipeline. */
+export interface PipelineOptions {
+  readonly resources: readonly LoadedResource[];
+  /** everything lives here: log/, lake/<bucket>/, state/ */
+  readonly dataDir: string;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  /** default process.env: service keys and the SQL URL */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** run simulator, collectors and the join schedule on a simulated clock (tests) */
+  readonly simulatedClock?: { readonly startMs: number; readonly speed: number };
+  /** wall ms the catch-up waits for the collectors' backfill to reach the sink (default 45 s) */
+  readonly catchUpWaitMs?: number;
+  /** ms of the pipeline clock between late-data checks (default 10 min) */
+  readonly lateCheckEveryMs?: number;
+  /** wall ms between progress log lines (default 60 s) */
+  readonly progressEveryMs?: number;
+  readonly version?: string;
+}
+
+/** A running pipeline. */
+export interface Pipeline {
+  /** base URL of the in-process simulator, null with real service keys */
+  readonly simulatorUrl: string | null;
+  readonly clock: Clock;
+  /** resolves when the start-up catch-up has run (or was cut short by stop) */
+  readonly catchUp: Promise<CatchUpReport>;
+  readonly schedulers: readonly JoinScheduler[];
+  /** null when ready, else why not */
+  readiness(): string | null;
+  /** stop collectors, flush sinks, finish the running join, close the log */
+  stop(): Promise<void>;
+}
+
+/**
+ * The embedded default's data path in one process: simulator (without service
+ * keys) → collectors → local durable log → LakeSink → local-folder lake →
+ * DailyJoin on its schedule → warehouse files (and SQL when configured).
+ */
+export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
+  const env = o.env ?? process.env;
+  const log = o.logger;
+  const sim = o.simulatedClock;
+  const clock: Clock = sim ? new SimClock(sim.startMs, sim.speed) : systemClock;
+  const sleep: Sleep = sim ? (ms) => systemSleep(ms / sim.speed) : systemSleep;
+  const startedAt = clock.now();
+
+  let simulator: FastifyInstance | null = null;
+  let simulatorUrl: string | null = null;
+  if (needsSimulator(env)) {
+    simulator = createSimulator({ clock }).app;
+    await simulator.listen({ host: '127.0.0.1', port: 0 });
+    simulatorUrl = `http://127.0.0.1:${(simulator.server.address() as AddressInfo).port}`;
+  }
+  const config = embeddedConfig({ resources: o.resources, dataDir: o.dataDir, env, simulatorUrl });
+  if (!config.usesSimulator && simulator !== null) {
+    await simulator.close();
+    simulator = null;
+    simulatorUrl = null;
+  }
+  if (simulatorUrl !== null)
+    log.info(
+      { url: simulatorUrl, start: new Date(startedAt).toISOString(), speed: sim?.speed ?? 1 },
+      'simulator started',
+    );
+
+  const local = new LocalLogBus({ dir: join(o.dataDir, 'log') });
+  const bus = new WatchedBus(local);
+  const sinks = config.sinks
+    .filter((s) => !s.suspended)
+    .map(
+      (s) =>
+        new EmbeddedSink(s, {
+          bus,
+          store: new LocalFolderStore(s.lakeDir),
+          registry: o.registry,
+          logger: log.child({ sink: s.name }),
+        }),
+    );
+  for (const s of sinks) {
+    await s.start();
+    log.info({ sink: s.config.name, topics: s.config.topics, lake: s.config.lakeDir }, 'lake sink started');
+  }
+  const firstSink = sinks[0];
+  if (firstSink) registerSpoolMetrics(o.registry, 'embedded', local, firstSink.config.groupId, firstSink.config.topics);
+
+  const readingSink = new BusReadingSink(bus);
+  const abort = new AbortController();
+  const backfillFrom = oldestCatchUpDate(config.joins, startedAt);
+  const sources: SourceConfig[] = config.sources.flatMap((s) => {
+    const store = new FileCheckpointStore(
+      join(o.dataDir, 'state', 'collectors', `${safe(s.source)}-${s.kind}.json`),
+      (err) => log.warn({ err, source: s.source }, 'collector checkpoint not saved'),
+    );
+    const restored = withCheckpoints([s], store);
+    return backfillFrom === null ? restored : withBackfill(restored, backfillFrom);
+  });
+  const collectors: CollectRun = startCollectors({
+    sources,
+    sink: readingSink,
+    registry: o.registry,
+    logger: log,
+    limits: config.limits,
+    clock,
+    sleep,
+    signal: abort.signal,
+  });
+  log.info(
+    { sources: config.sources.map((s) => `${s.kind}:${s.source}`), endpoint: simulatorUrl ?? 'service keys from env' },
+    'collectors started',
+  );
+
+  const metrics = createJoinMetrics(o.registry);
+  const schedulers = config.joins.map((j) => {
+    const store = joinStoreFromObjectStore(new LocalFolderStore(j.lakeDir));
+    return new JoinScheduler({
+      join: j,
+      store,
+      clock,
+      sleep,
+      wallClock: Date.now,
+      logger: log,
+      metrics,
+      stateFile: join(o.dataDir, 'state', 'joins', `${safe(j.id)}.json`),
+      lateCheckEveryMs: o.lateCheckEveryMs ?? 600_000,
+      version: o.version ?? '0.1.0',
+      ...(j.sql === null ? {} : { exportSql: sqlExportStep(j.sql) }),
+    });
+  });
+
+  let caughtUp = false;
+  const catchUp = runCatchUp({
+    collectors,
+    sinks,
+    schedulers,
+    startedAt,
+    backfillFrom,
+    waitMs: o.catchUpWaitMs ?? 45_000,
+    signal: abort.signal,
+    logger: log,
+  }).finally(() => {
+    caughtUp = true;
+    if (!abort.signal.aborted) for (const s of schedulers) s.start();
+  });
+
+  const progress = setInterval(() => {
+    log.info(
+      {
+        busRecords: readingSink.byTopic(),
+        simulatedNow: sim ? new Date(clock.now()).toISOString() : undefined,
+        nextJoins: schedulers.map((s) => ({
+          join: s.id,
+          nextDate: s.plan?.nextDate,
+          at: isoOrNull(s.plan?.nextScheduleTime),
+        })),
+      },
+      'pipeline progress',
+    );
+  }, o.progressEveryMs ?? 60_000);
+  progress.unref();
+
+  let stopping: Promise<void> | null = null;
+  const stop = async (): Promise<void> => {
+    clearInterval(progress);
+    abort.abort();
+    await collectors.done.catch((err: unknown) => log.error({ err }, 'collectors ended with an error'));
+    log.info({ busRecords: readingSink.byTopic() }, 'collectors stopped');
+    await catchUp.catch(() => undefined);
+    for (const s of sinks) await s.stop();
+    log.info({ sinks: sinks.length }, 'lake sinks flushed and stopped');
+    for (const s of schedulers) await s.stop();
+    log.info({ joins: schedulers.length }, 'join schedulers stopped');
+    await bus.close();
+    await simulator?.close();
+  };
+
+  return {
+    simulatorUrl,
+    clock,
+    catchUp,
+    schedulers,
+    readiness: () => {
+      if (!caughtUp) return 'start-up catch-up in progress';
+      const auth = Object.values(collectors.built.conditions())
+        .flat()
+        .find((c) => c.type === 'AuthFailed' || c.type === 'BadRequest');
+      if (auth) return auth.message;
+      return sinks.some((s) => s.inOutage) ? 'lake store unavailable' : null;
+    },
+    stop: () => (stopping ??= stop()),
+  };
+}
+
+const safe = (id: string): string => id.replace(/[^A-Za-z0-9._-]/g, '_');
+const isoOrNull = (ms: number | null | undefined): string | null =>
+  ms === null || ms === undefined ? null : new Date(ms).toISOString();
