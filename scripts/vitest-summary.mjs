@@ -14,9 +14,12 @@ for (const file of process.argv.slice(2)) {
     failed += r.numFailedTests ?? 0;
     skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
     // A file that failed to load (syntax error, failing global setup) has no tests but is a failure.
-    failed += (r.testResults ?? []).filter(
+    const unloaded = (r.testResults ?? []).filter(
       (t) => t.status === 'failed' && (t.assertionResults ?? []).length === 0,
     ).length;
+    failed += unloaded;
+    // vitest marks a run unsuccessful for errors outside any test (unhandled errors, bad config): count one.
+    if (r.success === false && (r.numFailedTests ?? 0) === 0 && unloaded === 0) failed += 1;
   } catch (e) {
     console.error(`vitest-summary: cannot read ${file}: ${e.message}`);
     broken = true;

@@ -29,8 +29,8 @@ async function summary(...reports: object[]): Promise<{ stdout: string; code: nu
 describe('CI summary line', () => {
   it('adds up several vitest JSON reports into one closing line', async () => {
     const r = await summary(
-      { numPassedTests: 10, numFailedTests: 1, numPendingTests: 0, numTodoTests: 0, testResults: [] },
-      { numPassedTests: 5, numFailedTests: 0, numPendingTests: 2, numTodoTests: 0, testResults: [] },
+      { numPassedTests: 10, numFailedTests: 1, numPendingTests: 0, numTodoTests: 0, testResults: [], success: false },
+      { numPassedTests: 5, numFailedTests: 0, numPendingTests: 2, numTodoTests: 0, testResults: [], success: true },
     );
     expect(r.stdout.trim()).toBe('15 passed, 1 failed, 2 skipped');
   });
@@ -42,6 +42,11 @@ describe('CI summary line', () => {
       testResults: [{ status: 'failed', assertionResults: [] }],
     });
     expect(r.stdout.trim()).toBe('3 passed, 1 failed');
+  });
+
+  it('counts a run that vitest marked unsuccessful with no failed test (a config error) as one failure', async () => {
+    const r = await summary({ numPassedTests: 0, numFailedTests: 0, success: false, testResults: [] });
+    expect(r.stdout.trim()).toBe('0 passed, 1 failed');
   });
 
   it('exits non-zero when a report is missing (the run crashed)', async () => {
