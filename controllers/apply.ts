@@ -55,7 +55,11 @@ export function applyIfChanged(ref: ObjectRef, body: KubeObject, observed: KubeO
 }
 
 /** Runs the actions in order; the first failure throws (the reconcile retries with backoff). */
-export async function applyActions(client: KubeClient, actions: readonly Action[], signal?: AbortSignal): Promise<void> {
+export async function applyActions(
+  client: KubeClient,
+  actions: readonly Action[],
+  signal?: AbortSignal,
+): Promise<void> {
   for (const a of actions) {
     const where = { ...a.ref.resource, ...(a.ref.namespace ? { namespace: a.ref.namespace } : {}) };
     const sig = signal ? { signal } : {};

@@ -1,4 +1,9 @@
-import { dailyJoinRunName, type DailyJoinRunSpec, type DailyJoinRunStatus, type RunTrigger } from '../src/api/daily-join-run.js';
+import {
+  dailyJoinRunName,
+  type DailyJoinRunSpec,
+  type DailyJoinRunStatus,
+  type RunTrigger,
+} from '../src/api/daily-join-run.js';
 import type { DailyJoinSpec, DailyJoinStatus } from '../src/api/daily-join.js';
 import { checkDailyJoinSemantics, todayIn } from '../src/api/daily-join-semantics.js';
 import { planSchedule, type SchedulePlan } from '../src/join/schedule.js';
@@ -38,7 +43,11 @@ interface Run {
 
 function runsOf(join: KubeObject, runs: readonly KubeObject[]): Run[] {
   return runs
-    .filter((r) => (r['spec'] as DailyJoinRunSpec | undefined)?.joinRef.name === join.metadata.name && !r.metadata.deletionTimestamp)
+    .filter(
+      (r) =>
+        (r['spec'] as DailyJoinRunSpec | undefined)?.joinRef.name === join.metadata.name &&
+        !r.metadata.deletionTimestamp,
+    )
     .map((r) => ({
       obj: r,
       name: r.metadata.name ?? '',
@@ -49,7 +58,11 @@ function runsOf(join: KubeObject, runs: readonly KubeObject[]): Run[] {
 }
 
 /** Finished runs beyond the history limits, oldest first; only runs this join created (a person's backfill stays). */
-export function pruneRuns(join: KubeObject, runs: readonly KubeObject[], spec: Pick<DailyJoinSpec, 'successfulRunsHistoryLimit' | 'failedRunsHistoryLimit'>): KubeObject[] {
+export function pruneRuns(
+  join: KubeObject,
+  runs: readonly KubeObject[],
+  spec: Pick<DailyJoinSpec, 'successfulRunsHistoryLimit' | 'failedRunsHistoryLimit'>,
+): KubeObject[] {
   const owned = runsOf(join, runs).filter((r) => isControlledBy(r.obj, join));
   const over = (state: 'Succeeded' | 'Failed', limit: number) => {
     const list = owned.filter((r) => r.state === state);
@@ -88,7 +101,9 @@ export function planDailyJoin(join: KubeObject, allRuns: readonly KubeObject[], 
   // Monotone: pruning a run must not move lastSuccessfulDate back.
   const lastSuccessfulDate = max(prev?.lastSuccessfulDate, lastSucceeded?.date);
   const lastSuccessfulTime =
-    lastSucceeded && lastSucceeded.date === lastSuccessfulDate ? (completion(lastSucceeded) || prev?.lastSuccessfulTime) : prev?.lastSuccessfulTime;
+    lastSucceeded && lastSucceeded.date === lastSuccessfulDate
+      ? completion(lastSucceeded) || prev?.lastSuccessfulTime
+      : prev?.lastSuccessfulTime;
   const problems = checkDailyJoinSemantics(spec, new Date(now));
   const invalid = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
   const actions: Action[] = [];
@@ -105,23 +120,42 @@ export function planDailyJoin(join: KubeObject, allRuns: readonly KubeObject[], 
     });
     for (const date of plan.replace) {
       const r = runs.find((x) => x.date === date);
-      if (r) actions.push({ op: 'delete', ref: { resource: DAILY_JOIN_RUNS, name: r.name, namespace }, ...(r.obj.metadata.uid ? { uid: r.obj.metadata.uid } : {}) });
+      if (r)
+        actions.push({
+          op: 'delete',
+          ref: { resource: DAILY_JOIN_RUNS, name: r.name, namespace },
+          ...(r.obj.metadata.uid ? { uid: r.obj.metadata.uid } : {}),
+        });
     }
     for (const due of plan.start) {
       const body = renderRun(join, due.date, due.trigger === 'on-time' ? 'Schedule' : 'CatchUp');
       creates.push(body.metadata.name ?? '');
-      actions.push({ op: 'create', ref: { resource: DAILY_JOIN_RUNS, name: body.metadata.name ?? '', namespace }, body });
+      actions.push({
+        op: 'create',
+        ref: { resource: DAILY_JOIN_RUNS, name: body.metadata.name ?? '', namespace },
+        body,
+      });
     }
   }
   for (const r of pruneRuns(join, allRuns, spec))
-    actions.push({ op: 'delete', ref: { resource: DAILY_JOIN_RUNS, name: r.metadata.name ?? '', namespace }, ...(r.metadata.uid ? { uid: r.metadata.uid } : {}) });
+    actions.push({
+      op: 'delete',
+      ref: { resource: DAILY_JOIN_RUNS, name: r.metadata.name ?? '', namespace },
+      ...(r.metadata.uid ? { uid: r.metadata.uid } : {}),
+    });
   const replaced = new Set(plan?.replace ?? []);
   const active = [
     ...runs.filter((r) => !runFinished(r.obj) && !replaced.has(r.date)).map((r) => ({ name: r.name, date: r.date })),
     ...(plan?.start ?? []).map((d) => ({ name: dailyJoinRunName(join.metadata.name ?? '', d.date), date: d.date })),
   ].sort((a, b) => (a.date < b.date ? -1 : 1));
-  const conditions = conditionsFor(prev?.conditions, generation, joinConditions(spec, invalid, plan, lastFinished), now);
-  const lastScheduleTime = plan?.lastScheduleTime ?? (prev?.lastScheduleTime ? Date.parse(prev.lastScheduleTime) : null);
+  const conditions = conditionsFor(
+    prev?.conditions,
+    generation,
+    joinConditions(spec, invalid, plan, lastFinished),
+    now,
+  );
+  const lastScheduleTime =
+    plan?.lastScheduleTime ?? (prev?.lastScheduleTime ? Date.parse(prev.lastScheduleTime) : null);
   const status: Record<string, unknown> = {
     observedGeneration: generation,
     conditions,
@@ -136,29 +170,64 @@ export function planDailyJoin(join: KubeObject, allRuns: readonly KubeObject[], 
   return { actions, status, creates, requeueAfterMs: next === null ? null : Math.max(1000, next - now) };
 }
 
-function joinConditions(spec: DailyJoinSpec, invalid: string, plan: SchedulePlan | null, lastFinished: Run | undefined): ConditionInput[] {
+function joinConditions(
+  spec: DailyJoinSpec,
+  invalid: string,
+  plan: SchedulePlan | null,
+  lastFinished: Run | undefined,
+): ConditionInput[] {
   const invalidCond: ConditionInput = invalid
     ? { type: COND.InvalidSpec, status: 'True', reason: REASON.SpecInvalid, message: invalid }
     : { type: COND.InvalidSpec, status: 'False', reason: REASON.SpecValid, message: 'The spec is valid.' };
   const ready: ConditionInput = invalid
     ? { type: COND.Ready, status: 'False', reason: REASON.SpecInvalid, message: invalid }
     : spec.suspend
-      ? { type: COND.Ready, status: 'False', reason: REASON.Suspended, message: 'spec.suspend is true: no new runs are created.' }
+      ? {
+          type: COND.Ready,
+          status: 'False',
+          reason: REASON.Suspended,
+          message: 'spec.suspend is true: no new runs are created.',
+        }
       : { type: COND.Ready, status: 'True', reason: REASON.Scheduled, message: 'The schedule is running.' };
   const scheduling: ConditionInput = !plan
     ? { type: COND.Scheduling, status: 'False', reason: REASON.SpecInvalid, message: 'The spec is invalid.' }
     : plan.blocked === 'suspended'
       ? { type: COND.Scheduling, status: 'False', reason: REASON.Suspended, message: 'spec.suspend is true.' }
       : plan.blocked === 'max-active-runs'
-        ? { type: COND.Scheduling, status: 'True', reason: REASON.WaitingForActiveRuns, message: `${plan.due.length - plan.start.length} due date(s) wait for active runs (maxActiveRuns ${spec.maxActiveRuns}).` }
+        ? {
+            type: COND.Scheduling,
+            status: 'True',
+            reason: REASON.WaitingForActiveRuns,
+            message: `${plan.due.length - plan.start.length} due date(s) wait for active runs (maxActiveRuns ${spec.maxActiveRuns}).`,
+          }
         : plan.due.length > plan.start.length
-          ? { type: COND.Scheduling, status: 'True', reason: REASON.WaitingForActiveRuns, message: `${plan.due.length - plan.start.length} due date(s) wait for active runs (maxActiveRuns ${spec.maxActiveRuns}).` }
-          : { type: COND.Scheduling, status: 'True', reason: REASON.UpToDate, message: `Next firing joins ${plan.nextDate ?? 'nothing'}.` };
+          ? {
+              type: COND.Scheduling,
+              status: 'True',
+              reason: REASON.WaitingForActiveRuns,
+              message: `${plan.due.length - plan.start.length} due date(s) wait for active runs (maxActiveRuns ${spec.maxActiveRuns}).`,
+            }
+          : {
+              type: COND.Scheduling,
+              status: 'True',
+              reason: REASON.UpToDate,
+              message: `Next firing joins ${plan.nextDate ?? 'nothing'}.`,
+            };
   const lastRun: ConditionInput = !lastFinished
     ? { type: COND.LastRunFailed, status: 'False', reason: REASON.NoRunsYet, message: 'No run has finished yet.' }
     : lastFinished.state === 'Failed'
-      ? { type: COND.LastRunFailed, status: 'True', reason: REASON.LastRunFailed, message: `Run ${lastFinished.name} (${lastFinished.date}) failed.` }
-      : { type: COND.LastRunFailed, status: 'False', reason: REASON.LastRunSucceeded, message: `Run ${lastFinished.name} (${lastFinished.date}) succeeded.` };
+      ? {
+          type: COND.LastRunFailed,
+          status: 'True',
+          reason: REASON.LastRunFailed,
+          message: `Run ${lastFinished.name} (${lastFinished.date}) failed.`,
+        }
+      : {
+          type: COND.LastRunFailed,
+          status: 'False',
+          reason: REASON.LastRunSucceeded,
+          message: `Run ${lastFinished.name} (${lastFinished.date}) succeeded.`,
+        };
   return [ready, scheduling, invalidCond, lastRun];
 }
 

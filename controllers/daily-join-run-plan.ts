@@ -49,7 +49,9 @@ export function renderRunJob(run: KubeObject, join: KubeObject, opts: WorkloadOp
     String(js.quality.minPowerCoverage),
     '--weather-coverage-min',
     String(js.quality.minWeatherCoverage),
-    ...(sql ? ['--sql-mode', sql.mode, '--sql-hourly-table', sql.hourlyTable, '--sql-daily-table', sql.dailyTable] : []),
+    ...(sql
+      ? ['--sql-mode', sql.mode, '--sql-hourly-table', sql.hourlyTable, '--sql-daily-table', sql.dailyTable]
+      : []),
   ];
   return {
     apiVersion: apiVersionOf(JOBS),
@@ -72,7 +74,9 @@ export function renderRunJob(run: KubeObject, join: KubeObject, opts: WorkloadOp
               args,
               env: [
                 { name: 'GRIDLAKE_RUN_REPORT_FILE', value: RUN_REPORT_FILE },
-                ...(sql ? [{ name: 'GRIDLAKE_JOIN_SQL_URL', valueFrom: { secretKeyRef: { ...sql.connectionSecretRef } } }] : []),
+                ...(sql
+                  ? [{ name: 'GRIDLAKE_JOIN_SQL_URL', valueFrom: { secretKeyRef: { ...sql.connectionSecretRef } } }]
+                  : []),
               ],
               terminationMessagePath: RUN_REPORT_FILE,
               // On a crash before the report, the log tail explains it (parseRunReport ignores it).
@@ -107,43 +111,70 @@ export function jobState(job: KubeObject | undefined): RunState {
 }
 
 /** Plans one run: the Job to create (if any) and the full status. */
-export function planRun(obs: RunObserved, opts: WorkloadOptions, now: number): { actions: readonly Action[]; status: Record<string, unknown> } {
+export function planRun(
+  obs: RunObserved,
+  opts: WorkloadOptions,
+  now: number,
+): { actions: readonly Action[]; status: Record<string, unknown> } {
   const { run, join, job } = obs;
   const generation = run.metadata.generation ?? 0;
   const prev = run['status'] as (DailyJoinRunStatus & { conditions?: Condition[] }) | undefined;
   const name = run.metadata.name ?? '';
   const actions: Action[] = [];
   const foreign = job !== undefined && !isControlledBy(job, run);
-  if (!job && join) actions.push({ op: 'create', ref: { resource: JOBS, name, namespace: run.metadata.namespace ?? '' }, body: renderRunJob(run, join, opts) });
+  if (!job && join)
+    actions.push({
+      op: 'create',
+      ref: { resource: JOBS, name, namespace: run.metadata.namespace ?? '' },
+      body: renderRunJob(run, join, opts),
+    });
   const st = (job?.['status'] ?? {}) as JobStatus;
   const state: RunState = foreign ? 'Pending' : jobState(job);
   const report: RunReportSummary | null = foreign ? null : reportFromPods(obs.pods);
   const start = st.startTime;
   const end = state === 'Succeeded' || state === 'Failed' ? (st.completionTime ?? failedAt(st)) : undefined;
   const duration = start && end ? Math.max(0, (Date.parse(end) - Date.parse(start)) / 1000) : undefined;
-  const outcome = state === 'Succeeded' ? (report ? runOutcome(report) : 'Succeeded') : state === 'Failed' ? 'Failed' : undefined;
+  const outcome =
+    state === 'Succeeded' ? (report ? runOutcome(report) : 'Succeeded') : state === 'Failed' ? 'Failed' : undefined;
   const jobFailure = st.conditions?.find((c) => c.type === 'Failed' && c.status === 'True')?.message;
-  const message = !join && !job
-    ? `DailyJoin ${(run['spec'] as DailyJoinRunSpec).joinRef.name} not found: nothing to run.`
-    : foreign
-      ? `Job ${name} belongs to an earlier run of this name; waiting for it to be deleted.`
-      : state === 'Failed'
-        ? (report?.reason ?? jobFailure ?? 'The Job failed.')
-        : undefined;
+  const message =
+    !join && !job
+      ? `DailyJoin ${(run['spec'] as DailyJoinRunSpec).joinRef.name} not found: nothing to run.`
+      : foreign
+        ? `Job ${name} belongs to an earlier run of this name; waiting for it to be deleted.`
+        : state === 'Failed'
+          ? (report?.reason ?? jobFailure ?? 'The Job failed.')
+          : undefined;
   const succeeded: ConditionInput =
     state === 'Succeeded'
-      ? { type: COND.Succeeded, status: 'True', reason: REASON.JobSucceeded, message: `Outcome ${outcome ?? 'Succeeded'}.` }
+      ? {
+          type: COND.Succeeded,
+          status: 'True',
+          reason: REASON.JobSucceeded,
+          message: `Outcome ${outcome ?? 'Succeeded'}.`,
+        }
       : state === 'Failed'
         ? { type: COND.Succeeded, status: 'False', reason: REASON.JobFailed, message: message ?? 'The Job failed.' }
         : !join && !job
           ? { type: COND.Succeeded, status: 'Unknown', reason: REASON.JoinNotFound, message: message ?? '' }
           : foreign
             ? { type: COND.Succeeded, status: 'Unknown', reason: REASON.JobOwnedElsewhere, message: message ?? '' }
-            : { type: COND.Succeeded, status: 'Unknown', reason: state === 'Running' ? REASON.JobRunning : REASON.JobPending, message: `The Job is ${state.toLowerCase()}.` };
+            : {
+                type: COND.Succeeded,
+                status: 'Unknown',
+                reason: state === 'Running' ? REASON.JobRunning : REASON.JobPending,
+                message: `The Job is ${state.toLowerCase()}.`,
+              };
   const running: ConditionInput =
     state === 'Running'
       ? { type: COND.Running, status: 'True', reason: REASON.JobRunning, message: `${st.active ?? 0} pod(s) active.` }
-      : { type: COND.Running, status: 'False', reason: state === 'Pending' ? REASON.JobPending : state === 'Succeeded' ? REASON.JobSucceeded : REASON.JobFailed, message: `The Job is ${state.toLowerCase()}.` };
+      : {
+          type: COND.Running,
+          status: 'False',
+          reason:
+            state === 'Pending' ? REASON.JobPending : state === 'Succeeded' ? REASON.JobSucceeded : REASON.JobFailed,
+          message: `The Job is ${state.toLowerCase()}.`,
+        };
   const status: Record<string, unknown> = {
     observedGeneration: generation,
     conditions: conditionsFor(prev?.conditions, generation, [succeeded, running], now),

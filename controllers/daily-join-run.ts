@@ -33,14 +33,22 @@ export function dailyJoinRunController(deps: ControllerDeps, inf: RunInformers):
     watches: [
       { informer: inf.jobs, keys: controllerOwnerKeys('DailyJoinRun') },
       // Pods belong to the Job; their label names the run.
-      { informer: inf.pods, keys: (p) => (p.metadata.labels?.[RUN_LABEL] ? [`${p.metadata.namespace}/${p.metadata.labels[RUN_LABEL]}`] : []) },
+      {
+        informer: inf.pods,
+        keys: (p) =>
+          p.metadata.labels?.[RUN_LABEL] ? [`${p.metadata.namespace}/${p.metadata.labels[RUN_LABEL]}`] : [],
+      },
       // A run waiting for its DailyJoin starts once it appears.
       {
         informer: inf.joins,
         keys: (j) =>
           inf.runs
             .list(j.metadata.namespace)
-            .filter((r) => (r['spec'] as DailyJoinRunSpec).joinRef.name === j.metadata.name && !(r['status'] as { jobName?: string } | undefined)?.jobName)
+            .filter(
+              (r) =>
+                (r['spec'] as DailyJoinRunSpec).joinRef.name === j.metadata.name &&
+                !(r['status'] as { jobName?: string } | undefined)?.jobName,
+            )
             .map((r) => `${r.metadata.namespace}/${r.metadata.name}`),
       },
     ],

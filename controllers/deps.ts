@@ -1,3 +1,6 @@
+import { specOrMetadataChanged } from '../src/k8s/controller.js';
+import type { CacheEvent, KubeObject } from '../src/k8s/object-cache.js';
+import { deepEqual } from '../src/k8s/status-writer.js';
 import type { EventRecorder } from '../src/k8s/events.js';
 import type { ReconcileResult } from '../src/k8s/controller.js';
 import type { KubeClient } from '../src/k8s/kube-client.js';
@@ -19,4 +22,16 @@ export function resultAfter(written: StatusWriteResult, requeueAfterMs: number |
   if (written.kind === 'conflict') return { kind: 'requeue', afterMs: 100 };
   if (written.kind === 'gone' || requeueAfterMs === null) return { kind: 'done' };
   return { kind: 'requeue', afterMs: requeueAfterMs };
+}
+
+/**
+ * Queues a worker-owned object on spec/metadata changes and when its worker
+ * rewrote `status.progress` (Collecting/Sinking follow it); the controller's
+ * own status writes (conditions) still do not wake it (pitfall 6).
+ */
+export function specOrProgressChanged(ev: CacheEvent<KubeObject>): boolean {
+  if (specOrMetadataChanged(ev)) return true;
+  if (ev.type !== 'updated') return false;
+  const progress = (o: KubeObject) => (o['status'] as { progress?: unknown } | undefined)?.progress;
+  return !deepEqual(progress(ev.old), progress(ev.object));
 }

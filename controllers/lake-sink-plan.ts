@@ -41,7 +41,10 @@ export function sinkWorker(sink: KubeObject): WorkerSpec {
     env: creds
       ? [
           { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: creds.name, key: creds.accessKeyIdKey } } },
-          { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: creds.name, key: creds.secretAccessKeyKey } } },
+          {
+            name: 'AWS_SECRET_ACCESS_KEY',
+            valueFrom: { secretKeyRef: { name: creds.name, key: creds.secretAccessKeyKey } },
+          },
         ]
       : [],
     config: { apiVersion: sink.apiVersion, kind: 'LakeSink', metadata: { namespace: ns, name }, spec },
@@ -69,22 +72,46 @@ export function planLakeSink(
   const invalid = spec.topics.length === 0 ? 'spec.topics is empty.' : null;
   const creds = spec.lake.credentialsSecretRef;
   const secret = credentialsState(spec, obs.secret);
-  const secretRef = { name: creds?.name ?? '', key: creds ? `${creds.accessKeyIdKey}, ${creds.secretAccessKeyKey}` : '' };
+  const secretRef = {
+    name: creds?.name ?? '',
+    key: creds ? `${creds.accessKeyIdKey}, ${creds.secretAccessKeyKey}` : '',
+  };
   const secretCond: ConditionInput = creds
     ? secretCondition(secret, secretRef)
-    : { type: COND.SecretMissing, status: 'False', reason: REASON.SecretFound, message: 'No credentials Secret referenced: the pod uses its default credential chain.' };
+    : {
+        type: COND.SecretMissing,
+        status: 'False',
+        reason: REASON.SecretFound,
+        message: 'No credentials Secret referenced: the pod uses its default credential chain.',
+      };
   const actions = invalid ? [] : planWorkload(sink, sinkWorker(sink), opts, obs);
   // A sink flushes at least every maxAgeSeconds; three silent windows mean it is stuck.
-  const sinking = progressCondition(COND.Sinking, prev?.progress, 3 * spec.flush.maxAgeSeconds * 1000 + 60_000, now, spec.suspend);
+  const sinking = progressCondition(
+    COND.Sinking,
+    prev?.progress,
+    3 * spec.flush.maxAgeSeconds * 1000 + 60_000,
+    now,
+    spec.suspend,
+  );
   const ready: ConditionInput = invalid
     ? { type: COND.Ready, status: 'False', reason: REASON.SpecInvalid, message: invalid }
     : spec.suspend
-      ? { type: COND.Ready, status: 'False', reason: REASON.Suspended, message: 'spec.suspend is true: the sink is scaled to zero.' }
+      ? {
+          type: COND.Ready,
+          status: 'False',
+          reason: REASON.Suspended,
+          message: 'spec.suspend is true: the sink is scaled to zero.',
+        }
       : secret !== 'found'
         ? { type: COND.Ready, status: 'False', reason: secretCond.reason, message: secretCond.message }
         : deploymentAvailable(obs.deployment) && actions.length === 0
           ? { type: COND.Ready, status: 'True', reason: REASON.Available, message: 'The sink Deployment is available.' }
-          : { type: COND.Ready, status: 'False', reason: REASON.DeploymentNotAvailable, message: 'The sink Deployment has no available pod yet.' };
+          : {
+              type: COND.Ready,
+              status: 'False',
+              reason: REASON.DeploymentNotAvailable,
+              message: 'The sink Deployment has no available pod yet.',
+            };
   const invalidCond: ConditionInput = invalid
     ? { type: COND.InvalidSpec, status: 'True', reason: REASON.SpecInvalid, message: invalid }
     : { type: COND.InvalidSpec, status: 'False', reason: REASON.SpecValid, message: 'The spec is valid.' };

@@ -5,7 +5,7 @@ import { splitKey } from '../src/k8s/object-cache.js';
 import { writeStatus } from '../src/k8s/status-writer.js';
 import type { LakeSinkSpec } from '../src/api/lake-sink.js';
 import { applyActions } from './apply.js';
-import { resultAfter, type ControllerDeps } from './deps.js';
+import { resultAfter, specOrProgressChanged, type ControllerDeps } from './deps.js';
 import { planLakeSink } from './lake-sink-plan.js';
 import { LAKE_SINKS } from './resources.js';
 
@@ -41,6 +41,7 @@ export function lakeSinkController(deps: ControllerDeps, inf: LakeSinkInformers)
       },
     ],
     maxConcurrency: 2,
+    filter: specOrProgressChanged,
     reconcile: async (key, ctx) => {
       const sink = inf.sinks.get(key);
       if (!sink || sink.metadata.deletionTimestamp) return { kind: 'done' };

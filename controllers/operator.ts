@@ -32,7 +32,14 @@ import {
 import { weatherSourceController } from './weather-source.js';
 
 /** The controllers `gridlake controller` runs, by kind. */
-export const CONTROLLER_KINDS = ['PowerSource', 'WeatherSource', 'LakeSink', 'DailyJoin', 'DailyJoinRun', 'RemoteSite'] as const;
+export const CONTROLLER_KINDS = [
+  'PowerSource',
+  'WeatherSource',
+  'LakeSink',
+  'DailyJoin',
+  'DailyJoinRun',
+  'RemoteSite',
+] as const;
 export type ControllerKind = (typeof CONTROLLER_KINDS)[number];
 
 export interface OperatorOptions {
@@ -41,7 +48,9 @@ export interface OperatorOptions {
   /** run only these controllers; default all */
   readonly kinds?: readonly ControllerKind[];
   /** informer tuning (resync, relist, stall timeout) */
-  readonly informer?: Partial<Pick<InformerOptions, 'resyncMs' | 'relistMs' | 'stallTimeoutMs' | 'watchTimeoutSeconds'>>;
+  readonly informer?: Partial<
+    Pick<InformerOptions, 'resyncMs' | 'relistMs' | 'stallTimeoutMs' | 'watchTimeoutSeconds'>
+  >;
   readonly metrics?: RuntimeMetrics;
 }
 
@@ -55,7 +64,10 @@ const managed = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
 export function addControllers(manager: Manager, deps: ControllerDeps, options: OperatorOptions = {}): void {
   const kinds = new Set<ControllerKind>(options.kinds ?? CONTROLLER_KINDS);
   const cache = new Map<string, Informer>();
-  const informer = (resource: ResourceRef, select: { labelSelector?: string; fieldSelector?: string; cluster?: boolean } = {}): Informer => {
+  const informer = (
+    resource: ResourceRef,
+    select: { labelSelector?: string; fieldSelector?: string; cluster?: boolean } = {},
+  ): Informer => {
     const ns = select.cluster ? undefined : options.namespace;
     const id = `${resource.group}/${resource.plural}|${select.labelSelector ?? ''}|${select.fieldSelector ?? ''}`;
     let inf = cache.get(id);
@@ -78,12 +90,36 @@ export function addControllers(manager: Manager, deps: ControllerDeps, options: 
   const deployments = (): Informer => informer(DEPLOYMENTS, { labelSelector: managed });
   const sites = (): Informer => informer(REMOTE_SITES, { cluster: true });
   if (kinds.has('PowerSource'))
-    manager.addController(powerSourceController(deps, { sources: informer(POWER_SOURCES), secrets: secrets(), configMaps: configMaps(), deployments: deployments(), sites: sites() }));
+    manager.addController(
+      powerSourceController(deps, {
+        sources: informer(POWER_SOURCES),
+        secrets: secrets(),
+        configMaps: configMaps(),
+        deployments: deployments(),
+        sites: sites(),
+      }),
+    );
   if (kinds.has('WeatherSource'))
-    manager.addController(weatherSourceController(deps, { sources: informer(WEATHER_SOURCES), secrets: secrets(), configMaps: configMaps(), deployments: deployments(), sites: sites() }));
+    manager.addController(
+      weatherSourceController(deps, {
+        sources: informer(WEATHER_SOURCES),
+        secrets: secrets(),
+        configMaps: configMaps(),
+        deployments: deployments(),
+        sites: sites(),
+      }),
+    );
   if (kinds.has('LakeSink'))
-    manager.addController(lakeSinkController(deps, { sinks: informer(LAKE_SINKS), secrets: secrets(), configMaps: configMaps(), deployments: deployments() }));
-  if (kinds.has('DailyJoin')) manager.addController(dailyJoinController(deps, { joins: informer(DAILY_JOINS), runs: informer(DAILY_JOIN_RUNS) }));
+    manager.addController(
+      lakeSinkController(deps, {
+        sinks: informer(LAKE_SINKS),
+        secrets: secrets(),
+        configMaps: configMaps(),
+        deployments: deployments(),
+      }),
+    );
+  if (kinds.has('DailyJoin'))
+    manager.addController(dailyJoinController(deps, { joins: informer(DAILY_JOINS), runs: informer(DAILY_JOIN_RUNS) }));
   if (kinds.has('DailyJoinRun'))
     manager.addController(
       dailyJoinRunController(deps, {

@@ -46,18 +46,33 @@ export const AGENT_RULES = [
   { apiGroups: ['gridlake.io'], resources: ['powersources', 'weathersources'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['gridlake.io'], resources: ['powersources/status', 'weathersources/status'], verbs: ['get', 'patch'] },
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
-  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [AGENT_NAME], verbs: ['get', 'update', 'patch'] },
+  {
+    apiGroups: ['coordination.k8s.io'],
+    resources: ['leases'],
+    resourceNames: [AGENT_NAME],
+    verbs: ['get', 'update', 'patch'],
+  },
   { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] },
 ] as const;
 
-export function renderSiteChildren(site: KubeObject): { namespace: KubeObject; serviceAccount: KubeObject; role: KubeObject; roleBinding: KubeObject } {
+export function renderSiteChildren(site: KubeObject): {
+  namespace: KubeObject;
+  serviceAccount: KubeObject;
+  role: KubeObject;
+  roleBinding: KubeObject;
+} {
   const name = site.metadata.name ?? '';
   const ns = siteNamespace(name);
   const spec = site['spec'] as RemoteSiteSpec;
   const labels = { [MANAGED_BY_LABEL]: MANAGED_BY, [SITE_LABEL]: name };
   // A cluster-scoped owner may own both the namespace and the objects in it.
   const ownerReferences = [controllerReference(site)];
-  const meta = (kind: string) => ({ name: kind === 'Namespace' ? ns : AGENT_NAME, ...(kind === 'Namespace' ? {} : { namespace: ns }), labels, ownerReferences });
+  const meta = (kind: string) => ({
+    name: kind === 'Namespace' ? ns : AGENT_NAME,
+    ...(kind === 'Namespace' ? {} : { namespace: ns }),
+    labels,
+    ownerReferences,
+  });
   return {
     namespace: { apiVersion: 'v1', kind: 'Namespace', metadata: meta('Namespace') },
     serviceAccount: {
@@ -83,7 +98,10 @@ interface LeaseSpec {
   leaseTransitions?: number;
 }
 
-export function planSite(obs: SiteObserved, now: number): { actions: readonly Action[]; status: Record<string, unknown>; requeueAfterMs: number | null } {
+export function planSite(
+  obs: SiteObserved,
+  now: number,
+): { actions: readonly Action[]; status: Record<string, unknown>; requeueAfterMs: number | null } {
   const { site } = obs;
   const spec = site['spec'] as RemoteSiteSpec;
   const prev = site['status'] as (RemoteSiteStatus & { conditions?: Condition[] }) | undefined;
@@ -91,13 +109,21 @@ export function planSite(obs: SiteObserved, now: number): { actions: readonly Ac
   const ns = siteNamespace(site.metadata.name ?? '');
   const want = renderSiteChildren(site);
   const actions: Action[] = [];
-  const ref = (resource: typeof NAMESPACES, namespaced: boolean) => ({ resource, name: namespaced ? AGENT_NAME : ns, ...(namespaced ? { namespace: ns } : {}) });
+  const ref = (resource: typeof NAMESPACES, namespaced: boolean) => ({
+    resource,
+    name: namespaced ? AGENT_NAME : ns,
+    ...(namespaced ? { namespace: ns } : {}),
+  });
   actions.push(...applyIfChanged(ref(NAMESPACES, false), want.namespace, obs.namespace));
   const sa = obs.serviceAccount;
   const saEpoch = sa?.metadata.annotations?.[EPOCH_ANNOTATION];
   if (sa && saEpoch !== undefined && Number(saEpoch) < spec.credentialsEpoch) {
     // Revocation: delete the account (its tokens die with it); the next pass creates a fresh one.
-    actions.push({ op: 'delete', ref: ref(SERVICE_ACCOUNTS, true), ...(sa.metadata.uid ? { uid: sa.metadata.uid } : {}) });
+    actions.push({
+      op: 'delete',
+      ref: ref(SERVICE_ACCOUNTS, true),
+      ...(sa.metadata.uid ? { uid: sa.metadata.uid } : {}),
+    });
   } else {
     actions.push(...applyIfChanged(ref(SERVICE_ACCOUNTS, true), want.serviceAccount, sa));
   }
@@ -110,17 +136,52 @@ export function planSite(obs: SiteObserved, now: number): { actions: readonly Ac
   const expiresAt = Number.isNaN(renew) ? null : renew + durationMs;
   const connected: ConditionInput =
     expiresAt === null
-      ? { type: COND.AgentConnected, status: 'Unknown', reason: REASON.NoLease, message: `No heartbeat Lease ${ns}/${AGENT_NAME} yet: the agent has not connected.` }
+      ? {
+          type: COND.AgentConnected,
+          status: 'Unknown',
+          reason: REASON.NoLease,
+          message: `No heartbeat Lease ${ns}/${AGENT_NAME} yet: the agent has not connected.`,
+        }
       : now < expiresAt
-        ? { type: COND.AgentConnected, status: 'True', reason: REASON.LeaseCurrent, message: `The agent ${lease?.holderIdentity ?? ''} renews its Lease.` }
-        : { type: COND.AgentConnected, status: 'Unknown', reason: REASON.LeaseExpired, message: `The agent's Lease expired at ${conditionTime(expiresAt)}.` };
+        ? {
+            type: COND.AgentConnected,
+            status: 'True',
+            reason: REASON.LeaseCurrent,
+            message: `The agent ${lease?.holderIdentity ?? ''} renews its Lease.`,
+          }
+        : {
+            type: COND.AgentConnected,
+            status: 'Unknown',
+            reason: REASON.LeaseExpired,
+            message: `The agent's Lease expired at ${conditionTime(expiresAt)}.`,
+          };
   const reg: ConditionInput = registered
-    ? { type: COND.Registered, status: 'True', reason: REASON.ChildrenCreated, message: `Namespace ${ns}, ServiceAccount, Role and RoleBinding ${AGENT_NAME} exist.` }
-    : { type: COND.Registered, status: 'False', reason: REASON.ChildrenCreating, message: `Creating namespace ${ns} and the agent's ServiceAccount, Role and RoleBinding.` };
+    ? {
+        type: COND.Registered,
+        status: 'True',
+        reason: REASON.ChildrenCreated,
+        message: `Namespace ${ns}, ServiceAccount, Role and RoleBinding ${AGENT_NAME} exist.`,
+      }
+    : {
+        type: COND.Registered,
+        status: 'False',
+        reason: REASON.ChildrenCreating,
+        message: `Creating namespace ${ns} and the agent's ServiceAccount, Role and RoleBinding.`,
+      };
   const ready: ConditionInput =
     registered && connected.status === 'True'
-      ? { type: COND.Ready, status: 'True', reason: REASON.LeaseCurrent, message: 'The site is registered and its agent is connected.' }
-      : { type: COND.Ready, status: 'False', reason: registered ? connected.reason : reg.reason, message: registered ? connected.message : reg.message };
+      ? {
+          type: COND.Ready,
+          status: 'True',
+          reason: REASON.LeaseCurrent,
+          message: 'The site is registered and its agent is connected.',
+        }
+      : {
+          type: COND.Ready,
+          status: 'False',
+          reason: registered ? connected.reason : reg.reason,
+          message: registered ? connected.message : reg.message,
+        };
   const agent = obs.lease
     ? {
         // Whole minutes: the heartbeat moves status at most once a minute, not on every renewal.
@@ -137,5 +198,9 @@ export function planSite(obs: SiteObserved, now: number): { actions: readonly Ac
     ...(agent ? { agent } : {}),
     ...(prev?.watermark ? { watermark: prev.watermark } : {}),
   };
-  return { actions, status, requeueAfterMs: expiresAt !== null && now < expiresAt ? Math.max(1000, expiresAt - now + 500) : null };
+  return {
+    actions,
+    status,
+    requeueAfterMs: expiresAt !== null && now < expiresAt ? Math.max(1000, expiresAt - now + 500) : null,
+  };
 }

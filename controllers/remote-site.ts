@@ -30,7 +30,9 @@ export interface SiteInformers {
 
 /** The RemoteSite controlling a child (the owner is cluster-scoped: its key is its name). */
 const ownerSite = (obj: KubeObject): string[] =>
-  (obj.metadata.ownerReferences ?? []).filter((r) => r.controller === true && r.kind === 'RemoteSite').map((r) => r.name);
+  (obj.metadata.ownerReferences ?? [])
+    .filter((r) => r.controller === true && r.kind === 'RemoteSite')
+    .map((r) => r.name);
 
 export function remoteSiteController(deps: ControllerDeps, inf: SiteInformers): ControllerOptions {
   return {

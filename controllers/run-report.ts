@@ -88,9 +88,9 @@ interface ContainerStatus {
 export function reportFromPods(pods: readonly KubeObject[]): RunReportSummary | null {
   const found: { at: string; report: RunReportSummary }[] = [];
   for (const pod of pods) {
-    const statuses = ((pod['status'] as { containerStatuses?: ContainerStatus[] } | undefined)?.containerStatuses ?? []).filter(
-      (c) => c.name === RUN_CONTAINER,
-    );
+    const statuses = (
+      (pod['status'] as { containerStatuses?: ContainerStatus[] } | undefined)?.containerStatuses ?? []
+    ).filter((c) => c.name === RUN_CONTAINER);
     for (const c of statuses) {
       for (const t of [c.state?.terminated, c.lastState?.terminated]) {
         const report = parseRunReport(t?.message);

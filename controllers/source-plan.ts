@@ -91,7 +91,15 @@ export function collectorWorker(kind: SourceKind, source: KubeObject): WorkerSpe
       '--location',
       l.nx !== undefined && l.ny !== undefined ? `${l.name}=${l.nx},${l.ny}` : `${l.name}=${l.lat ?? 0},${l.lon ?? 0}`,
     ]);
-    args = [common[0] ?? 'collect', '--kind', 'weather', ...common.slice(1), ...locations, '--budget-kma', String(w.dailyCallBudget)];
+    args = [
+      common[0] ?? 'collect',
+      '--kind',
+      'weather',
+      ...common.slice(1),
+      ...locations,
+      '--budget-kma',
+      String(w.dailyCallBudget),
+    ];
   }
   return {
     component: 'collector',
@@ -121,10 +129,25 @@ export function planSource(kind: SourceKind, obs: SourceObserved, opts: Workload
     // The agent reads the Secret in its own cluster: the hub does not check it.
     const agent = obs.site ? findCondition(agentConditions(obs.site), COND.AgentConnected) : undefined;
     const ready: ConditionInput = !obs.site
-      ? { type: COND.Ready, status: 'False', reason: REASON.SiteNotRegistered, message: `No RemoteSite ${site} exists; nothing runs this source.` }
+      ? {
+          type: COND.Ready,
+          status: 'False',
+          reason: REASON.SiteNotRegistered,
+          message: `No RemoteSite ${site} exists; nothing runs this source.`,
+        }
       : agent?.status === 'True'
-        ? { type: COND.Ready, status: 'True', reason: REASON.RunByAgent, message: `The agent of site ${site} runs this source.` }
-        : { type: COND.Ready, status: 'False', reason: REASON.AgentNotConnected, message: `The agent of site ${site} runs this source; it is not connected.` };
+        ? {
+            type: COND.Ready,
+            status: 'True',
+            reason: REASON.RunByAgent,
+            message: `The agent of site ${site} runs this source.`,
+          }
+        : {
+            type: COND.Ready,
+            status: 'False',
+            reason: REASON.AgentNotConnected,
+            message: `The agent of site ${site} runs this source; it is not connected.`,
+          };
     inputs.push(ready, collecting.condition, invalidCond);
   } else {
     const ref = spec.serviceKeySecretRef;
@@ -134,12 +157,32 @@ export function planSource(kind: SourceKind, obs: SourceObserved, opts: Workload
     const ready: ConditionInput = invalid
       ? { type: COND.Ready, status: 'False', reason: REASON.SpecInvalid, message: invalid }
       : spec.suspend
-        ? { type: COND.Ready, status: 'False', reason: REASON.Suspended, message: 'spec.suspend is true: the collector is scaled to zero.' }
+        ? {
+            type: COND.Ready,
+            status: 'False',
+            reason: REASON.Suspended,
+            message: 'spec.suspend is true: the collector is scaled to zero.',
+          }
         : secret !== 'found'
-          ? { type: COND.Ready, status: 'False', reason: secretCondition(secret, ref).reason, message: secretCondition(secret, ref).message }
+          ? {
+              type: COND.Ready,
+              status: 'False',
+              reason: secretCondition(secret, ref).reason,
+              message: secretCondition(secret, ref).message,
+            }
           : available
-            ? { type: COND.Ready, status: 'True', reason: REASON.Available, message: 'The collector Deployment is available.' }
-            : { type: COND.Ready, status: 'False', reason: REASON.DeploymentNotAvailable, message: 'The collector Deployment has no available pod yet.' };
+            ? {
+                type: COND.Ready,
+                status: 'True',
+                reason: REASON.Available,
+                message: 'The collector Deployment is available.',
+              }
+            : {
+                type: COND.Ready,
+                status: 'False',
+                reason: REASON.DeploymentNotAvailable,
+                message: 'The collector Deployment has no available pod yet.',
+              };
     inputs.push(ready, collecting.condition, secretCondition(secret, ref), invalidCond);
   }
   const status: Record<string, unknown> = {

@@ -33,7 +33,9 @@ export function sourceReconciler(kind: SourceKind, deps: ControllerDeps, inf: So
       kind,
       {
         source,
-        secret: spec?.serviceKeySecretRef ? inf.secrets.get(`${namespace}/${spec.serviceKeySecretRef.name}`) : undefined,
+        secret: spec?.serviceKeySecretRef
+          ? inf.secrets.get(`${namespace}/${spec.serviceKeySecretRef.name}`)
+          : undefined,
         configMap: inf.configMaps.get(`${namespace}/${name}-collector`),
         deployment: inf.deployments.get(`${namespace}/${name}-collector`),
         site: site === null ? undefined : inf.sites.get(site),
@@ -48,10 +50,16 @@ export function sourceReconciler(kind: SourceKind, deps: ControllerDeps, inf: So
 }
 
 /** Keys of the sources in a Secret's namespace that reference it (Secret events wake them). */
-export function sourcesReferencingSecret(sources: Informer): (secret: { metadata: { namespace?: string; name?: string } }) => string[] {
+export function sourcesReferencingSecret(
+  sources: Informer,
+): (secret: { metadata: { namespace?: string; name?: string } }) => string[] {
   return (secret) =>
     sources
       .list(secret.metadata.namespace)
-      .filter((s) => (s['spec'] as { serviceKeySecretRef?: { name?: string } } | undefined)?.serviceKeySecretRef?.name === secret.metadata.name)
+      .filter(
+        (s) =>
+          (s['spec'] as { serviceKeySecretRef?: { name?: string } } | undefined)?.serviceKeySecretRef?.name ===
+          secret.metadata.name,
+      )
       .map((s) => `${s.metadata.namespace}/${s.metadata.name}`);
 }

@@ -1,6 +1,6 @@
 import type { ControllerOptions } from '../src/k8s/controller.js';
 import { controllerOwnerKeys } from '../src/k8s/controller.js';
-import type { ControllerDeps } from './deps.js';
+import { specOrProgressChanged, type ControllerDeps } from './deps.js';
 import { sourceReconciler, sourcesReferencingSecret, type SourceInformers } from './source.js';
 
 /**
@@ -23,9 +23,16 @@ export function weatherSourceController(deps: ControllerDeps, inf: SourceInforme
       { informer: inf.deployments, keys: owned },
       { informer: inf.secrets, keys: sourcesReferencingSecret(inf.sources) },
       // A site's agent connecting or leaving changes Ready of every source in its namespace.
-      { informer: inf.sites, keys: (site) => inf.sources.list(`gridlake-site-${site.metadata.name ?? ''}`).map((s) => `${s.metadata.namespace}/${s.metadata.name}`) },
+      {
+        informer: inf.sites,
+        keys: (site) =>
+          inf.sources
+            .list(`gridlake-site-${site.metadata.name ?? ''}`)
+            .map((s) => `${s.metadata.namespace}/${s.metadata.name}`),
+      },
     ],
     reconcile: sourceReconciler('WeatherSource', deps, inf),
     maxConcurrency: 2,
+    filter: specOrProgressChanged,
   };
 }

@@ -3,14 +3,7 @@ import { controllerReference } from '../src/k8s/ownership.js';
 import type { KubeObject } from '../src/k8s/object-cache.js';
 import { applyIfChanged, hashOf, type Action } from './apply.js';
 import { REASON, COND } from './conditions.js';
-import {
-  CONFIG_HASH,
-  CONFIG_MAPS,
-  DEPLOYMENTS,
-  MANAGED_BY,
-  MANAGED_BY_LABEL,
-  apiVersionOf,
-} from './resources.js';
+import { CONFIG_HASH, CONFIG_MAPS, DEPLOYMENTS, MANAGED_BY, MANAGED_BY_LABEL, apiVersionOf } from './resources.js';
 
 /**
  * Pure planning shared by the long-running workers (collectors, sinks): one
@@ -30,7 +23,10 @@ export interface WorkloadOptions {
 /** One environment variable of the worker container. */
 export type EnvVar =
   | { readonly name: string; readonly value: string }
-  | { readonly name: string; readonly valueFrom: { readonly secretKeyRef: { readonly name: string; readonly key: string } } };
+  | {
+      readonly name: string;
+      readonly valueFrom: { readonly secretKeyRef: { readonly name: string; readonly key: string } };
+    };
 
 /** What a kind-specific plan says about its worker. */
 export interface WorkerSpec {
@@ -170,11 +166,26 @@ export function secretState(secret: KubeObject | undefined, key: string): Secret
 export function secretCondition(state: SecretState, ref: { name: string; key: string }): ConditionInput {
   switch (state) {
     case 'found':
-      return { type: COND.SecretMissing, status: 'False', reason: REASON.SecretFound, message: `Secret ${ref.name} has key ${ref.key}.` };
+      return {
+        type: COND.SecretMissing,
+        status: 'False',
+        reason: REASON.SecretFound,
+        message: `Secret ${ref.name} has key ${ref.key}.`,
+      };
     case 'no-secret':
-      return { type: COND.SecretMissing, status: 'True', reason: REASON.SecretNotFound, message: `Secret ${ref.name} does not exist in this namespace.` };
+      return {
+        type: COND.SecretMissing,
+        status: 'True',
+        reason: REASON.SecretNotFound,
+        message: `Secret ${ref.name} does not exist in this namespace.`,
+      };
     case 'no-key':
-      return { type: COND.SecretMissing, status: 'True', reason: REASON.SecretKeyNotFound, message: `Secret ${ref.name} has no key ${ref.key}.` };
+      return {
+        type: COND.SecretMissing,
+        status: 'True',
+        reason: REASON.SecretKeyNotFound,
+        message: `Secret ${ref.name} has no key ${ref.key}.`,
+      };
   }
 }
 
@@ -208,30 +219,50 @@ export function progressCondition(
   suspended: boolean,
 ): { condition: ConditionInput; changesAt: number | null } {
   if (suspended)
-    return { condition: { type, status: 'False', reason: REASON.Suspended, message: 'spec.suspend is true.' }, changesAt: null };
+    return {
+      condition: { type, status: 'False', reason: REASON.Suspended, message: 'spec.suspend is true.' },
+      changesAt: null,
+    };
   const updated = progress?.updatedAt ? Date.parse(progress.updatedAt) : NaN;
   if (!progress || Number.isNaN(updated))
-    return { condition: { type, status: 'Unknown', reason: REASON.NoProgressYet, message: 'The worker has not reported yet.' }, changesAt: null };
+    return {
+      condition: { type, status: 'Unknown', reason: REASON.NoProgressYet, message: 'The worker has not reported yet.' },
+      changesAt: null,
+    };
   const staleAt = updated + staleAfterMs;
   if (now >= staleAt)
     return {
-      condition: { type, status: 'False', reason: REASON.ProgressStale, message: `The worker last reported at ${progress.updatedAt}.` },
+      condition: {
+        type,
+        status: 'False',
+        reason: REASON.ProgressStale,
+        message: `The worker last reported at ${progress.updatedAt}.`,
+      },
       changesAt: null,
     };
-  const okOutcome = progress.lastOutcome === undefined || progress.lastOutcome === 'ok' || progress.lastOutcome === 'no_data';
-  const errorNewer = progress.lastError !== undefined && Date.parse(progress.lastError.time) >= updated - 1000 && !okOutcome;
+  const okOutcome =
+    progress.lastOutcome === undefined || progress.lastOutcome === 'ok' || progress.lastOutcome === 'no_data';
+  const errorNewer =
+    progress.lastError !== undefined && Date.parse(progress.lastError.time) >= updated - 1000 && !okOutcome;
   if (!okOutcome || errorNewer)
     return {
       condition: {
         type,
         status: 'False',
         reason: REASON.WorkerReportsError,
-        message: progress.lastError ? `${progress.lastError.class}: ${progress.lastError.message}` : `Last outcome: ${progress.lastOutcome ?? 'unknown'}.`,
+        message: progress.lastError
+          ? `${progress.lastError.class}: ${progress.lastError.message}`
+          : `Last outcome: ${progress.lastOutcome ?? 'unknown'}.`,
       },
       changesAt: staleAt,
     };
   return {
-    condition: { type, status: 'True', reason: REASON.WorkerReportsOk, message: `The worker reported at ${progress.updatedAt}.` },
+    condition: {
+      type,
+      status: 'True',
+      reason: REASON.WorkerReportsOk,
+      message: `The worker reported at ${progress.updatedAt}.`,
+    },
     changesAt: staleAt,
   };
 }

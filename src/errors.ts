@@ -30,10 +30,12 @@ export const ERROR_CODES = {
   GL_JOIN_SQL_SCHEMA_MISMATCH: 'an existing SQL export table does not match the warehouse contract',
   GL_JOIN_SQL_FAILED: 'the SQL export failed; the transaction was rolled back',
   // --- api and operator (issue 7) ---
-  GL_K8S_API_FAILED: 'a Kubernetes API request failed (status and reason in context; retryable for 429, 5xx and network errors)',
+  GL_K8S_API_FAILED:
+    'a Kubernetes API request failed (status and reason in context; retryable for 429, 5xx and network errors)',
   GL_K8S_CACHE_SYNC_TIMEOUT: 'an informer did not finish its first list before the sync deadline',
   // --- embedded (issue 6) ---
-  GL_EMBEDDED_CONFIG_INVALID: 'the embedded default cannot run the resources as given (missing service key or SQL URL, dangling reference)',
+  GL_EMBEDDED_CONFIG_INVALID:
+    'the embedded default cannot run the resources as given (missing service key or SQL URL, dangling reference)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -16,7 +16,7 @@ import { systemClock, systemSleep, type Clock, type Sleep } from '../sources/sha
 import { SimClock } from '../sources/simulator/sim-clock.js';
 import { createSimulator } from '../sources/simulator/simulator-server.js';
 import { withCheckpoints, type SourceConfig } from '../sources/source-tasks.js';
-import { BusReadingSink } from './bus-reading-sink.js';
+import { BusReadingSink } from '../sources/shared/bus-reading-sink.js';
 import { runCatchUp, type CatchUpReport } from './catch-up-run.js';
 import { embeddedConfig, needsSimulator } from './embedded-config.js';
 import { EmbeddedSink } from './embedded-sink.js';

@@ -1,6 +1,7 @@
-import { rawFileKey, parseDayKey } from './layout.js';
+import type { ColumnBatch } from './column-batch.js';
+import { kstDay, rawFileKey } from './layout.js';
 import type { ObjectStore } from './object-store.js';
-import { encodeParquet } from './parquet-codec.js';
+import { encodeBatch } from './parquet-codec.js';
 import type { PartitionBuffer } from './partition-buffer.js';
 import { writeRecord, type WriteRecord } from './sink-state.js';
 
@@ -11,20 +12,19 @@ export interface FlushResult {
   readonly files: readonly { readonly key: string; readonly records: number; readonly bytes: number }[];
 }
 
+const DAY_MS = 86_400_000;
+
+/** A partition's day buffers, oldest KST day first. */
+function sortedDays(p: PartitionBuffer): [number, ColumnBatch][] {
+  return [...p.days.entries()].sort(([a], [b]) => a - b);
+}
+
 /** File names of a partition's buffered range: one file per KST day, named by its own first and last offsets. */
 export function planFlush(p: PartitionBuffer): WriteRecord {
-  const files = [...p.days.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([day, rows]) => ({
-      key: rawFileKey(
-        p.tp.topic,
-        p.tp.partition,
-        rows[0]!['kafka_offset'] as number,
-        rows.at(-1)!['kafka_offset'] as number,
-        parseDayKey(day),
-      ),
-      records: rows.length,
-    }));
+  const files = sortedDays(p).map(([day, batch]) => ({
+    key: rawFileKey(p.tp.topic, p.tp.partition, batch.firstOffset, batch.lastOffset, kstDay(day * DAY_MS)),
+    records: batch.length,
+  }));
   return { v: 1, topic: p.tp.topic, partition: p.tp.partition, first: p.unitStart, last: p.lastConsumed!, files };
 }
 
@@ -43,17 +43,13 @@ export async function flushPartition(
   // From here the cut is recorded: a retry after a failure must use exactly this range.
   p.redoLast = plan.last;
   const written: { key: string; records: number; bytes: number }[] = [];
-  const days = [...p.days.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+  const days = sortedDays(p);
   for (let i = 0; i < days.length; i++) {
-    const [, rows] = days[i]!;
+    const [, batch] = days[i]!;
     const file = plan.files[i]!;
-    const body = encodeParquet(
-      p.schema,
-      rows,
-      options.rowGroupSize === undefined ? {} : { rowGroupSize: options.rowGroupSize },
-    );
+    const body = encodeBatch(batch, options.rowGroupSize === undefined ? {} : { rowGroupSize: options.rowGroupSize });
     await store.putIfAbsent(file.key, body);
-    written.push({ key: file.key, records: rows.length, bytes: body.length });
+    written.push({ key: file.key, records: batch.length, bytes: body.length });
   }
   return { first: plan.first, last: plan.last, stateKey, files: written };
 }

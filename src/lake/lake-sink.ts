@@ -6,7 +6,7 @@ import type { Logger } from '../observe/log.js';
 import { DeadLetterWriter, deadLetter, DEAD_LETTER_TOPIC } from './dead-letters.js';
 import { schemaForTopic } from './lake-schemas.js';
 import { PartitionBuffer } from './partition-buffer.js';
-import { decodeRecord } from './record-decoder.js';
+import { compileDecoder, type ColumnValues, type FastDecode } from './record-fast-decoder.js';
 import { backoffDelay, isRetryable } from './retry.js';
 import { createSinkMetrics, type SinkMetrics } from './sink-metrics.js';
 import { resumePoint } from './sink-state.js';
@@ -43,6 +43,9 @@ export class LakeSink {
   /** set while the store is failing: consumption paused, flushes retried with backoff */
   private outage: { attempt: number; retryAt: number } | undefined;
   private readonly lagByPartition = new Map<string, number>();
+  /** one compiled decoder per schema, and the slot array every decoded row goes through */
+  private readonly decoders = new Map<string, FastDecode>();
+  private readonly slots: ColumnValues = [];
 
   constructor(private readonly options: LakeSinkOptions) {
     this.o = sinkLimits(options);
@@ -128,6 +131,8 @@ export class LakeSink {
       );
       p.acceptGap(first.offset);
     }
+    const decode = this.decoderFor(p);
+    const slots = this.slots;
     let taken = 0;
     for (const r of batch.records) {
       if (p.next !== undefined && r.offset < p.next) {
@@ -138,14 +143,14 @@ export class LakeSink {
         if (!(await this.tryFlush(p, 'redo'))) return taken;
       }
       if (this.totalBytes() >= this.o.maxBufferedBytes && !(await this.flushOldest())) return taken;
-      const decoded = decodeRecord(p.schema, r);
-      if (decoded.ok) p.add(r.offset, decoded.row, r.value.length, this.clock.now());
+      const rejection = decode(r.value, r.partition, r.offset, slots);
+      if (rejection === undefined) p.add(r.offset, slots, r.value.length, this.clock.now());
       else {
         const where = `${r.topic}+${r.partition}+${r.offset}`;
         const dl = deadLetter(
           this.options.name,
-          decoded.rejection.stage,
-          `${where}: ${decoded.rejection.reason}`,
+          rejection.stage,
+          `${where}: ${rejection.reason}`,
           r.value,
           this.clock.now(),
         );
@@ -279,6 +284,12 @@ export class LakeSink {
     for (const p of due) if (!(await this.tryFlush(p, this.outage ? 'retry' : 'age'))) return;
     if (this.outage && due.length === 0) this.endOutage();
     this.metrics.bufferedBytes.set({ sink: this.options.name }, this.totalBytes());
+  }
+
+  private decoderFor(p: PartitionBuffer): FastDecode {
+    let d = this.decoders.get(p.schema.kind);
+    if (!d) this.decoders.set(p.schema.kind, (d = compileDecoder(p.schema)));
+    return d;
   }
 
   private totalBytes(): number {

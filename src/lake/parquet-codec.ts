@@ -1,6 +1,7 @@
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import type { SchemaElement } from 'hyparquet';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
+import type { ColumnBatch } from './column-batch.js';
 import type { ColumnSpec, LakeRow, LakeSchema } from './lake-schemas.js';
 
 /** Encoder settings; defaults follow lake.md. */
@@ -45,32 +46,42 @@ export function parquetSchema(schema: LakeSchema): SchemaElement[] {
   return [{ name: 'root', num_children: schema.columns.length }, ...schema.columns.map(element)];
 }
 
-/** Encodes rows (already in offset order) as one snappy Parquet file. */
+/** Encodes rows (already in offset order) as one snappy Parquet file (the reference row path). */
 export function encodeParquet(schema: LakeSchema, rows: readonly LakeRow[], options: EncodeOptions = {}): Uint8Array {
   const n = rows.length;
-  const columnData: ColumnSource[] = schema.columns.map((spec) => {
+  const data = schema.columns.map((spec): ColumnSource['data'] => {
     const name = spec.column;
-    let data: ColumnSource['data'];
     if (spec.kind === 'int64' && !spec.nullable) {
       const a = new BigInt64Array(n);
       for (let i = 0; i < n; i++) a[i] = BigInt(rows[i]![name] as number);
-      data = a;
+      return a;
     } else if (spec.kind === 'int32' && !spec.nullable) {
       const a = new Int32Array(n);
       for (let i = 0; i < n; i++) a[i] = rows[i]![name] as number;
-      data = a;
+      return a;
     } else if (spec.kind === 'double' && !spec.nullable) {
       const a = new Float64Array(n);
       for (let i = 0; i < n; i++) a[i] = rows[i]![name] as number;
-      data = a;
-    } else {
-      const a = new Array<string | number | null>(n);
-      for (let i = 0; i < n; i++) a[i] = rows[i]![name] ?? null;
-      data = a;
+      return a;
     }
+    const a = new Array<string | number | null>(n);
+    for (let i = 0; i < n; i++) a[i] = rows[i]![name] ?? null;
+    return a;
+  });
+  return encodeColumns(schema, data, options);
+}
+
+/** Encodes a day's columnar buffer (column-batch.ts); the same file as `encodeParquet` of its rows. */
+export function encodeBatch(batch: ColumnBatch, options: EncodeOptions = {}): Uint8Array {
+  return encodeColumns(batch.schema, batch.columnData(), options);
+}
+
+/** Writes column arrays (one per schema column, same length) as one snappy Parquet file. */
+function encodeColumns(schema: LakeSchema, data: ColumnSource['data'][], options: EncodeOptions): Uint8Array {
+  const columnData: ColumnSource[] = schema.columns.map((spec, i) => {
     // Offsets and instants grow steadily: delta encoding makes them small.
     const delta = spec.kind === 'timestamp' || spec.column === 'kafka_offset';
-    return { name, data, ...(delta ? { encoding: 'DELTA_BINARY_PACKED' as const } : {}) };
+    return { name: spec.column, data: data[i]!, ...(delta ? { encoding: 'DELTA_BINARY_PACKED' as const } : {}) };
   });
   const buf = parquetWriteBuffer({
     columnData,

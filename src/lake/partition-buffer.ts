@@ -1,16 +1,23 @@
 import type { TopicPartition } from '../bus/bus.js';
-import type { LakeRow, LakeSchema } from './lake-schemas.js';
-import { dayKey, kstDay } from './layout.js';
+import { ColumnBatch } from './column-batch.js';
+import type { LakeSchema } from './lake-schemas.js';
+import type { ColumnValues } from './record-fast-decoder.js';
 
 /** Per-row overhead counted against the byte limits besides the value bytes. */
 const ROW_OVERHEAD_BYTES = 64;
+const KST_OFFSET_MS = 9 * 3600 * 1000;
+const DAY_MS = 86_400_000;
 
 /**
  * What one partition has consumed since its last flush: rows per KST day plus
  * the contiguous offset range they came from (dead-lettered offsets included).
+ * Days are keyed by their KST day number (days since 1970-01-01 KST).
  */
 export class PartitionBuffer {
-  readonly days = new Map<string, LakeRow[]>();
+  readonly days = new Map<number, ColumnBatch>();
+  private lastDay = NaN;
+  private lastBatch: ColumnBatch | undefined;
+  private readonly daySlot: number;
   /** first offset of the current (unflushed) range */
   unitStart: number;
   /** last offset taken into the current range, undefined when nothing was */
@@ -32,6 +39,7 @@ export class PartitionBuffer {
     public latestStateKey: string | undefined,
   ) {
     this.unitStart = next ?? 0;
+    this.daySlot = schema.columns.findIndex((c) => c.column === schema.dayColumn);
   }
 
   get empty(): boolean {
@@ -43,13 +51,15 @@ export class PartitionBuffer {
     return this.lastConsumed !== undefined && (this.redoLast === undefined || this.lastConsumed === this.redoLast);
   }
 
-  /** Takes a decoded record. */
-  add(offset: number, row: LakeRow, valueBytes: number, now: number): void {
+  /** Takes a decoded record (slots in schema column order, see record-fast-decoder.ts). */
+  add(offset: number, values: ColumnValues, valueBytes: number, now: number): void {
     this.take(offset, now);
-    const key = dayKey(kstDay(row[this.schema.dayColumn] as number));
-    let rows = this.days.get(key);
-    if (!rows) this.days.set(key, (rows = []));
-    rows.push(row);
+    const day = Math.floor(((values[this.daySlot] as number) + KST_OFFSET_MS) / DAY_MS);
+    let batch = day === this.lastDay ? this.lastBatch : this.days.get(day);
+    if (!batch) this.days.set(day, (batch = new ColumnBatch(this.schema)));
+    this.lastDay = day;
+    this.lastBatch = batch;
+    batch.append(values);
     this.records++;
     this.bytes += valueBytes + ROW_OVERHEAD_BYTES;
   }
@@ -81,6 +91,8 @@ export class PartitionBuffer {
     this.unitStart = (this.lastConsumed ?? this.unitStart - 1) + 1;
     this.lastConsumed = undefined;
     this.days.clear();
+    this.lastDay = NaN;
+    this.lastBatch = undefined;
     this.records = 0;
     this.bytes = 0;
     this.oldestAt = undefined;

@@ -8,10 +8,14 @@ import { createRegistry } from '../observe/metrics.js';
 import { startCollectors } from './collect-runner.js';
 import type { LocationSpec } from './kma/kma-grid.js';
 import { DATA_GO_KR, KPX_LEGACY_HOST } from './kpx/kpx-endpoints.js';
-import type { Operation } from './shared/budget.js';
-import { KafkaReadingSink, type ReadingSink } from './shared/reading-sink.js';
+import { CallBudget, type Operation } from './shared/budget.js';
+import type { ReadingSink } from './shared/reading-sink.js';
+import { BusReadingSink } from './shared/bus-reading-sink.js';
+import type { Bus } from '../bus/bus.js';
+import { KafkaBus } from '../bus/kafka/kafka-bus.js';
+import { LocalLogBus } from '../bus/local-log/local-log-bus.js';
 import { ServiceKey } from './shared/service-key.js';
-import { systemSleep } from './shared/clock.js';
+import { systemClock, systemSleep } from './shared/clock.js';
 import { StreamSink } from './shared/stdout-sink.js';
 import { parseFaults } from './simulator/sim-config.js';
 import { parseClockOption, SimClock } from './simulator/sim-clock.js';
@@ -108,6 +112,7 @@ interface CollectOpts {
   serviceKeyEnv: string;
   location?: string[];
   brokers?: string;
+  spoolDir?: string;
   topic?: string;
   deadletterTopic?: string;
   pollInterval?: number;
@@ -119,6 +124,21 @@ interface CollectOpts {
   clock?: string;
   metricsPort: number;
   metricsHost: string;
+}
+
+/** The bus `collect` produces to: Kafka (`--brokers`), the local log (`--spool-dir`), or none (stdout). */
+export function collectBus(opts: Pick<CollectOpts, 'brokers' | 'spoolDir' | 'source'>): Bus | null {
+  if (opts.brokers && opts.spoolDir) {
+    throw glError('GL_SOURCES_CONFIG_INVALID', 'give --brokers or --spool-dir, not both');
+  }
+  if (opts.brokers) {
+    return new KafkaBus({
+      brokers: opts.brokers.split(',').map((b) => b.trim()),
+      clientId: `gridlake-collect-${opts.source.replace('/', '-')}`,
+    });
+  }
+  if (opts.spoolDir) return new LocalLogBus({ dir: opts.spoolDir });
+  return null;
 }
 
 /** `gridlake collect`: run one PowerSource or WeatherSource collector. */
@@ -144,7 +164,16 @@ export function registerCollectCommand(program: Command): void {
       new Option('--location <name=nx,ny|name=lat,lon>', 'weather location (repeatable)').argParser(collectList),
     )
     .addOption(
-      new Option('--brokers <list>', 'Kafka bootstrap servers, comma-separated (default: JSON lines on stdout)'),
+      new Option(
+        '--brokers <list>',
+        'Kafka bootstrap servers, comma-separated (default: JSON lines on stdout)',
+      ).conflicts('spoolDir'),
+    )
+    .addOption(
+      new Option(
+        '--spool-dir <dir>',
+        "produce to a local durable log in this folder instead of Kafka (the remote agent's disk spool)",
+      ),
     )
     .addOption(new Option('--topic <topic>', 'topic for readings'))
     .addOption(new Option('--deadletter-topic <topic>', 'topic for dead letters'))
@@ -177,7 +206,7 @@ export function registerCollectCommand(program: Command): void {
       // Records may go to stdout: logs then go to stderr.
       const logger = createLogger({
         name: 'gridlake-collect',
-        ...(opts.brokers ? {} : { destination: process.stderr }),
+        ...(opts.brokers || opts.spoolDir ? {} : { destination: process.stderr }),
       });
       const simulated = opts.clock ? parseClockOption(opts.clock, Date.now()) : null;
       const timing = simulated
@@ -216,14 +245,6 @@ export function registerCollectCommand(program: Command): void {
       if (opts.kind === 'weather' && declared.length > 0 && (opts.location ?? []).length === 0) {
         throw glError('GL_SOURCES_CONFIG_INVALID', 'a weather collector needs at least one --location');
       }
-      const sources = opts.stateFile
-        ? withCheckpoints(
-            declared,
-            new FileCheckpointStore(opts.stateFile, (err) =>
-              logger.error({ err: String(err) }, 'checkpoint not saved'),
-            ),
-          )
-        : declared;
       const limits: Partial<Record<Operation, number>> = {
         ...(opts.budgetKpxLatest === undefined
           ? {}
@@ -231,12 +252,19 @@ export function registerCollectCommand(program: Command): void {
         ...(opts.budgetKpxHistory === undefined ? {} : { 'kpx.history': opts.budgetKpxHistory }),
         ...(opts.budgetKma === undefined ? {} : { 'kma.ncst': opts.budgetKma }),
       };
-      const sink: ReadingSink = opts.brokers
-        ? new KafkaReadingSink({
-            brokers: opts.brokers.split(','),
-            clientId: `gridlake-collect-${opts.source.replace('/', '-')}`,
-          })
-        : new StreamSink(process.stdout);
+      // The budget's counts live in the checkpoint, so a restart the same KST day goes on counting.
+      const budget = new CallBudget(limits);
+      const sources = opts.stateFile
+        ? withCheckpoints(
+            declared,
+            new FileCheckpointStore(opts.stateFile, (err) =>
+              logger.error({ err: String(err) }, 'checkpoint not saved'),
+            ),
+            { budget, clock: timing.clock ?? systemClock },
+          )
+        : declared;
+      const bus = collectBus(opts);
+      const sink: ReadingSink = bus ? new BusReadingSink(bus) : new StreamSink(process.stdout);
       const registry = createRegistry();
       const abort = new AbortController();
       const run = startCollectors({
@@ -245,6 +273,7 @@ export function registerCollectCommand(program: Command): void {
         registry,
         logger,
         limits,
+        budget,
         signal: abort.signal,
         timeoutMs: opts.timeoutMs,
         ...timing,
@@ -267,6 +296,7 @@ export function registerCollectCommand(program: Command): void {
       process.once('SIGTERM', stop);
       await run.done;
       await sink.close();
+      await bus?.close();
       await server.close();
     });
 }

@@ -16,6 +16,8 @@ export interface CollectRunOptions {
   readonly registry: Registry;
   readonly logger: Logger;
   readonly limits?: Partial<Record<Operation, number>>;
+  /** The call budget (e.g. restored by `withCheckpoints`); default: a new one from `limits`. */
+  readonly budget?: CallBudget;
   readonly transport?: Transport;
   readonly clock?: Clock;
   readonly sleep?: Sleep;
@@ -42,7 +44,7 @@ export function startCollectors(options: CollectRunOptions): CollectRun {
     rng: options.rng ?? Math.random,
     transport: options.transport ?? createFetchTransport({ timeoutMs: options.timeoutMs ?? 10_000 }),
     sink: options.sink,
-    budget: new CallBudget(options.limits ?? {}),
+    budget: options.budget ?? new CallBudget(options.limits ?? {}),
     metrics,
     logger: options.logger,
   });

@@ -7,6 +7,9 @@ import { planPower } from './kpx/power-planner.js';
 import { CollectorCore, type CollectorDeps, type SourceCondition } from './shared/collector-core.js';
 import type { Task } from './shared/run-loop.js';
 import type { CheckpointStore, SourceCheckpoint } from './shared/checkpoint-store.js';
+import { isOperation, type CallBudget } from './shared/budget.js';
+import type { Clock } from './shared/clock.js';
+import { kstDay } from './shared/kst-time.js';
 import type { ServiceKey } from './shared/service-key.js';
 
 /** Default topics (contracts/messages.md). */
@@ -129,14 +132,27 @@ export function buildSourceTasks(configs: readonly SourceConfig[], deps: Collect
   };
 }
 
+/** The call budget the checkpointed sources will run with, and their clock. */
+export interface BudgetCheckpointing {
+  readonly budget: CallBudget;
+  readonly clock: Clock;
+}
+
 /**
  * Connects sources to a checkpoint store: restores where each stopped and saves
  * progress as it is made, so a restart backfills the downtime and re-emits at
- * most the last reading.
+ * most the last reading. With `budget`, today's call counts are restored too
+ * (only when saved on the same KST day) and saved at every call, before it is
+ * made, so a restart mid-day cannot overrun a key's daily quota.
  */
-export function withCheckpoints(configs: readonly SourceConfig[], store: CheckpointStore): SourceConfig[] {
+export function withCheckpoints(
+  configs: readonly SourceConfig[],
+  store: CheckpointStore,
+  budget?: BudgetCheckpointing,
+): SourceConfig[] {
   const state: SourceCheckpoint = store.load() ?? { v: 1 };
   const save = (): void => store.save(state);
+  if (budget !== undefined) persistBudget(state, save, budget);
   return configs.map((c): SourceConfig => {
     if (c.kind === 'power') {
       return {
@@ -158,5 +174,22 @@ export function withCheckpoints(configs: readonly SourceConfig[], store: Checkpo
         c.onCheckpoint?.(location, hourMs);
       },
     };
+  });
+}
+
+function persistBudget(state: SourceCheckpoint, save: () => void, { budget, clock }: BudgetCheckpointing): void {
+  const now = clock.now();
+  const saved = state.budget;
+  if (saved !== undefined && saved.day === kstDay(now)) {
+    for (const [slot, used] of Object.entries(saved.used ?? {})) {
+      const cut = slot.lastIndexOf('|');
+      const op = slot.slice(cut + 1);
+      if (cut > 0 && isOperation(op) && Number.isFinite(used)) budget.restore(slot.slice(0, cut), op, now, used);
+    }
+  }
+  budget.onAcquire((use) => {
+    if (state.budget?.day !== use.day) state.budget = { day: use.day, used: {} };
+    state.budget.used[`${use.keyId}|${use.op}`] = use.used;
+    save();
   });
 }

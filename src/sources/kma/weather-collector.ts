@@ -93,6 +93,12 @@ export class WeatherLocationCollector implements Task {
       const isNewest = hour === newest;
       const reserve = isNewest && this.#noData === 0 ? 0 : this.#reserve(now);
       const r = await this.#poll(hour, reserve);
+      if (r === 'reserved') {
+        // The surplus is spent: leave the backfill for later and poll the newest hour, which is planned work.
+        if (isNewest) return this.#pollTime(newest + HOUR_MS);
+        hour = newest - HOUR_MS;
+        continue;
+      }
       if (r === 'done') {
         if (isNewest) {
           if (this.#noData > 0)
@@ -132,14 +138,15 @@ export class WeatherLocationCollector implements Task {
     return pollTimeFor(hourMs, this.#opts.index) + this.#tracker.extraMs;
   }
 
-  /** Polls one hour: 'done' | 'no_data' | 'skip', or the due time (null: stop). */
-  async #poll(hour: number, reserve: number): Promise<'done' | 'no_data' | 'skip' | number | null> {
+  /** Polls one hour: 'done' | 'no_data' | 'skip' | 'reserved' (no surplus for it), or the due time (null: stop). */
+  async #poll(hour: number, reserve: number): Promise<'done' | 'no_data' | 'skip' | 'reserved' | number | null> {
     const core = this.#core;
     const { nx, ny } = this.#opts.location;
     const url = kmaNcstUrl(this.#opts.endpoint, core.binding.key, hour, nx, ny);
     const res = await core.call('kma.ncst', url, reserve);
     const now = core.deps.clock.now();
     if (res.kind === 'denied') {
+      if (res.denial.kind === 'reserved') return 'reserved';
       return core.onDenied('kma.ncst', res.denial, this.#pollTime(newestServedHour(now) + HOUR_MS));
     }
     const answer: KmaAnswer =

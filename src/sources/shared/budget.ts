@@ -27,6 +27,7 @@ export class CallBudget {
   readonly #limits: (keyId: string, op: Operation) => number;
   readonly #used = new Map<string, number>();
   readonly #paused = new Map<string, { until: number; reason: string }>();
+  readonly #listeners = new Set<(change: BudgetUse) => void>();
 
   constructor(limits: Partial<Record<Operation, number>> | ((keyId: string, op: Operation) => number) = {}) {
     this.#limits = typeof limits === 'function' ? limits : (_keyId, op) => limits[op] ?? DEFAULT_DAILY_LIMITS[op];
@@ -62,6 +63,8 @@ export class CallBudget {
     if (reserve > 0 && used + reserve >= limit) return { kind: 'reserved', used, limit, reserve };
     this.#used.set(slot(keyId, op, now), used + 1);
     this.#prune(now);
+    const change: BudgetUse = { keyId, op, day: kstDay(now), used: used + 1 };
+    for (const listener of this.#listeners) listener(change);
     return null;
   }
 
@@ -89,11 +92,35 @@ export class CallBudget {
     this.#used.set(key, Math.max(used, this.#used.get(key) ?? 0));
   }
 
+  /**
+   * Calls `listener` synchronously after each call taken, before the caller
+   * makes it: a listener that persists the count (a checkpoint) makes a crash
+   * lose at most an unmade call, never an uncounted one. Returns an unsubscribe.
+   */
+  onAcquire(listener: (change: BudgetUse) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
   #prune(now: number): void {
     if (this.#used.size < 64) return;
     const today = kstDay(now);
     for (const key of this.#used.keys()) if (!key.endsWith(today)) this.#used.delete(key);
   }
+}
+
+/** Calls used on one KST day by one key fingerprint on one operation. */
+export interface BudgetUse {
+  readonly keyId: string;
+  readonly op: Operation;
+  /** KST day, as `kstDay` gives it */
+  readonly day: string;
+  readonly used: number;
+}
+
+/** Whether `op` names a budgeted operation (e.g. read back from a checkpoint). */
+export function isOperation(op: string): op is Operation {
+  return Object.hasOwn(DEFAULT_DAILY_LIMITS, op);
 }
 
 const slot = (keyId: string, op: Operation, now: number): string => `${keyId}|${op}|${kstDay(now)}`;

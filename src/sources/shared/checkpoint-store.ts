@@ -8,6 +8,11 @@ export interface SourceCheckpoint {
   power?: { baseMs: number; rn: number | null };
   /** Newest base hour emitted per weather location name. */
   weather?: Record<string, number>;
+  /**
+   * Calls used on one KST day per `keyFingerprint|operation`, so a restart
+   * the same day goes on counting instead of starting again from zero.
+   */
+  budget?: { day: string; used: Record<string, number> };
 }
 
 /** Loads and saves a checkpoint; saving never throws into the collector. */

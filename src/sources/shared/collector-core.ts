@@ -184,17 +184,21 @@ export function truncateUtf8(text: string, max: number): string {
     .replace(/\uFFFD$/, '');
 }
 
+const KPX_LEGACY_HOST_NAME = 'openapi.kpx.or.kr';
+
 /** A message a person can act on for a refused key. */
-export function authMessage(api: string, failure: Failure): string {
+export function authMessage(api: string, failure: Failure, op?: Operation): string {
   const hint =
-    failure.code === '30'
-      ? 'the key is not registered: check it was copied whole; if you gave the Encoding key try the Decoding key (or the reverse)'
-      : failure.code === '32'
-        ? 'this client address is not registered for the key: add it on data.go.kr, or run the source at a site whose address is allowed'
-        : failure.code === '31'
-          ? 'the key has expired: renew it on data.go.kr and update the Secret'
-          : failure.code === '20' || failure.code === '401'
-            ? `the key is not approved for ${api}: request use of this dataset on data.go.kr (approval can take a day) and update the Secret`
-            : 'the key was refused: check it on data.go.kr and update the Secret';
+    op === 'kpx.legacy' && (failure.code === '20' || failure.code === '401')
+      ? `KPX's legacy operation (getSukub5mMaxDatetime on ${KPX_LEGACY_HOST_NAME}) denies keys it has not approved: switch the PowerSource to the gateway endpoint (api: gateway, data.go.kr), which also keeps every slot, or ask KPX to approve the key for the legacy operation and restart`
+      : failure.code === '30'
+        ? 'the key is not registered: check it was copied whole; if you gave the Encoding key try the Decoding key (or the reverse)'
+        : failure.code === '32'
+          ? 'this client address is not registered for the key: add it on data.go.kr, or run the source at a site whose address is allowed'
+          : failure.code === '31'
+            ? 'the key has expired: renew it on data.go.kr and update the Secret'
+            : failure.code === '20' || failure.code === '401'
+              ? `the key is not approved for ${api}: request use of this dataset on data.go.kr (approval can take a day) and update the Secret`
+              : 'the key was refused: check it on data.go.kr and update the Secret';
   return `${api} refused the service key (${failure.reason}): ${hint}. Calls stop until the key changes.`;
 }

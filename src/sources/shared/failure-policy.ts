@@ -50,7 +50,7 @@ export async function applyFailure(
       core.setCondition(
         'AuthFailed',
         failure.code === '32' ? 'AddressNotAllowed' : 'KeyRefused',
-        authMessage(api, failure),
+        authMessage(api, failure, op),
       );
       return { kind: 'stop' };
     case 'bad_request':

@@ -1,5 +1,3 @@
-import { Kafka, logLevel, type Producer } from 'kafkajs';
-
 /** One record for the bus: key = identity, value = JSON text. */
 export interface SinkRecord {
   readonly key: string;
@@ -7,9 +5,10 @@ export interface SinkRecord {
 }
 
 /**
- * Where readings go. A thin port of our own until the Bus port (src/bus)
- * arrives; `send` resolves only when the records are durable (acks from all
- * in-sync replicas), so a failed send is retried and nothing is marked emitted.
+ * Where readings go: the Bus port through `BusReadingSink` (Kafka or the local
+ * log), or memory and stdout. `send` resolves only when the records are durable
+ * (acks from all in-sync replicas; fsync on the local log), so a failed send is
+ * retried and nothing is marked emitted.
  */
 export interface ReadingSink {
   send(topic: string, records: readonly SinkRecord[]): Promise<void>;
@@ -37,43 +36,4 @@ export class MemorySink implements ReadingSink {
   }
 
   async close(): Promise<void> {}
-}
-
-/** Options of the Kafka sink. */
-export interface KafkaSinkOptions {
-  readonly brokers: readonly string[];
-  readonly clientId?: string;
-}
-
-/**
- * kafkajs producer: idempotent (so a retried send cannot duplicate), acks -1,
- * one request in flight to keep order.
- */
-export class KafkaReadingSink implements ReadingSink {
-  readonly #producer: Producer;
-  #connected: Promise<void> | null = null;
-
-  constructor(options: KafkaSinkOptions) {
-    const kafka = new Kafka({
-      clientId: options.clientId ?? 'gridlake-collector',
-      brokers: [...options.brokers],
-      logLevel: logLevel.WARN,
-    });
-    this.#producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
-  }
-
-  async send(topic: string, records: readonly SinkRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    this.#connected ??= this.#producer.connect();
-    await this.#connected;
-    await this.#producer.send({
-      topic,
-      acks: -1,
-      messages: records.map((r) => ({ key: r.key, value: r.value })),
-    });
-  }
-
-  async close(): Promise<void> {
-    if (this.#connected !== null) await this.#producer.disconnect();
-  }
 }

@@ -1,103 +1,43 @@
-import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../../src/observe/log.js';
-import { createRegistry } from '../../../src/observe/metrics.js';
-import { startCollectors } from '../../../src/sources/collect-runner.js';
-import { ManualClock, seededRng } from '../../../src/sources/shared/clock.js';
-import { KafkaReadingSink } from '../../../src/sources/shared/reading-sink.js';
 import { ServiceKey } from '../../../src/sources/shared/service-key.js';
-import { createSimulator } from '../../../src/sources/simulator/simulator-server.js';
 import type { SourceConfig } from '../../../src/sources/source-tasks.js';
 import { kafka } from '../../infra/index.js';
-
-const HOUR = 3_600_000;
-const START = Date.parse('2026-11-23T00:00:00+09:00');
+import { readTopic as readFrom, scenario as run, type ScenarioTopics } from './kafka-scenario.js';
 
 let brokers: string[] = [];
 beforeAll(async () => {
   brokers = [...(await kafka()).brokers];
 });
 
-const suffix = () => randomBytes(4).toString('hex');
+const readTopic = (topic: string, expected: number, timeoutMs?: number) =>
+  readFrom(brokers, topic, expected, timeoutMs);
 
-/** Reads every record of a topic from the beginning. */
-async function readTopic(
-  topic: string,
-  expected: number,
-  timeoutMs = 30_000,
-): Promise<{ key: string; value: string }[]> {
-  const client = new Kafka({ brokers, clientId: 'sources-test', logLevel: logLevel.NOTHING });
-  const consumer = client.consumer({ groupId: `sources-test-${suffix()}` });
-  const out: { key: string; value: string }[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      out.push({ key: message.key?.toString() ?? '', value: message.value?.toString() ?? '' });
-    },
-  });
-  const deadline = Date.now() + timeoutMs;
-  while (out.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  // A moment more, to see any duplicate that would follow.
-  await new Promise((r) => setTimeout(r, 1_000));
-  await consumer.disconnect();
-  return out;
-}
+/** One power source and two weather locations on the simulator, through the Bus port to real Kafka. */
+const sources = (base: string, topics: ScenarioTopics): SourceConfig[] => [
+  {
+    kind: 'power',
+    source: 'it/kpx',
+    api: 'gateway',
+    endpoint: base,
+    key: new ServiceKey('it-kpx-key'),
+    topic: topics.power,
+    deadLetterTopic: topics.dead,
+  },
+  {
+    kind: 'weather',
+    source: 'it/kma',
+    endpoint: base,
+    key: new ServiceKey('it-kma-key'),
+    topic: topics.weather,
+    deadLetterTopic: topics.dead,
+    locations: [
+      { name: 'seoul', nx: 60, ny: 127 },
+      { name: 'busan', lat: 35.1798, lon: 129.075 },
+    ],
+  },
+];
 
-/** A simulator on 127.0.0.1:0 and collectors on one fake clock, producing to real Kafka. */
-async function scenario(simConfig: unknown, hours: number) {
-  const clock = new ManualClock(START - 2 * 60_000);
-  const { app } = createSimulator({ clock, config: simConfig, sleep: async () => {} });
-  const base = await app.listen({ host: '127.0.0.1', port: 0 });
-  const id = suffix();
-  const topics = { power: `it.power.${id}`, weather: `it.weather.${id}`, dead: `it.dead.${id}` };
-  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  await admin.createTopics({
-    topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
-  });
-  await admin.disconnect();
-  const sink = new KafkaReadingSink({ brokers });
-  const registry = createRegistry({ defaultMetrics: false });
-  const sources: SourceConfig[] = [
-    {
-      kind: 'power',
-      source: 'it/kpx',
-      api: 'gateway',
-      endpoint: base,
-      key: new ServiceKey('it-kpx-key'),
-      topic: topics.power,
-      deadLetterTopic: topics.dead,
-    },
-    {
-      kind: 'weather',
-      source: 'it/kma',
-      endpoint: base,
-      key: new ServiceKey('it-kma-key'),
-      topic: topics.weather,
-      deadLetterTopic: topics.dead,
-      locations: [
-        { name: 'seoul', nx: 60, ny: 127 },
-        { name: 'busan', lat: 35.1798, lon: 129.075 },
-      ],
-    },
-  ];
-  const run = startCollectors({
-    sources,
-    sink,
-    registry,
-    logger: createLogger({ level: 'error' }),
-    clock,
-    sleep: clock.sleep,
-    rng: seededRng(1),
-    until: START + hours * HOUR + 15 * 60_000,
-  });
-  await run.done;
-  await sink.close();
-  await app.close();
-  return { topics, registry, built: run.built };
-}
+const scenario = (simConfig: unknown, hours: number) => run(brokers, simConfig, hours, sources);
 
 describe('collectors against the simulator and real Kafka', () => {
   it('puts every slot and hour on the bus once, keyed by identity', async () => {

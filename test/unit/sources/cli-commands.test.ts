@@ -1,6 +1,12 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KafkaBus } from '../../../src/bus/kafka/kafka-bus.js';
+import { LocalLogBus } from '../../../src/bus/local-log/local-log-bus.js';
 import {
+  collectBus,
   parseLocationArg,
   registerCollectCommand,
   registerSimulateCommand,
@@ -36,7 +42,28 @@ describe('CLI helpers', () => {
     expect(names).toEqual(['simulate', 'collect']);
     const collect = program.commands[1];
     expect(collect?.options.map((o) => o.long)).toEqual(
-      expect.arrayContaining(['--kind', '--source', '--service-key-env', '--location', '--brokers', '--state-file']),
+      expect.arrayContaining([
+        '--kind',
+        '--source',
+        '--service-key-env',
+        '--location',
+        '--brokers',
+        '--spool-dir',
+        '--state-file',
+      ]),
     );
+  });
+
+  it('picks the bus collect produces to: Kafka, the local spool, or none (stdout)', async () => {
+    expect(collectBus({ source: 'ns/a' })).toBeNull();
+    const kafka = collectBus({ source: 'ns/a', brokers: 'localhost:9092, localhost:9093' });
+    expect(kafka).toBeInstanceOf(KafkaBus);
+    await kafka?.close();
+    const dir = mkdtempSync(join(tmpdir(), 'gl-src-cli-'));
+    const spool = collectBus({ source: 'ns/a', spoolDir: dir });
+    expect(spool).toBeInstanceOf(LocalLogBus);
+    await spool?.close();
+    rmSync(dir, { recursive: true, force: true });
+    expect(() => collectBus({ source: 'ns/a', brokers: 'b:9092', spoolDir: dir })).toThrow(/not both/);
   });
 });

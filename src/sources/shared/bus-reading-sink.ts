@@ -1,5 +1,5 @@
-import type { Bus } from '../bus/bus.js';
-import type { ReadingSink, SinkRecord } from '../sources/shared/reading-sink.js';
+import type { Bus } from '../../bus/bus.js';
+import type { ReadingSink, SinkRecord } from './reading-sink.js';
 
 /**
  * The collectors' ReadingSink on the Bus port: records keep their identity as

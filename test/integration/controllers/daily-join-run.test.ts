@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAILY_JOINS, DAILY_JOIN_RUNS, JOBS } from '../../../controllers/resources.js';
+import {
+  GC_TIMEOUT_MS,
+  IMAGE,
+  cond,
+  create,
+  currentStatus,
+  eventually,
+  get,
+  remove,
+  setup,
+  type Env,
+} from './helpers.js';
+import { dailyJoin, finishRun } from './runs.js';
+
+/**
+ * DailyJoinRun → Job against the real API server and Job controller. The test
+ * plays the kubelet by patching the Job's pod to Succeeded/Failed with the
+ * join container's termination message (the run report).
+ */
+let env: Env;
+
+beforeAll(async () => {
+  env = await setup('ctl-run');
+  env.start(['DailyJoinRun']);
+  // Suspended: only runs created by hand exist (the DailyJoin controller is not even running here).
+  await create(
+    env.client,
+    DAILY_JOINS,
+    env.ns,
+    dailyJoin('pw', { suspend: true, backoffLimit: 1, runTimeoutSeconds: 600 }),
+  );
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+const run = (date: string) => ({
+  apiVersion: 'gridlake.io/v1alpha1',
+  kind: 'DailyJoinRun',
+  metadata: { name: `pw-${date.replaceAll('-', '')}` },
+  spec: { joinRef: { name: 'pw' }, date, trigger: 'Manual' },
+});
+
+describe('DailyJoinRun', () => {
+  it('runs a Job for its date and copies state and the run report into status', async () => {
+    const { client, ns } = env;
+    await create(client, DAILY_JOIN_RUNS, ns, run('2026-03-01'));
+    const job = await eventually(() => get(client, JOBS, ns, 'pw-20260301'), 30_000);
+    const spec = job['spec'] as {
+      backoffLimit: number;
+      activeDeadlineSeconds: number;
+      template: { spec: { containers: { image: string; args: string[] }[] } };
+    };
+    expect(spec.backoffLimit).toBe(1);
+    expect(spec.activeDeadlineSeconds).toBe(600);
+    expect(spec.template.spec.containers[0]!.image).toBe(IMAGE);
+    expect(spec.template.spec.containers[0]!.args).toEqual(
+      expect.arrayContaining(['join', '--join', `${ns}/pw`, '--date', '2026-03-01']),
+    );
+    expect(job.metadata.ownerReferences?.[0]).toMatchObject({
+      kind: 'DailyJoinRun',
+      name: 'pw-20260301',
+      controller: true,
+    });
+
+    await eventually(async () => (await get(client, DAILY_JOIN_RUNS, ns, 'pw-20260301'))?.['status'] !== undefined);
+    await finishRun(client, ns, 'pw-20260301', true);
+    const done = await eventually(async () => {
+      const r = await get(client, DAILY_JOIN_RUNS, ns, 'pw-20260301');
+      return (r?.['status'] as { state?: string } | undefined)?.state === 'Succeeded' && r;
+    }, 60_000);
+    expect(currentStatus(done)).toBe(true);
+    expect(done['status']).toMatchObject({
+      state: 'Succeeded',
+      outcome: 'Partial',
+      jobName: 'pw-20260301',
+      attempts: 1,
+      rows: { hourlyOut: 24, dailyOut: 1, powerIn: 290 },
+      quality: { level: 'partial', weatherCoverage: 0.875 },
+    });
+    expect(cond(done, 'Succeeded')).toMatchObject({ status: 'True', reason: 'JobSucceeded', observedGeneration: 1 });
+    expect((done['status'] as { durationSeconds?: number }).durationSeconds).toBeGreaterThanOrEqual(0);
+
+    await remove(client, DAILY_JOIN_RUNS, ns, 'pw-20260301');
+    await eventually(async () => (await get(client, JOBS, ns, 'pw-20260301')) === undefined, GC_TIMEOUT_MS, 500);
+  }, 180_000);
+
+  it('reports a failed Job as a failed run with the reason', async () => {
+    const { client, ns } = env;
+    // backoffLimit 0: the first failed pod fails the Job.
+    await create(client, DAILY_JOINS, ns, dailyJoin('pf', { suspend: true, backoffLimit: 0 }));
+    await create(client, DAILY_JOIN_RUNS, ns, {
+      ...run('2026-03-02'),
+      metadata: { name: 'pf-20260302' },
+      spec: { joinRef: { name: 'pf' }, date: '2026-03-02', trigger: 'Manual' },
+    });
+    const job = await eventually(() => get(client, JOBS, ns, 'pf-20260302'), 30_000);
+    expect((job['spec'] as { backoffLimit: number }).backoffLimit).toBe(0);
+    await finishRun(client, ns, 'pf-20260302', false, { outcome: 'failed', reason: 'lake unreachable' });
+    const failed = await eventually(async () => {
+      const r = await get(client, DAILY_JOIN_RUNS, ns, 'pf-20260302');
+      return (r?.['status'] as { state?: string } | undefined)?.state === 'Failed' && r;
+    }, 60_000);
+    expect(failed['status']).toMatchObject({
+      state: 'Failed',
+      outcome: 'Failed',
+      message: 'lake unreachable',
+      attempts: 1,
+    });
+    expect(cond(failed, 'Succeeded')).toMatchObject({ status: 'False', reason: 'JobFailed' });
+    expect(cond(failed, 'Running')).toMatchObject({ status: 'False' });
+  }, 120_000);
+});
