@@ -6,7 +6,16 @@ import type { KindDefinition } from './kind-definition.js';
 import { StringEnum, Timestamp, Topic, withRules } from './schema-kit.js';
 
 /** How a collector classifies one poll (contracts/apis.md, metrics `outcome`). */
-export const POLL_OUTCOMES = ['ok', 'no_data', 'quota', 'auth', 'http_error', 'timeout', 'malformed'] as const;
+export const POLL_OUTCOMES = [
+  'ok',
+  'no_data',
+  'quota',
+  'auth',
+  'bad_request',
+  'http_error',
+  'timeout',
+  'malformed',
+] as const;
 export type PollOutcome = (typeof POLL_OUTCOMES)[number];
 
 /** Which KPX interface a PowerSource polls. */

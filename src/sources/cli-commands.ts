@@ -1,9 +1,14 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { KubeConfig } from '@kubernetes/client-node';
 import { Option, type Command } from 'commander';
+import { GROUP, VERSION } from '../api/common.js';
+import { createKubeClient } from '../k8s/kube-client.js';
+import { ProgressReporter } from '../k8s/progress-reporter.js';
 import { parse as parseYaml } from 'yaml';
 import { glError } from '../errors.js';
 import { createObserveServer } from '../observe/http-server.js';
-import { createLogger } from '../observe/log.js';
+import { createLogger, type Logger } from '../observe/log.js';
 import { createRegistry } from '../observe/metrics.js';
 import { startCollectors } from './collect-runner.js';
 import type { LocationSpec } from './kma/kma-grid.js';
@@ -20,6 +25,7 @@ import { StreamSink } from './shared/stdout-sink.js';
 import { parseFaults } from './simulator/sim-config.js';
 import { parseClockOption, SimClock } from './simulator/sim-clock.js';
 import { createSimulator } from './simulator/simulator-server.js';
+import type { SourceProgress } from './source-progress.js';
 import { withCheckpoints, type SourceConfig } from './source-tasks.js';
 import { FileCheckpointStore } from './shared/checkpoint-store.js';
 
@@ -124,6 +130,37 @@ interface CollectOpts {
   clock?: string;
   metricsPort: number;
   metricsHost: string;
+  reportStatus?: boolean;
+  kubeconfig?: string;
+}
+
+/** The reporter that writes this collector's progress into its PowerSource or WeatherSource status. */
+export function sourceProgressReporter(
+  opts: Pick<CollectOpts, 'kind' | 'source' | 'kubeconfig'>,
+  progress: () => readonly SourceProgress[],
+  logger: Logger,
+): ProgressReporter {
+  const [namespace, name, ...rest] = opts.source.split('/');
+  if (!namespace || !name || rest.length > 0) {
+    throw glError('GL_SOURCES_CONFIG_INVALID', `--report-status needs --source as namespace/name, got ${opts.source}`);
+  }
+  const kc = new KubeConfig();
+  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+  else kc.loadFromDefault();
+  return new ProgressReporter({
+    client: createKubeClient(kc),
+    target: {
+      resource: { group: GROUP, version: VERSION, plural: opts.kind === 'power' ? 'powersources' : 'weathersources' },
+      namespace,
+      name,
+    },
+    reporter: process.env['POD_NAME'] ?? hostname(),
+    snapshot: () => {
+      const mine = progress().find((p) => p.source === opts.source);
+      return mine ? { ...mine.progress } : null;
+    },
+    logger,
+  });
 }
 
 /** The bus `collect` produces to: Kafka (`--brokers`), the local log (`--spool-dir`), or none (stdout). */
@@ -202,6 +239,13 @@ export function registerCollectCommand(program: Command): void {
       new Option('--metrics-port <port>', 'port for /metrics, /healthz, /readyz').default(9464).argParser(Number),
     )
     .addOption(new Option('--metrics-host <host>', 'address for the metrics server').default('0.0.0.0'))
+    .addOption(
+      new Option(
+        '--report-status',
+        "write the collector's progress into its resource's status.progress (in-cluster credentials, or --kubeconfig)",
+      ),
+    )
+    .addOption(new Option('--kubeconfig <file>', 'kubeconfig for --report-status (default: KUBECONFIG or in-cluster)'))
     .action(async (opts: CollectOpts) => {
       // Records may go to stdout: logs then go to stderr.
       const logger = createLogger({
@@ -291,10 +335,16 @@ export function registerCollectCommand(program: Command): void {
         ],
       });
       await server.listen({ host: opts.metricsHost, port: opts.metricsPort });
+      const clock = timing.clock ?? systemClock;
+      const reporter = opts.reportStatus
+        ? sourceProgressReporter(opts, () => run.built.progress(clock.now()), logger)
+        : null;
+      reporter?.start();
       const stop = (): void => abort.abort();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       await run.done;
+      await reporter?.stop();
       await sink.close();
       await bus?.close();
       await server.close();

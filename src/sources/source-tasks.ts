@@ -1,5 +1,5 @@
 import { planWeather } from './kma/weather-planner.js';
-import { resolveLocation, type LocationSpec } from './kma/kma-grid.js';
+import { resolveLocation, type LocationSpec, type ResolvedLocation } from './kma/kma-grid.js';
 import { WeatherLocationCollector } from './kma/weather-collector.js';
 import { PublicationTracker } from './kma/publication-tracker.js';
 import { PowerCollector, type PowerCheckpoint } from './kpx/power-collector.js';
@@ -11,6 +11,7 @@ import { isOperation, type CallBudget } from './shared/budget.js';
 import type { Clock } from './shared/clock.js';
 import { kstDay } from './shared/kst-time.js';
 import type { ServiceKey } from './shared/service-key.js';
+import { powerProgress, weatherProgress, type SourceProgress } from './source-progress.js';
 
 /** Default topics (contracts/messages.md). */
 export const TOPICS = {
@@ -57,6 +58,8 @@ export interface SourceTasks {
   readonly power: readonly PowerCollector[];
   readonly weather: readonly WeatherLocationCollector[];
   conditions(): Record<string, SourceCondition[]>;
+  /** What each source has done, for its resource's `status.progress`. */
+  progress(nowMs: number): SourceProgress[];
 }
 
 /**
@@ -65,7 +68,7 @@ export interface SourceTasks {
  * locations on each key.
  */
 export function buildSourceTasks(configs: readonly SourceConfig[], deps: CollectorDeps): SourceTasks {
-  const cores: CollectorCore[] = [];
+  const cores: { readonly core: CollectorCore; readonly locations: ResolvedLocation[] }[] = [];
   const power: PowerCollector[] = [];
   const weather: WeatherLocationCollector[] = [];
   const locationsPerKey = new Map<string, number>();
@@ -81,7 +84,8 @@ export function buildSourceTasks(configs: readonly SourceConfig[], deps: Collect
       deadLetterTopic: c.deadLetterTopic ?? TOPICS.deadLetter,
       key: c.key,
     });
-    cores.push(core);
+    const resolved: ResolvedLocation[] = [];
+    cores.push({ core, locations: resolved });
     if (c.kind === 'power') {
       const plan = planPower({
         api: c.api,
@@ -108,6 +112,7 @@ export function buildSourceTasks(configs: readonly SourceConfig[], deps: Collect
     const tracker = new PublicationTracker();
     for (const spec of c.locations) {
       const location = resolveLocation(spec);
+      resolved.push(location);
       const index = indexPerKey.get(c.key.id) ?? 0;
       indexPerKey.set(c.key.id, index + 1);
       weather.push(
@@ -128,7 +133,15 @@ export function buildSourceTasks(configs: readonly SourceConfig[], deps: Collect
     tasks: [...power, ...weather],
     power,
     weather,
-    conditions: () => Object.fromEntries(cores.map((core) => [core.binding.source, core.conditions()])),
+    conditions: () => Object.fromEntries(cores.map(({ core }) => [core.binding.source, core.conditions()])),
+    progress: (nowMs) =>
+      cores.map(({ core, locations }): SourceProgress => {
+        const snap = core.progress.snapshot(nowMs);
+        const source = core.binding.source;
+        return core.binding.kind === 'power'
+          ? { kind: 'power', source, progress: powerProgress(snap) }
+          : { kind: 'weather', source, progress: weatherProgress(snap, locations) };
+      }),
   };
 }
 

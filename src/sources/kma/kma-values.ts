@@ -20,7 +20,8 @@ export function readKmaValue(category: string, raw: unknown): KmaValue {
     if (n.value === null) return { kind: 'missing' };
     return Math.abs(n.value) >= MISSING_THRESHOLD ? { kind: 'missing' } : { kind: 'number', value: n.value };
   }
-  const text = typeof raw === 'string' ? raw.trim() : String(raw);
+  // JSON, not String(): an object answer such as {"toString": []} makes String() throw.
+  const text = typeof raw === 'string' ? raw.trim() : (JSON.stringify(raw) ?? 'undefined');
   if (category === 'RN1' || category === 'PCP') {
     const v = rainText(text);
     if (v !== null) return { kind: 'categorical', value: v, text };

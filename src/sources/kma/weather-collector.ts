@@ -157,7 +157,7 @@ export class WeatherLocationCollector implements Task {
             ingestedAt: res.receivedAt,
           })
         : res.failure;
-    core.countPoll(answer.outcome);
+    core.countPoll(answer.outcome, answer.outcome === 'ok' ? null : answer.reason);
     if (answer.outcome === 'ok') {
       recordSuccess(core, this.#failures);
       const rows = answer.rows.filter((r) => r.observation.nx === nx && r.observation.ny === ny && r.baseMs === hour);
@@ -171,7 +171,7 @@ export class WeatherLocationCollector implements Task {
       try {
         await core.emit(rows.map((r) => ({ identity: weatherIdentity(r.observation), value: r.observation })));
       } catch (err) {
-        core.log.error({ err: err instanceof Error ? err.message : String(err) }, 'sink send failed; will retry');
+        core.sinkFailed(err);
         return now + 30_000;
       }
       const row = rows[0];
@@ -186,6 +186,7 @@ export class WeatherLocationCollector implements Task {
         if (o.humidityPct !== null) m.humidity.set({ location }, o.humidityPct);
         if (o.rain1hMm !== null) m.rain.set({ location }, o.rain1hMm / 1000);
         if (o.windSpeedMs !== null) m.windSpeed.set({ location }, o.windSpeedMs);
+        core.progress.reading(location, row.baseMs, { temperatureC: o.temperatureC });
       }
       return 'done';
     }

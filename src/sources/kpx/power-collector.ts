@@ -159,7 +159,7 @@ export class PowerCollector implements Task {
       res.kind === 'answer'
         ? parseKpxAnswer(res.status, res.text, { source: core.binding.source, ingestedAt: res.receivedAt })
         : res.failure;
-    core.countPoll(answer.outcome);
+    core.countPoll(answer.outcome, answer.outcome === 'ok' ? null : answer.reason);
     if (answer.outcome === 'ok') {
       recordSuccess(core, this.#failures);
       for (const r of answer.rejects) await core.deadLetter('validate', r.reason, r.raw);
@@ -185,7 +185,7 @@ export class PowerCollector implements Task {
     try {
       await core.emit(sorted.map((r) => ({ identity: powerIdentity(r.reading), value: r.reading })));
     } catch (err) {
-      core.log.error({ err: err instanceof Error ? err.message : String(err) }, 'sink send failed; will retry');
+      core.sinkFailed(err);
       return false;
     }
     const newest = sorted[sorted.length - 1];
@@ -201,6 +201,11 @@ export class PowerCollector implements Task {
     metrics.powerCapacity.set({ source }, r.supplyCapacityMw);
     if (r.supplyReservePct !== null) metrics.powerSupplyReserve.set({ source }, r.supplyReservePct);
     if (r.operatingReservePct !== null) metrics.powerOperatingReserve.set({ source }, r.operatingReservePct);
+    core.progress.reading('', newest.baseMs, {
+      currentDemandMw: r.currentDemandMw,
+      supplyCapacityMw: r.supplyCapacityMw,
+      supplyReservePct: r.supplyReservePct,
+    });
     return true;
   }
 

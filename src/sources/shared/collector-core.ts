@@ -1,5 +1,6 @@
 import type { Logger } from '../../observe/log.js';
 import type { CallBudget, Denial, Operation } from './budget.js';
+import { CollectorProgress } from './collector-progress.js';
 import { describeDenial } from './budget.js';
 import type { Clock, Rng } from './clock.js';
 import { IdentitySet } from './dedupe.js';
@@ -61,6 +62,8 @@ export class CollectorCore {
   readonly deps: CollectorDeps;
   readonly binding: SourceBinding;
   readonly log: Logger;
+  /** what the worker reports in its resource's `status.progress` */
+  readonly progress = new CollectorProgress();
   readonly #emitted = new IdentitySet(20_000);
   readonly #conditions = new Map<SourceCondition['type'], SourceCondition>();
 
@@ -80,6 +83,7 @@ export class CollectorCore {
     const keyId = this.binding.key.id;
     const denial = budget.tryAcquire(keyId, op, clock.now(), reserve);
     if (denial !== null) return { kind: 'denied', denial };
+    this.progress.called(clock.now());
     metrics.quotaUsed.set(this.labels, budget.usedRatio(keyId, op, clock.now()));
     const res = await transport(url);
     metrics.requestDuration.observe(this.labels, res.durationMs / 1000);
@@ -96,8 +100,10 @@ export class CollectorCore {
     return { kind: 'no_answer', failure: { outcome: 'timeout', code: null, reason: redactServiceKey(res.reason) } };
   }
 
-  countPoll(outcome: Outcome): void {
+  /** Counts a classified poll; `reason` (no secrets) is what a failure said. */
+  countPoll(outcome: Outcome, reason: string | null = null): void {
     this.deps.metrics.polls.inc({ ...this.labels, outcome });
+    this.progress.polled(outcome, reason, this.deps.clock.now());
   }
 
   /** Whether an identity was already emitted by this process. */
@@ -120,7 +126,15 @@ export class CollectorCore {
     );
     for (const i of fresh) this.#emitted.admit(i.identity);
     this.deps.metrics.records.inc(this.labels, fresh.length);
+    this.progress.emitted(fresh.length);
     return fresh.length;
+  }
+
+  /** The sink refused records: log it and report it until a poll succeeds again. */
+  sinkFailed(err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.log.error({ err: message }, 'sink send failed; will retry');
+    this.progress.failed('bus', `records could not be sent to the bus: ${message}`, this.deps.clock.now());
   }
 
   /** A dead letter with the reason and the raw text (64 KiB at most); never throws. */

@@ -140,6 +140,12 @@ describe('parseKmaAnswer never throws', () => {
     );
   });
 
+  it('classifies an obsrValue object whose toString is not a function (found by the property below)', () => {
+    const item = { baseDate: '20251122', baseTime: '1200', category: 'T1H', nx: 1, ny: 1, obsrValue: { toString: [] } };
+    const body = JSON.stringify({ response: { header: { resultCode: '00' }, body: { items: { item: [item] } } } });
+    expect(parseKmaAnswer(200, body, ctx)).toMatchObject({ outcome: 'malformed' });
+  });
+
   it('classifies arbitrary items', () => {
     fc.assert(
       fc.property(fc.jsonValue(), fc.jsonValue(), (item, value) => {
