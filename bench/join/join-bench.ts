@@ -10,6 +10,12 @@
  *   ln -sfn ../../../../test/infra/tools dist/bench-join/test/infra/tools
  *   node --expose-gc dist/bench-join/bench/join/join-bench.js --s3 [--days 365]
  *
+ * `--spark-days N` (default 0): also run the original project's engine,
+ * PySpark in local mode (1 thread), over the first N days, one run per day
+ * (bench/join/spark-join.py, the same SQL as the DuckDB reference). PySpark is
+ * installed from PyPI into ~/.cache/gridlake-test/pyspark-venv on first use;
+ * if that fails the figure says why instead.
+ *
  * Peak RSS per day: the kernel high-water mark is reset before each run
  * (/proc/self/clear_refs) and VmHWM read after it. Data generation runs in a
  * child process so its heap does not count.
@@ -17,7 +23,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { joinConfig } from '../../src/join/join-config.js';
@@ -31,6 +37,7 @@ import { computeReference, duckConnection } from '../../test/fixtures/join/duckd
 import { writeGenerated } from '../../test/fixtures/join/generate.js';
 
 const START = '2025-01-01';
+const PYSPARK_VERSION = '4.0.1';
 const LOCATIONS = Array.from({ length: 50 }, (_, i) => `loc${String(i).padStart(2, '0')}`);
 
 function arg(name: string): string | undefined {
@@ -133,6 +140,48 @@ async function s3Runs(days: number): Promise<void> {
   );
 }
 
+interface SparkFigures {
+  readonly sparkVersion: string;
+  readonly days: number;
+  readonly sessionStartSeconds: number;
+  readonly runsSeconds: number;
+  readonly perDaySeconds: number;
+  readonly rowsOut: number;
+}
+
+/** PySpark from PyPI into the test cache (once), then spark-join.py over the first `days` days. */
+function runSpark(
+  dir: string,
+  days: number,
+  t: { powerCoverageMin: number; weatherCoverageMin: number },
+): SparkFigures | { error: string } {
+  const venv = join(homedir(), '.cache', 'gridlake-test', 'pyspark-venv');
+  const python = join(venv, 'bin', 'python');
+  const installed = existsSync(python) && spawnSync(python, ['-c', 'import pyspark']).status === 0;
+  if (!installed) {
+    const mk = spawnSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' });
+    const pip =
+      mk.status === 0
+        ? spawnSync(python, ['-m', 'pip', 'install', '-q', `pyspark==${PYSPARK_VERSION}`], { stdio: 'inherit' })
+        : mk;
+    if (pip.status !== 0)
+      return { error: `PySpark ${PYSPARK_VERSION} could not be installed from PyPI (exit ${pip.status})` };
+  }
+  const script = fileURLToPath(new URL('../../../../bench/join/spark-join.py', import.meta.url));
+  const res = spawnSync(
+    python,
+    [
+      script,
+      ...['--lake', dir, '--start', START, '--days', String(days), '--locations', LOCATIONS.join(',')],
+      ...['--power-min', String(t.powerCoverageMin), '--weather-min', String(t.weatherCoverageMin), '--threads', '1'],
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 },
+  );
+  const line = res.stdout.trim().split('\n').at(-1) ?? '';
+  if (res.status !== 0 || !line.startsWith('{')) return { error: `spark-join.py failed (exit ${res.status})` };
+  return JSON.parse(line) as SparkFigures;
+}
+
 async function main(): Promise<void> {
   const days = Number(arg('days') ?? 365);
   if (process.argv.includes('--s3-runs')) return s3Runs(days);
@@ -177,13 +226,22 @@ async function main(): Promise<void> {
   let peak = 0;
   let peakDay = '';
   let rows = 0;
+  const sparkDays = Math.min(days, Number(arg('spark-days') ?? 0));
+  let jsSparkDaysSeconds = 0;
+  let jsSparkDaysRows = 0;
   const jsStart = performance.now();
   for (let i = 0; i < days; i++) {
     const date = addDays(START, i);
     await resetHwm();
+    const dayStart = performance.now();
     const r = await runDailyJoin(deps, config, date);
     if (r.outcome === 'failed') throw new Error(`${date}: ${r.reason ?? ''}`);
-    rows += r.rowsOut.power_weather_hourly + r.rowsOut.power_weather_daily;
+    const dayRows = r.rowsOut.power_weather_hourly + r.rowsOut.power_weather_daily;
+    rows += dayRows;
+    if (i < sparkDays) {
+      jsSparkDaysSeconds += (performance.now() - dayStart) / 1000;
+      jsSparkDaysRows += dayRows;
+    }
     const hwm = await hwmMiB();
     if (hwm > peak) {
       peak = hwm;
@@ -233,6 +291,7 @@ async function main(): Promise<void> {
     ).getRowObjectsJS()[0]?.['n'],
   );
   close();
+  const spark = sparkDays > 0 ? runSpark(dir, sparkDays, config.thresholds) : null;
 
   const result = {
     node: process.version,
@@ -249,6 +308,15 @@ async function main(): Promise<void> {
     duckdbYearComputeOnlySeconds: duckYearComputeSeconds,
     ratio365Runs: jsSeconds / duckDaysSeconds,
     ratioYearVsOneQuery: jsSeconds / duckYearSeconds,
+    ...(spark === null
+      ? {}
+      : {
+          spark:
+            'error' in spark
+              ? spark
+              : { ...spark, jsSameDaysSeconds: jsSparkDaysSeconds, jsSameDaysRows: jsSparkDaysRows },
+          ratioSparkVsJs: 'error' in spark ? null : spark.runsSeconds / jsSparkDaysSeconds,
+        }),
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   if (given === undefined) await rm(dir, { recursive: true, force: true });

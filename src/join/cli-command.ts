@@ -2,12 +2,15 @@ import { writeFile } from 'node:fs/promises';
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { ulid } from 'ulid';
+import { summarizeRunReport } from '../../controllers/run-report.js';
+import { S3Store } from '../lake/s3-store.js';
 import { glError } from '../errors.js';
 import { createLogger } from '../observe/log.js';
 import type { Logger } from '../observe/log.js';
 import { createRegistry } from '../observe/metrics.js';
 import { joinConfig } from './join-config.js';
 import { createJoinMetrics } from './join-metrics.js';
+import { joinStoreFromObjectStore } from './object-store-join-store.js';
 import { LocalJoinStore } from './join-store.js';
 import type { JoinStore } from './join-store.js';
 import type { RunReport } from './manifest.js';
@@ -50,6 +53,11 @@ interface JoinOptions {
   readonly sqlHourlyTable?: string;
   readonly sqlDailyTable?: string;
   readonly metricsTextfile?: string;
+  readonly bucket?: string;
+  readonly prefix?: string;
+  readonly endpoint?: string;
+  readonly region?: string;
+  readonly reportFile?: string;
 }
 
 const ratio = (v: string): number => Number(v);
@@ -61,7 +69,20 @@ export function registerJoinCommand(program: Command, deps: JoinCommandDeps = {}
     .description('run one DailyJoin for one logical date: raw zone → warehouse tables (and SQL)')
     .requiredOption('--join <ns/name>', 'namespace/name of the DailyJoin (metrics label, manifest field)')
     .requiredOption('--date <YYYY-MM-DD>', 'the KST logical date to join')
-    .addOption(new Option('--lake <dir>', 'local-folder lake root').default('.gridlake/lake'))
+    .addOption(new Option('--lake <dir>', 'local-folder lake root (without --bucket)').default('.gridlake/lake'))
+    .option(
+      '--bucket <name>',
+      'read and write the lake in this S3 bucket (credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, else the default chain)',
+    )
+    .option('--prefix <prefix>', 'key prefix of the lake inside the bucket', '')
+    .option('--endpoint <url>', 'S3 endpoint for S3-compatible stores (MinIO; path-style)')
+    .option('--region <region>', 'S3 region', 'ap-northeast-2')
+    .addOption(
+      new Option(
+        '--report-file <path>',
+        "write the run's summary as JSON here (the Job's termination message, read by the operator)",
+      ).env('GRIDLAKE_RUN_REPORT_FILE'),
+    )
     .option('--locations <names>', 'comma-separated configured locations (observed ones are added)')
     .option('--power-topic <topic>', 'power topic in the raw zone')
     .option('--weather-topic <topic>', 'weather topic in the raw zone')
@@ -138,7 +159,7 @@ export async function runJoinCommand(opts: JoinOptions, deps: JoinCommandDeps = 
   }
   const report = await runDailyJoin(
     {
-      store: (deps.store ?? ((lake: string) => new LocalJoinStore(lake)))(opts.lake),
+      store: deps.store ? deps.store(opts.lake) : lakeStore(opts, env),
       clock,
       newRunId: () => ulid(clock()),
       gridlakeVersion: deps.version ?? '0.1.0',
@@ -151,5 +172,23 @@ export async function runJoinCommand(opts: JoinOptions, deps: JoinCommandDeps = 
   );
   (deps.stdout ?? process.stdout).write(`${JSON.stringify(report, null, 2)}\n`);
   if (opts.metricsTextfile !== undefined) await writeFile(opts.metricsTextfile, await registry.metrics());
+  // ≤ 4 KiB: the kubelet keeps only that much of a termination message.
+  if (opts.reportFile !== undefined) await writeFile(opts.reportFile, JSON.stringify(summarizeRunReport(report)));
   return report;
+}
+
+/** The lake the run reads and writes: S3 with `--bucket`, else the folder `--lake`. */
+function lakeStore(opts: JoinOptions, env: NodeJS.ProcessEnv): JoinStore {
+  if (opts.bucket === undefined) return new LocalJoinStore(opts.lake);
+  const accessKeyId = env['AWS_ACCESS_KEY_ID'];
+  const secretAccessKey = env['AWS_SECRET_ACCESS_KEY'];
+  return joinStoreFromObjectStore(
+    new S3Store({
+      bucket: opts.bucket,
+      region: opts.region ?? 'ap-northeast-2',
+      prefix: opts.prefix ?? '',
+      ...(opts.endpoint === undefined ? {} : { endpoint: opts.endpoint }),
+      ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
+    }),
+  );
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,8 @@ import { WAREHOUSE_TABLES } from '../../../src/join/warehouse-parquet.js';
 import { dataKey, manifestKey } from '../../../src/join/manifest.js';
 import { joinStoreFromObjectStore } from '../../../src/join/object-store-join-store.js';
 import { runDailyJoin } from '../../../src/join/run-join.js';
+import { runJoinCommand } from '../../../src/join/cli-command.js';
+import { createLogger } from '../../../src/observe/log.js';
 import { addDays } from '../../../src/join/kst.js';
 import { writeGenerated } from '../../fixtures/join/generate.js';
 
@@ -67,5 +69,53 @@ describe('DailyJoin over MinIO', () => {
       }
     }
     expect((await remote.list('warehouse/')).length).toBe(DAYS * 4);
+  });
+});
+
+describe('gridlake join on an S3 lake (the command the DailyJoinRun Job runs)', () => {
+  it('reads and writes under --bucket/--prefix with env credentials and leaves the summary in --report-file', async () => {
+    const info = await s3();
+    const bucket = `gridlake-join-cli-${randomBytes(4).toString('hex')}`;
+    const prefixed = new S3Store({
+      endpoint: info.endpoint,
+      region: info.region,
+      bucket,
+      prefix: 'lake',
+      credentials: { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey },
+    });
+    await prefixed.ensureBucket();
+    await writeGenerated(joinStoreFromObjectStore(prefixed), gen);
+    const reportFile = join(dir, 'termination-log');
+    const out: string[] = [];
+    const report = await runJoinCommand(
+      {
+        join: 'grid/s3',
+        date: START,
+        lake: '/nonexistent',
+        locations: 'busan,seoul',
+        bucket,
+        prefix: 'lake/',
+        endpoint: info.endpoint,
+        region: info.region,
+        reportFile,
+        sqlUrlEnv: 'GRIDLAKE_JOIN_SQL_URL',
+      },
+      {
+        env: { AWS_ACCESS_KEY_ID: info.accessKeyId, AWS_SECRET_ACCESS_KEY: info.secretAccessKey },
+        stdout: { write: (s: string) => out.push(s) } as unknown as NodeJS.WritableStream,
+        logger: createLogger({ level: 'silent' }),
+      },
+    );
+    expect(report.outcome).not.toBe('failed');
+    expect(report.inputs.powerRows).toBeGreaterThan(0);
+    // the outputs sit under the prefix, next to the raw zone they came from
+    const keys = (await prefixed.list('warehouse/')).map((o) => o.key);
+    expect(keys).toContain(dataKey('warehouse', 'power_weather_hourly', START));
+    const summary = JSON.parse(await readFile(reportFile, 'utf8')) as Record<string, unknown>;
+    expect(summary).toMatchObject({
+      outcome: report.outcome,
+      rows: { hourlyOut: report.rowsOut.power_weather_hourly },
+    });
+    expect(Buffer.byteLength(JSON.stringify(summary))).toBeLessThanOrEqual(4096);
   });
 });
