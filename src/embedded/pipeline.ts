@@ -12,8 +12,7 @@ import { LocalFolderStore } from '../lake/local-folder-store.js';
 import type { Logger } from '../observe/log.js';
 import { startCollectors, type CollectRun } from '../sources/collect-runner.js';
 import { FileCheckpointStore } from '../sources/shared/checkpoint-store.js';
-import { systemClock, systemSleep, type Clock, type Sleep } from '../sources/shared/clock.js';
-import { SimClock } from '../sources/simulator/sim-clock.js';
+import type { Clock } from '../sources/shared/clock.js';
 import { createSimulator } from '../sources/simulator/simulator-server.js';
 import { withCheckpoints, type SourceConfig } from '../sources/source-tasks.js';
 import { BusReadingSink } from '../sources/shared/bus-reading-sink.js';
@@ -22,6 +21,7 @@ import { embeddedConfig, needsSimulator } from './embedded-config.js';
 import { EmbeddedSink } from './embedded-sink.js';
 import { JoinScheduler } from './join-scheduler.js';
 import { oldestCatchUpDate, withBackfill } from './catch-up.js';
+import { pipelineTime } from './pipeline-time.js';
 import { WatchedBus } from './watched-bus.js';
 
 /** Options of the embedded pipeline. */
@@ -67,8 +67,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   const env = o.env ?? process.env;
   const log = o.logger;
   const sim = o.simulatedClock;
-  const clock: Clock = sim ? new SimClock(sim.startMs, sim.speed) : systemClock;
-  const sleep: Sleep = sim ? (ms) => systemSleep(ms / sim.speed) : systemSleep;
+  const { clock, sleep, busClock } = pipelineTime(sim);
   const startedAt = clock.now();
 
   let simulator: FastifyInstance | null = null;
@@ -101,6 +100,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
           store: new LocalFolderStore(s.lakeDir),
           registry: o.registry,
           logger: log.child({ sink: s.name }),
+          clock: busClock,
         }),
     );
   for (const s of sinks) {
@@ -189,12 +189,14 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   const stop = async (): Promise<void> => {
     clearInterval(progress);
     abort.abort();
+    // Asked now, so a catch-up of many dates stops after the date it is joining, not after all of them.
+    const joinsStopped = Promise.all(schedulers.map((s) => s.stop()));
     await collectors.done.catch((err: unknown) => log.error({ err }, 'collectors ended with an error'));
     log.info({ busRecords: readingSink.byTopic() }, 'collectors stopped');
     await catchUp.catch(() => undefined);
     for (const s of sinks) await s.stop();
     log.info({ sinks: sinks.length }, 'lake sinks flushed and stopped');
-    for (const s of schedulers) await s.stop();
+    await joinsStopped;
     log.info({ joins: schedulers.length }, 'join schedulers stopped');
     await bus.close();
     await simulator?.close();

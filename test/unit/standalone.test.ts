@@ -1,22 +1,9 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/observe/log.js';
 import { runStandalone } from '../../src/standalone.js';
-
-function memoryLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString().split('\n').filter(Boolean))
-        lines.push(JSON.parse(l) as Record<string, unknown>);
-      cb();
-    },
-  });
-  return { logger: createLogger({ level: 'info', destination }), lines };
-}
+import { memoryLogger } from '../fixtures/memory-logger.js';
 
 describe('embedded default (standalone)', () => {
   it('loads resources, serves health and metrics, and stops cleanly on a stop signal', async () => {
@@ -46,7 +33,8 @@ describe('embedded default (standalone)', () => {
     expect(lines.filter((l) => l['msg'] === 'resource').map((l) => l['kind'])).toEqual(
       expect.arrayContaining(['PowerSource', 'WeatherSource', 'LakeSink', 'DailyJoin']),
     );
-  });
+    // a real pipeline in wall time: stop waits for the collector step in flight (a few backfill calls)
+  }, 20_000);
 
   it('refuses to start on an invalid resource, naming the file, line and field', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'standalone-'));
