@@ -1,5 +1,5 @@
 import { systemClock as systemBusClock, type Clock as BusClock } from '../bus/clock.js';
-import { systemClock, systemSleep, type Clock, type Sleep } from '../sources/shared/clock.js';
+import { systemClock, type Clock, type Sleep } from '../sources/shared/clock.js';
 import { SimClock } from '../sources/simulator/sim-clock.js';
 
 /**
@@ -8,6 +8,10 @@ import { SimClock } from '../sources/simulator/sim-clock.js';
  * (with an abortable sleep). On a simulated clock every part must run on it:
  * a sink flushing by wall-clock age would hold a simulated day in its buffers
  * while the join of that day runs.
+ *
+ * Every sleep ends, and clears its timer, when `signal` aborts: a collector
+ * waiting 20 minutes for its next poll or a scheduler waiting hours for its
+ * next firing must not keep the process alive after a stop.
  */
 export interface PipelineTime {
   readonly clock: Clock;
@@ -21,12 +25,16 @@ export interface PipelineTime {
 export const MIN_SIMULATED_SLEEP_MS = 10;
 
 /** Wall time, or a clock starting at `startMs` running `speed` times faster than the wall clock. */
-export function pipelineTime(sim?: { readonly startMs: number; readonly speed: number }): PipelineTime {
-  if (sim === undefined) return { clock: systemClock, sleep: systemSleep, busClock: systemBusClock };
+export function pipelineTime(
+  signal: AbortSignal,
+  sim?: { readonly startMs: number; readonly speed: number },
+): PipelineTime {
+  if (sim === undefined)
+    return { clock: systemClock, sleep: (ms) => systemBusClock.sleep(ms, signal), busClock: systemBusClock };
   const clock = new SimClock(sim.startMs, sim.speed);
   return {
     clock,
-    sleep: (ms) => systemSleep(ms / sim.speed),
+    sleep: (ms) => systemBusClock.sleep(ms / sim.speed, signal),
     busClock: {
       now: () => clock.now(),
       sleep: (ms, signal) => systemBusClock.sleep(Math.max(ms / sim.speed, MIN_SIMULATED_SLEEP_MS), signal),

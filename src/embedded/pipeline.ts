@@ -17,7 +17,7 @@ import { createSimulator } from '../sources/simulator/simulator-server.js';
 import { withCheckpoints, type SourceConfig } from '../sources/source-tasks.js';
 import { BusReadingSink } from '../sources/shared/bus-reading-sink.js';
 import { runCatchUp, type CatchUpReport } from './catch-up-run.js';
-import { embeddedConfig, needsSimulator } from './embedded-config.js';
+import { embeddedConfig, needsSimulator, type EmbeddedConfig } from './embedded-config.js';
 import { EmbeddedSink } from './embedded-sink.js';
 import { JoinScheduler } from './join-scheduler.js';
 import { oldestCatchUpDate, withBackfill } from './catch-up.js';
@@ -67,51 +67,55 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   const env = o.env ?? process.env;
   const log = o.logger;
   const sim = o.simulatedClock;
-  const { clock, sleep, busClock } = pipelineTime(sim);
+  // Aborted first on stop: ends every collector and scheduler sleep at once.
+  const abort = new AbortController();
+  const { clock, sleep, busClock } = pipelineTime(abort.signal, sim);
   const startedAt = clock.now();
 
-  let simulator: FastifyInstance | null = null;
-  let simulatorUrl: string | null = null;
-  if (needsSimulator(env)) {
-    simulator = createSimulator({ clock }).app;
-    await simulator.listen({ host: '127.0.0.1', port: 0 });
-    simulatorUrl = `http://127.0.0.1:${(simulator.server.address() as AddressInfo).port}`;
-  }
-  const config = embeddedConfig({ resources: o.resources, dataDir: o.dataDir, env, simulatorUrl });
-  if (!config.usesSimulator && simulator !== null) {
-    await simulator.close();
-    simulator = null;
-    simulatorUrl = null;
-  }
+  const { config, simulator, simulatorUrl } = await configWithSimulator(o, env, clock);
   if (simulatorUrl !== null)
     log.info(
       { url: simulatorUrl, start: new Date(startedAt).toISOString(), speed: sim?.speed ?? 1 },
       'simulator started',
     );
 
-  const local = new LocalLogBus({ dir: join(o.dataDir, 'log') });
-  const bus = new WatchedBus(local);
-  const sinks = config.sinks
-    .filter((s) => !s.suspended)
-    .map(
-      (s) =>
-        new EmbeddedSink(s, {
-          bus,
-          store: new LocalFolderStore(s.lakeDir),
-          registry: o.registry,
-          logger: log.child({ sink: s.name }),
-          clock: busClock,
-        }),
-    );
-  for (const s of sinks) {
-    await s.start();
-    log.info({ sink: s.config.name, topics: s.config.topics, lake: s.config.lakeDir }, 'lake sink started');
+  // What is open so far is closed again when a later start-up step fails, so the process can exit.
+  const opened: { close(): Promise<unknown> }[] = simulator === null ? [] : [simulator];
+  const closeOpened = async (): Promise<void> => {
+    for (const c of opened.reverse()) await c.close().catch(() => undefined);
+  };
+  let local: LocalLogBus;
+  let bus: WatchedBus;
+  let sinks: EmbeddedSink[];
+  try {
+    local = new LocalLogBus({ dir: join(o.dataDir, 'log') });
+    bus = new WatchedBus(local);
+    opened.push(bus);
+    sinks = config.sinks
+      .filter((s) => !s.suspended)
+      .map(
+        (s) =>
+          new EmbeddedSink(s, {
+            bus,
+            store: new LocalFolderStore(s.lakeDir),
+            registry: o.registry,
+            logger: log.child({ sink: s.name }),
+            clock: busClock,
+          }),
+      );
+    for (const s of sinks) {
+      await s.start();
+      opened.push({ close: () => s.stop() });
+      log.info({ sink: s.config.name, topics: s.config.topics, lake: s.config.lakeDir }, 'lake sink started');
+    }
+  } catch (err) {
+    await closeOpened();
+    throw err;
   }
   const firstSink = sinks[0];
   if (firstSink) registerSpoolMetrics(o.registry, 'embedded', local, firstSink.config.groupId, firstSink.config.topics);
 
   const readingSink = new BusReadingSink(bus);
-  const abort = new AbortController();
   const backfillFrom = oldestCatchUpDate(config.joins, startedAt);
   const sources: SourceConfig[] = config.sources.flatMap((s) => {
     const store = new FileCheckpointStore(
@@ -217,6 +221,33 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
     },
     stop: () => (stopping ??= stop()),
   };
+}
+
+/**
+ * Builds the configuration, with the in-process simulator when a service key
+ * is missing; the simulator is kept only when a source uses it, and closed
+ * when the resources are refused (a listening server would keep the process).
+ */
+async function configWithSimulator(
+  o: PipelineOptions,
+  env: Readonly<Record<string, string | undefined>>,
+  clock: Clock,
+): Promise<{ config: EmbeddedConfig; simulator: FastifyInstance | null; simulatorUrl: string | null }> {
+  const build = (simulatorUrl: string | null): EmbeddedConfig =>
+    embeddedConfig({ resources: o.resources, dataDir: o.dataDir, env, simulatorUrl });
+  if (!needsSimulator(env)) return { config: build(null), simulator: null, simulatorUrl: null };
+  const simulator = createSimulator({ clock }).app;
+  await simulator.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    const url = `http://127.0.0.1:${(simulator.server.address() as AddressInfo).port}`;
+    const config = build(url);
+    if (config.usesSimulator) return { config, simulator, simulatorUrl: url };
+    await simulator.close();
+    return { config, simulator: null, simulatorUrl: null };
+  } catch (err) {
+    await simulator.close();
+    throw err;
+  }
 }
 
 const safe = (id: string): string => id.replace(/[^A-Za-z0-9._-]/g, '_');

@@ -1,4 +1,5 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,4 +55,29 @@ describe('embedded default (standalone)', () => {
       }),
     ).rejects.toThrow(/bad\.yaml:6:\d+: .*bucket must not contain two adjacent periods/);
   });
+
+  it('stops the started pipeline and says why when the metrics port is taken', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'standalone-'));
+    const taken = net.createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as net.AddressInfo).port;
+    const { logger, lines } = memoryLogger();
+    try {
+      await expect(
+        runStandalone({
+          resources: 'examples/embedded',
+          dataDir: path.join(dir, 'data'),
+          port,
+          host: '127.0.0.1',
+          logger,
+          stopSignal: new Promise(() => {}),
+        }),
+      ).rejects.toMatchObject({ code: 'GL_OBSERVE_LISTEN_FAILED', context: { port } });
+      expect(lines.map((l) => l['msg'])).toEqual(
+        expect.arrayContaining(['collectors stopped', 'join schedulers stopped']),
+      );
+    } finally {
+      taken.close();
+    }
+  }, 20_000);
 });
