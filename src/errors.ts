@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   // --- embedded (issue 6) ---
   GL_EMBEDDED_CONFIG_INVALID:
     'the embedded default cannot run the resources as given (missing service key or SQL URL, dangling reference)',
+  GL_OBSERVE_LISTEN_FAILED:
+    'the /metrics, /healthz and /readyz server could not listen (address in use or not allowed)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

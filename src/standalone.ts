@@ -63,7 +63,17 @@ export async function runStandalone(options: StandaloneOptions): Promise<number>
     ...options.pipeline,
   });
   const server = createObserveServer({ registry, logger, readiness: [() => pipeline.readiness()] });
-  const address = await server.listen({ port: options.port, host: options.host });
+  let address: string;
+  try {
+    address = await server.listen({ port: options.port, host: options.host });
+  } catch (cause) {
+    // A running pipeline would keep the process alive behind the error.
+    await pipeline.stop();
+    throw glError('GL_OBSERVE_LISTEN_FAILED', `cannot serve metrics on ${options.host}:${options.port}`, {
+      cause,
+      context: { host: options.host, port: options.port },
+    });
+  }
   logger.info({ address, endpoints: ['/metrics', '/healthz', '/readyz'] }, 'observe server listening');
   logger.info({ dataDir: options.dataDir, lake: `${options.dataDir}/lake` }, 'pipeline running');
 

@@ -63,7 +63,11 @@ export function buildProgram(): Command {
     .addOption(new Option('--host <host>', 'address to listen on').default('127.0.0.1'))
     .action(async (opts: { resources: string; dataDir: string; port: number; host: string }) => {
       const logger = createLogger({ name: 'gridlake-standalone' });
-      process.exitCode = await runStandalone({ ...opts, logger });
+      process.exitCode = await runStandalone({ ...opts, logger }).catch((err: unknown) => {
+        // One JSON line with the code and every problem (file:line:col), then a non-zero exit.
+        logger.fatal({ err }, 'standalone did not start');
+        return 1;
+      });
     });
 
   return program;

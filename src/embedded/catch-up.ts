@@ -5,7 +5,7 @@ import { newestServedHour } from '../sources/kma/weather-planner.js';
 import type { PowerCheckpoint } from '../sources/kpx/power-collector.js';
 import { floorSlot, HOUR_MS, SLOT_MS } from '../sources/shared/kst-time.js';
 import { rnOfSlot } from '../sources/simulator/synthetic.js';
-import type { SourceConfig, SourceTasks } from '../sources/source-tasks.js';
+import type { SourceConfig } from '../sources/source-tasks.js';
 import type { EmbeddedJoinConfig } from './embedded-config.js';
 
 /**
@@ -59,8 +59,14 @@ export function withBackfill(sources: readonly SourceConfig[], fromDate: string)
   });
 }
 
+/** What the catch-up reads of the collectors (SourceTasks has it): how far each has emitted. */
+export interface CollectorProgress {
+  readonly power: readonly { readonly stopped: boolean; readonly checkpoint: { readonly baseMs: number } | null }[];
+  readonly weather: readonly { readonly stopped: boolean; readonly checkpoint: number | null }[];
+}
+
 /** Whether every collector has emitted up to what was published when the pipeline started. */
-export function collectorsCaughtUp(built: SourceTasks, startedAt: number): boolean {
+export function collectorsCaughtUp(built: CollectorProgress, startedAt: number): boolean {
   const powerTarget = floorSlot(startedAt - KPX_PUBLISH_DELAY_MS) - SLOT_MS;
   // The newest hour may still answer NO_DATA (published late): one hour of slack.
   const weatherTarget = newestServedHour(startedAt) - HOUR_MS;

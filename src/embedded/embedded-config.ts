@@ -75,7 +75,7 @@ const nsOf = (r: { metadata: { namespace?: string } }): string => r.metadata.nam
 const idOf = (r: { metadata: { name: string; namespace?: string } }): string => `${nsOf(r)}/${r.metadata.name}`;
 
 /** The folder of a lake location in the embedded default. */
-export function lakeDirOf(dataDir: string, lake: LakeLocation): string {
+export function lakeDirOf(dataDir: string, lake: Pick<LakeLocation, 'bucket' | 'prefix'>): string {
   return join(dataDir, 'lake', lake.bucket, ...lake.prefix.split('/').filter((s) => s !== ''));
 }
 

@@ -12,16 +12,16 @@ import { LocalFolderStore } from '../lake/local-folder-store.js';
 import type { Logger } from '../observe/log.js';
 import { startCollectors, type CollectRun } from '../sources/collect-runner.js';
 import { FileCheckpointStore } from '../sources/shared/checkpoint-store.js';
-import { systemClock, systemSleep, type Clock, type Sleep } from '../sources/shared/clock.js';
-import { SimClock } from '../sources/simulator/sim-clock.js';
+import type { Clock } from '../sources/shared/clock.js';
 import { createSimulator } from '../sources/simulator/simulator-server.js';
 import { withCheckpoints, type SourceConfig } from '../sources/source-tasks.js';
 import { BusReadingSink } from '../sources/shared/bus-reading-sink.js';
 import { runCatchUp, type CatchUpReport } from './catch-up-run.js';
-import { embeddedConfig, needsSimulator } from './embedded-config.js';
+import { embeddedConfig, needsSimulator, type EmbeddedConfig } from './embedded-config.js';
 import { EmbeddedSink } from './embedded-sink.js';
 import { JoinScheduler } from './join-scheduler.js';
 import { oldestCatchUpDate, withBackfill } from './catch-up.js';
+import { pipelineTime } from './pipeline-time.js';
 import { WatchedBus } from './watched-bus.js';
 
 /** Options of the embedded pipeline. */
@@ -67,51 +67,55 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   const env = o.env ?? process.env;
   const log = o.logger;
   const sim = o.simulatedClock;
-  const clock: Clock = sim ? new SimClock(sim.startMs, sim.speed) : systemClock;
-  const sleep: Sleep = sim ? (ms) => systemSleep(ms / sim.speed) : systemSleep;
+  // Aborted first on stop: ends every collector and scheduler sleep at once.
+  const abort = new AbortController();
+  const { clock, sleep, busClock } = pipelineTime(abort.signal, sim);
   const startedAt = clock.now();
 
-  let simulator: FastifyInstance | null = null;
-  let simulatorUrl: string | null = null;
-  if (needsSimulator(env)) {
-    simulator = createSimulator({ clock }).app;
-    await simulator.listen({ host: '127.0.0.1', port: 0 });
-    simulatorUrl = `http://127.0.0.1:${(simulator.server.address() as AddressInfo).port}`;
-  }
-  const config = embeddedConfig({ resources: o.resources, dataDir: o.dataDir, env, simulatorUrl });
-  if (!config.usesSimulator && simulator !== null) {
-    await simulator.close();
-    simulator = null;
-    simulatorUrl = null;
-  }
+  const { config, simulator, simulatorUrl } = await configWithSimulator(o, env, clock);
   if (simulatorUrl !== null)
     log.info(
       { url: simulatorUrl, start: new Date(startedAt).toISOString(), speed: sim?.speed ?? 1 },
       'simulator started',
     );
 
-  const local = new LocalLogBus({ dir: join(o.dataDir, 'log') });
-  const bus = new WatchedBus(local);
-  const sinks = config.sinks
-    .filter((s) => !s.suspended)
-    .map(
-      (s) =>
-        new EmbeddedSink(s, {
-          bus,
-          store: new LocalFolderStore(s.lakeDir),
-          registry: o.registry,
-          logger: log.child({ sink: s.name }),
-        }),
-    );
-  for (const s of sinks) {
-    await s.start();
-    log.info({ sink: s.config.name, topics: s.config.topics, lake: s.config.lakeDir }, 'lake sink started');
+  // What is open so far is closed again when a later start-up step fails, so the process can exit.
+  const opened: { close(): Promise<unknown> }[] = simulator === null ? [] : [simulator];
+  const closeOpened = async (): Promise<void> => {
+    for (const c of opened.reverse()) await c.close().catch(() => undefined);
+  };
+  let local: LocalLogBus;
+  let bus: WatchedBus;
+  let sinks: EmbeddedSink[];
+  try {
+    local = new LocalLogBus({ dir: join(o.dataDir, 'log') });
+    bus = new WatchedBus(local);
+    opened.push(bus);
+    sinks = config.sinks
+      .filter((s) => !s.suspended)
+      .map(
+        (s) =>
+          new EmbeddedSink(s, {
+            bus,
+            store: new LocalFolderStore(s.lakeDir),
+            registry: o.registry,
+            logger: log.child({ sink: s.name }),
+            clock: busClock,
+          }),
+      );
+    for (const s of sinks) {
+      await s.start();
+      opened.push({ close: () => s.stop() });
+      log.info({ sink: s.config.name, topics: s.config.topics, lake: s.config.lakeDir }, 'lake sink started');
+    }
+  } catch (err) {
+    await closeOpened();
+    throw err;
   }
   const firstSink = sinks[0];
   if (firstSink) registerSpoolMetrics(o.registry, 'embedded', local, firstSink.config.groupId, firstSink.config.topics);
 
   const readingSink = new BusReadingSink(bus);
-  const abort = new AbortController();
   const backfillFrom = oldestCatchUpDate(config.joins, startedAt);
   const sources: SourceConfig[] = config.sources.flatMap((s) => {
     const store = new FileCheckpointStore(
@@ -189,12 +193,14 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   const stop = async (): Promise<void> => {
     clearInterval(progress);
     abort.abort();
+    // Asked now, so a catch-up of many dates stops after the date it is joining, not after all of them.
+    const joinsStopped = Promise.all(schedulers.map((s) => s.stop()));
     await collectors.done.catch((err: unknown) => log.error({ err }, 'collectors ended with an error'));
     log.info({ busRecords: readingSink.byTopic() }, 'collectors stopped');
     await catchUp.catch(() => undefined);
     for (const s of sinks) await s.stop();
     log.info({ sinks: sinks.length }, 'lake sinks flushed and stopped');
-    for (const s of schedulers) await s.stop();
+    await joinsStopped;
     log.info({ joins: schedulers.length }, 'join schedulers stopped');
     await bus.close();
     await simulator?.close();
@@ -215,6 +221,33 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
     },
     stop: () => (stopping ??= stop()),
   };
+}
+
+/**
+ * Builds the configuration, with the in-process simulator when a service key
+ * is missing; the simulator is kept only when a source uses it, and closed
+ * when the resources are refused (a listening server would keep the process).
+ */
+async function configWithSimulator(
+  o: PipelineOptions,
+  env: Readonly<Record<string, string | undefined>>,
+  clock: Clock,
+): Promise<{ config: EmbeddedConfig; simulator: FastifyInstance | null; simulatorUrl: string | null }> {
+  const build = (simulatorUrl: string | null): EmbeddedConfig =>
+    embeddedConfig({ resources: o.resources, dataDir: o.dataDir, env, simulatorUrl });
+  if (!needsSimulator(env)) return { config: build(null), simulator: null, simulatorUrl: null };
+  const simulator = createSimulator({ clock }).app;
+  await simulator.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    const url = `http://127.0.0.1:${(simulator.server.address() as AddressInfo).port}`;
+    const config = build(url);
+    if (config.usesSimulator) return { config, simulator, simulatorUrl: url };
+    await simulator.close();
+    return { config, simulator: null, simulatorUrl: null };
+  } catch (err) {
+    await simulator.close();
+    throw err;
+  }
 }
 
 const safe = (id: string): string => id.replace(/[^A-Za-z0-9._-]/g, '_');

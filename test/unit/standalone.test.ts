@@ -1,22 +1,10 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/observe/log.js';
 import { runStandalone } from '../../src/standalone.js';
-
-function memoryLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString().split('\n').filter(Boolean))
-        lines.push(JSON.parse(l) as Record<string, unknown>);
-      cb();
-    },
-  });
-  return { logger: createLogger({ level: 'info', destination }), lines };
-}
+import { memoryLogger } from '../fixtures/memory-logger.js';
 
 describe('embedded default (standalone)', () => {
   it('loads resources, serves health and metrics, and stops cleanly on a stop signal', async () => {
@@ -46,7 +34,8 @@ describe('embedded default (standalone)', () => {
     expect(lines.filter((l) => l['msg'] === 'resource').map((l) => l['kind'])).toEqual(
       expect.arrayContaining(['PowerSource', 'WeatherSource', 'LakeSink', 'DailyJoin']),
     );
-  });
+    // a real pipeline in wall time: stop waits for the collector step in flight (a few backfill calls)
+  }, 20_000);
 
   it('refuses to start on an invalid resource, naming the file, line and field', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'standalone-'));
@@ -66,4 +55,29 @@ describe('embedded default (standalone)', () => {
       }),
     ).rejects.toThrow(/bad\.yaml:6:\d+: .*bucket must not contain two adjacent periods/);
   });
+
+  it('stops the started pipeline and says why when the metrics port is taken', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'standalone-'));
+    const taken = net.createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as net.AddressInfo).port;
+    const { logger, lines } = memoryLogger();
+    try {
+      await expect(
+        runStandalone({
+          resources: 'examples/embedded',
+          dataDir: path.join(dir, 'data'),
+          port,
+          host: '127.0.0.1',
+          logger,
+          stopSignal: new Promise(() => {}),
+        }),
+      ).rejects.toMatchObject({ code: 'GL_OBSERVE_LISTEN_FAILED', context: { port } });
+      expect(lines.map((l) => l['msg'])).toEqual(
+        expect.arrayContaining(['collectors stopped', 'join schedulers stopped']),
+      );
+    } finally {
+      taken.close();
+    }
+  }, 20_000);
 });

@@ -7,9 +7,9 @@ import { LocalJoinStore } from '../../../src/join/join-store.js';
 import { addDays } from '../../../src/join/kst.js';
 import { runDailyJoin } from '../../../src/join/run-join.js';
 import type { RunReport } from '../../../src/join/manifest.js';
-import { DAILY_COLUMNS, HOURLY_COLUMNS } from '../../../src/join/warehouse-parquet.js';
 import { computeReference, duckConnection } from '../../fixtures/join/duckdb-reference.js';
 import { writeGenerated } from '../../fixtures/join/generate.js';
+import { compareWarehouse } from '../../fixtures/join/warehouse-diff.js';
 
 // Two generated months of messy raw data; DuckDB SQL (written from the
 // contract, sharing no code with src/join) computes both tables from the same
@@ -52,35 +52,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-type Row = Record<string, unknown>;
-
-function same(a: unknown, b: unknown): boolean {
-  if (a === null || a === undefined || b === null || b === undefined) return (a ?? null) === (b ?? null);
-  if (typeof a === 'bigint' || typeof b === 'bigint') return Number(a) === Number(b);
-  if (typeof a === 'number' && typeof b === 'number') {
-    if (a === b) return true;
-    return Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
-  }
-  return a === b;
-}
-
-function diff(table: string, ours: Row[], ref: Row[], key: (r: Row) => string, columns: readonly string[]): string[] {
-  const problems: string[] = [];
-  const refByKey = new Map(ref.map((r) => [key(r), r]));
-  if (ours.length !== ref.length) problems.push(`${table}: ${ours.length} rows vs DuckDB ${ref.length}`);
-  for (const r of ours) {
-    const k = key(r);
-    const other = refByKey.get(k);
-    if (other === undefined) {
-      problems.push(`${table} ${k}: missing in DuckDB`);
-      continue;
-    }
-    for (const c of columns)
-      if (!same(r[c], other[c])) problems.push(`${table} ${k} ${c}: ${String(r[c])} vs DuckDB ${String(other[c])}`);
-  }
-  return problems;
-}
-
 describe('cross-check against DuckDB over two generated months', () => {
   it('runs every day with a real mix of outcomes', () => {
     const outcomes = new Set(reports.map((r) => r.outcome));
@@ -98,40 +69,16 @@ describe('cross-check against DuckDB over two generated months', () => {
     const { con, close } = await duckConnection(1);
     try {
       await computeReference(con, dir, LOCATIONS, config.thresholds);
-      const wh = (table: string): string =>
-        `read_parquet('${dir}/warehouse/${table}/*/*/*/*.parquet', hive_partitioning = false)`;
-      // our files, read by DuckDB (timestamps must come back as TIMESTAMP WITH TIME ZONE)
       const types = (
-        await con.runAndReadAll(`DESCRIBE SELECT hour_start FROM ${wh('power_weather_hourly')}`)
+        await con.runAndReadAll(
+          `DESCRIBE SELECT hour_start FROM read_parquet('${dir}/warehouse/power_weather_hourly/*/*/*/*.parquet')`,
+        )
       ).getRowObjectsJS();
+      // our files, read by DuckDB (timestamps must come back as TIMESTAMP WITH TIME ZONE)
       expect(types[0]?.['column_type']).toBe('TIMESTAMP WITH TIME ZONE');
-      const read = async (sql: string): Promise<Row[]> => (await con.runAndReadAll(sql)).getRowObjectsJS() as Row[];
-      const oursH = await read(
-        `SELECT * REPLACE (epoch_ms(hour_start) AS hour_start) FROM ${wh('power_weather_hourly')}`,
-      );
-      const refH = await read(`SELECT * FROM ref_hourly`);
-      const oursD = await read(
-        `SELECT * REPLACE (epoch_ms(demand_peak_at) AS demand_peak_at) FROM ${wh('power_weather_daily')}`,
-      );
-      const refD = await read(`SELECT * FROM ref_daily`);
+      const { hourly: oursH, daily: oursD, problems } = await compareWarehouse(con, dir);
       expect(oursH).toHaveLength(DAYS * 24 * (LOCATIONS.length + 1));
       expect(oursD).toHaveLength(DAYS * (LOCATIONS.length + 1));
-      const problems = [
-        ...diff(
-          'hourly',
-          oursH,
-          refH,
-          (r) => `${String(r['date'])} ${String(r['hour'])} ${String(r['location'])}`,
-          HOURLY_COLUMNS.map((c) => c.name),
-        ),
-        ...diff(
-          'daily',
-          oursD,
-          refD,
-          (r) => `${String(r['date'])} ${String(r['location'])}`,
-          DAILY_COLUMNS.map((c) => c.name),
-        ),
-      ];
       expect(problems.slice(0, 20)).toEqual([]);
       // the data is not trivially null: correlations and gaps exist
       expect(oursD.filter((r) => r['temp_demand_corr'] !== null).length).toBeGreaterThan(DAYS * 3);

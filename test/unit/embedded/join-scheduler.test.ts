@@ -1,0 +1,171 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DailyJoinSpec } from '../../../src/api/daily-join.js';
+import { loadResourcesOrThrow } from '../../../src/api/load.js';
+import { embeddedConfig, type EmbeddedJoinConfig } from '../../../src/embedded/embedded-config.js';
+import { JoinScheduler } from '../../../src/embedded/join-scheduler.js';
+import { createJoinMetrics } from '../../../src/join/join-metrics.js';
+import { LocalJoinStore } from '../../../src/join/join-store.js';
+import { manifestKey, type Manifest } from '../../../src/join/manifest.js';
+import { createRegistry } from '../../../src/observe/metrics.js';
+import { ManualClock } from '../../../src/sources/shared/clock.js';
+import { writeRaw } from '../../fixtures/join/raw-files.js';
+import { kst, power, weather } from '../../fixtures/join/records.js';
+import { memoryLogger } from '../../fixtures/memory-logger.js';
+
+// The example DailyJoin (01:30 KST, startDate 2026-11-01, catch-up All) on a
+// clock the test moves: which dates run at start, when the loop wakes, what a
+// restart and late data do.
+
+const examples = loadResourcesOrThrow('examples/embedded');
+const HOUR = 3_600_000;
+
+/** A Sleep that hands each request to the test, which wakes it after moving the clock. */
+class GatedSleep {
+  readonly #waiting: { ms: number; wake: () => void }[] = [];
+  readonly sleep = (ms: number): Promise<void> => new Promise((wake) => this.#waiting.push({ ms, wake }));
+
+  /** The next sleep the scheduler asks for (waits for it). */
+  async next(): Promise<{ ms: number; wake: () => void }> {
+    const deadline = Date.now() + 5000;
+    while (this.#waiting.length === 0) {
+      if (Date.now() > deadline) throw new Error('the scheduler did not go to sleep');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return this.#waiting.shift()!;
+  }
+}
+
+let dir: string;
+let store: LocalJoinStore;
+let clock: ManualClock;
+let gate: GatedSleep;
+let log: ReturnType<typeof memoryLogger>;
+const running: JoinScheduler[] = [];
+
+async function exampleJoin(spec: Partial<DailyJoinSpec> = {}): Promise<EmbeddedJoinConfig> {
+  const [j] = embeddedConfig({ resources: await examples, dataDir: dir, env: {}, simulatorUrl: 'http://sim' }).joins;
+  if (j === undefined) throw new Error('examples/embedded has no DailyJoin');
+  return { ...j, resource: { ...j.resource, spec: { ...j.resource.spec, ...spec } } };
+}
+
+async function scheduler(spec: Partial<DailyJoinSpec> = {}, lateCheckEveryMs = 10 * 24 * HOUR): Promise<JoinScheduler> {
+  const s = new JoinScheduler({
+    join: await exampleJoin(spec),
+    store,
+    clock,
+    sleep: gate.sleep,
+    wallClock: () => 0,
+    logger: log.logger,
+    metrics: createJoinMetrics(createRegistry({ defaultMetrics: false })),
+    stateFile: join(dir, 'state', 'join.json'),
+    lateCheckEveryMs,
+    version: 'test',
+  });
+  running.push(s);
+  return s;
+}
+
+/** A few readings of `date` in the raw zone, so its run has input. */
+const someInput = async (date: string, hhmm = '00:00'): Promise<string[]> => [
+  ...(await writeRaw(store, 'power', [power(date, hhmm, 60_000)])),
+  ...(await writeRaw(store, 'weather', [weather(date, hhmm, 'seoul', 3)])),
+];
+const runId = async (date: string): Promise<string> =>
+  (JSON.parse(await readFile(join(dir, manifestKey('warehouse', 'power_weather_daily', date)), 'utf8')) as Manifest)
+    .runId;
+const dueDates = (): unknown[] => log.lines.filter((l) => l['msg'] === 'join date due').map((l) => l['date']);
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gridlake-scheduler-'));
+  store = new LocalJoinStore(dir);
+  clock = new ManualClock(kst('2026-11-03', '10:00'));
+  gate = new GatedSleep();
+  log = memoryLogger();
+});
+afterEach(async () => {
+  for (const s of running.splice(0)) await s.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('JoinScheduler', () => {
+  it('joins every date missed since startDate at start, oldest first, and keeps the watermark', async () => {
+    await someInput('2026-11-01');
+    await someInput('2026-11-02');
+    const reports = await (await scheduler()).catchUp();
+    expect(reports.map((r) => [r.date, r.outcome])).toEqual([
+      ['2026-11-01', 'partial'],
+      ['2026-11-02', 'partial'],
+    ]);
+    const state = JSON.parse(await readFile(join(dir, 'state', 'join.json'), 'utf8')) as Record<string, unknown>;
+    expect(state).toEqual({ lastScheduleTime: kst('2026-11-03', '01:30'), createdDate: '2026-11-03' });
+  });
+
+  it('sleeps until the next firing, then joins the day before it', async () => {
+    const s = await scheduler();
+    await s.catchUp();
+    await someInput('2026-11-03', '12:00');
+    s.start();
+    const first = await gate.next();
+    expect(clock.now() + first.ms).toBe(kst('2026-11-04', '01:30'));
+    expect(s.plan?.nextDate).toBe('2026-11-03');
+    clock.advance(first.ms);
+    first.wake();
+    const second = await gate.next();
+    expect(dueDates()).toEqual(['2026-11-01', '2026-11-02', '2026-11-03']);
+    expect(log.lines.find((l) => l['msg'] === 'join date due' && l['date'] === '2026-11-03')?.['trigger']).toBe(
+      'on-time',
+    );
+    expect(await runId('2026-11-03')).toBeTruthy();
+    expect(clock.now() + second.ms).toBe(kst('2026-11-05', '01:30'));
+  });
+
+  it('wakes for late-data checks between firings', async () => {
+    const s = await scheduler({}, 2 * HOUR);
+    await s.catchUp();
+    s.start();
+    const wake = await gate.next();
+    expect(wake.ms).toBe(2 * HOUR);
+  });
+
+  it('runs nothing again after a restart: joined dates and the watermark persist', async () => {
+    await someInput('2026-11-01');
+    await (await scheduler()).catchUp(); // 11-01 joined, 11-02 no input (no manifest)
+    const before = await runId('2026-11-01');
+    clock.advance(HOUR);
+    const again = await (await scheduler()).catchUp();
+    expect(again).toEqual([]);
+    expect(await runId('2026-11-01')).toBe(before);
+  });
+
+  it('reruns a joined date within lateDataDays when its inputs change, and only then', async () => {
+    await someInput('2026-11-01');
+    await someInput('2026-11-02');
+    const s = await scheduler({ lateDataDays: 1 }, HOUR);
+    await s.catchUp();
+    const [id1, id2] = [await runId('2026-11-01'), await runId('2026-11-02')];
+    clock.advance(HOUR);
+    expect(await s.catchUp()).toEqual([]); // nothing changed
+    await someInput('2026-11-02', '13:00'); // late data, within lateDataDays
+    await someInput('2026-11-01', '13:00'); // late data, two days back: beyond lateDataDays 1
+    expect(await s.catchUp()).toEqual([]); // the check waits for lateCheckEveryMs
+    clock.advance(HOUR);
+    const reruns = await s.catchUp();
+    expect(reruns.map((r) => r.date)).toEqual(['2026-11-02']);
+    expect(reruns[0]?.inputs.powerRows).toBe(2);
+    expect(await runId('2026-11-02')).not.toBe(id2);
+    expect(await runId('2026-11-01')).toBe(id1);
+  });
+
+  it('stops while asleep without waiting for the next firing', async () => {
+    const s = await scheduler();
+    await s.catchUp();
+    s.start();
+    await gate.next();
+    const began = Date.now();
+    await s.stop();
+    expect(Date.now() - began).toBeLessThan(1000);
+  });
+});
