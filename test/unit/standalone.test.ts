@@ -1,14 +1,24 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runStandalone } from '../../src/standalone.js';
 import { memoryLogger } from '../fixtures/memory-logger.js';
 
+const dirs: string[] = [];
+const tempDir = async (): Promise<string> => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'standalone-'));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
 describe('embedded default (standalone)', () => {
   it('loads resources, serves health and metrics, and stops cleanly on a stop signal', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'standalone-'));
+    const dir = await tempDir();
     const { logger, lines } = memoryLogger();
     let stop!: (s: string) => void;
     const stopSignal = new Promise<string>((r) => (stop = r));
@@ -38,7 +48,7 @@ describe('embedded default (standalone)', () => {
   }, 20_000);
 
   it('refuses to start on an invalid resource, naming the file, line and field', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'standalone-'));
+    const dir = await tempDir();
     await writeFile(
       path.join(dir, 'bad.yaml'),
       'apiVersion: gridlake.io/v1alpha1\nkind: LakeSink\nmetadata: { name: raw }\nspec:\n  topics: [gridlake.power.kpx.v1]\n  lake: { bucket: grid..lake }\n',
@@ -57,7 +67,7 @@ describe('embedded default (standalone)', () => {
   });
 
   it('stops the started pipeline and says why when the metrics port is taken', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'standalone-'));
+    const dir = await tempDir();
     const taken = net.createServer();
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
     const port = (taken.address() as net.AddressInfo).port;
