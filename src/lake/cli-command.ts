@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { loadResourcesFromText } from '../api/load.js';
+import type { LakeSinkSpec } from '../api/lake-sink.js';
 import { glError } from '../errors.js';
 import { createObserveServer } from '../observe/http-server.js';
 import { createLogger } from '../observe/log.js';
@@ -23,6 +26,44 @@ interface SinkFlags {
   maxAgeMs: string;
   maxBufferedBytes: string;
   metricsPort: string;
+  /** a LakeSink resource (the operator's rendered config.json) */
+  config?: string;
+  /** namespace/name of the LakeSink; the sink's name */
+  sink?: string;
+}
+
+/**
+ * The flags a LakeSink resource stands for: what the operator renders into the
+ * sink Deployment's config.json, so the Deployment's command line stays short
+ * and the spec has one reading (the same one as the embedded default's).
+ */
+export function flagsFromLakeSink(text: string, file: string): Partial<SinkFlags> {
+  const loaded = loadResourcesFromText(text, file);
+  if (!loaded.ok) {
+    const first = loaded.errors[0];
+    throw glError(
+      'GL_CONFIG_INVALID',
+      `${file}: not a valid LakeSink: ${first ? `${first.path || '(root)'}: ${first.message}` : 'no document'}`,
+      { context: { file, errors: loaded.errors.length } },
+    );
+  }
+  const doc = loaded.resources[0]?.resource;
+  if (doc?.kind !== 'LakeSink' || loaded.resources.length !== 1)
+    throw glError('GL_CONFIG_INVALID', `${file}: expected exactly one LakeSink`, { context: { file } });
+  const spec = doc.spec as LakeSinkSpec;
+  const ns = doc.metadata.namespace ?? 'default';
+  return {
+    name: doc.metadata.name,
+    group: spec.consumerGroup ?? `gridlake-sink-${ns}-${doc.metadata.name}`,
+    topics: spec.topics.join(','),
+    bucket: spec.lake.bucket,
+    prefix: spec.lake.prefix,
+    ...(spec.lake.endpoint === undefined ? {} : { endpoint: spec.lake.endpoint }),
+    region: spec.lake.region,
+    maxRecords: String(spec.flush.maxRecords),
+    maxBytes: String(spec.flush.maxBytes),
+    maxAgeMs: String(spec.flush.maxAgeSeconds * 1000),
+  };
 }
 
 const positive = (name: string, v: string): number => {
@@ -74,6 +115,11 @@ export function registerSinkCommand(program: Command): void {
   program
     .command('sink')
     .description('consume topics and write them to the lake as Parquet (raw zone)')
+    .option(
+      '--config <file>',
+      'a LakeSink resource (YAML or JSON) giving topics, lake and flush policy; flags on the command line win',
+    )
+    .option('--sink <namespace/name>', 'the LakeSink this process serves (its name in metrics and logs)')
     .option('--name <name>', 'sink name (metrics, dead letters)', 'lake')
     .option('--group <id>', 'consumer group', 'gridlake-sink')
     .option('--topics <list>', 'comma-separated topics', 'gridlake.power.kpx.v1,gridlake.weather.kma.v1')
@@ -90,8 +136,15 @@ export function registerSinkCommand(program: Command): void {
     .option('--max-age-ms <n>', 'flush a partition this long after its oldest record arrived', '900000')
     .option('--max-buffered-bytes <n>', 'global buffer cap', String(16 * 1024 * 1024))
     .option('--metrics-port <port>', 'port for /metrics, /healthz, /readyz', '9464')
-    .action(async (flags: SinkFlags) => {
+    .action(async (given: SinkFlags, cmd: Command) => {
       const log = createLogger({ name: 'gridlake-sink' });
+      const fromFile = given.config ? flagsFromLakeSink(readFileSync(given.config, 'utf8'), given.config) : {};
+      const flags = { ...given };
+      for (const [key, value] of Object.entries(fromFile) as [keyof SinkFlags, string][])
+        if (cmd.getOptionValueSource(key) !== 'cli') Object.assign(flags, { [key]: value });
+      // The metrics label and client id take the name, as in the embedded default.
+      if (given.sink !== undefined && cmd.getOptionValueSource('name') !== 'cli')
+        flags.name = given.sink.split('/').at(-1) ?? given.sink;
       const config = sinkConfigFromFlags(flags, process.env);
       const registry = createRegistry();
       const runtime = await startSink(config, { log, registry });

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { sinkConfigFromFlags } from '../../../src/lake/cli-command.js';
+import { parse } from 'yaml';
+import { flagsFromLakeSink, sinkConfigFromFlags } from '../../../src/lake/cli-command.js';
 
 const flags = {
   name: 'lake',
@@ -38,5 +40,31 @@ describe('sink command flags', () => {
     [{ brokers: 'a', lakeDir: '/l', maxRecords: '0' }, /--max-records must be a positive integer/],
   ])('refuses %o', (extra, message) => {
     expect(() => sinkConfigFromFlags({ ...flags, ...extra }, {})).toThrow(message);
+  });
+});
+
+describe('sink command --config (the LakeSink the operator renders)', () => {
+  const example = readFileSync(new URL('../../../examples/cluster/lake-sink.yaml', import.meta.url), 'utf8');
+
+  it('reads topics, lake and flush policy from the resource, with the API defaults applied', () => {
+    const f = flagsFromLakeSink(example, 'config.json');
+    const doc = parse(example) as { metadata: { name: string; namespace: string }; spec: Record<string, never> };
+    expect(f.name).toBe(doc.metadata.name);
+    expect(f.group).toBe(`gridlake-sink-${doc.metadata.namespace}-${doc.metadata.name}`);
+    const c = sinkConfigFromFlags({ ...flags, ...f, brokers: 'k:9092' }, {});
+    expect(c.store).toMatchObject({ kind: 's3', bucket: expect.any(String) });
+    expect(c.maxAgeMs % 1000).toBe(0);
+    expect(c.topics.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a resource that is not a valid LakeSink, naming the file and the field', () => {
+    const bad = example.replace(/maxRecords: \d+/, 'maxRecords: -5');
+    expect(bad).not.toBe(example);
+    expect(() => flagsFromLakeSink(bad, '/etc/gridlake/config.json')).toThrow(
+      /\/etc\/gridlake\/config\.json: not a valid LakeSink: .*maxRecords/,
+    );
+    expect(() => flagsFromLakeSink(example.replace('kind: LakeSink', 'kind: DailyJoin'), 'c.json')).toThrow(
+      /c\.json: not a valid LakeSink|expected exactly one LakeSink/,
+    );
   });
 });
