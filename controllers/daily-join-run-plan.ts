@@ -49,10 +49,13 @@ export function renderRunJob(run: KubeObject, join: KubeObject, opts: WorkloadOp
     String(js.quality.minPowerCoverage),
     '--weather-coverage-min',
     String(js.quality.minWeatherCoverage),
+    ...['--bucket', js.lake.bucket, '--prefix', js.lake.prefix, '--region', js.lake.region],
+    ...(js.lake.endpoint ? ['--endpoint', js.lake.endpoint] : []),
     ...(sql
       ? ['--sql-mode', sql.mode, '--sql-hourly-table', sql.hourlyTable, '--sql-daily-table', sql.dailyTable]
       : []),
   ];
+  const creds = js.lake.credentialsSecretRef;
   return {
     apiVersion: apiVersionOf(JOBS),
     kind: JOBS.kind,
@@ -74,6 +77,19 @@ export function renderRunJob(run: KubeObject, join: KubeObject, opts: WorkloadOp
               args,
               env: [
                 { name: 'GRIDLAKE_RUN_REPORT_FILE', value: RUN_REPORT_FILE },
+                // Absent: the pod's default credential chain (instance role, IRSA).
+                ...(creds
+                  ? [
+                      {
+                        name: 'AWS_ACCESS_KEY_ID',
+                        valueFrom: { secretKeyRef: { name: creds.name, key: creds.accessKeyIdKey } },
+                      },
+                      {
+                        name: 'AWS_SECRET_ACCESS_KEY',
+                        valueFrom: { secretKeyRef: { name: creds.name, key: creds.secretAccessKeyKey } },
+                      },
+                    ]
+                  : []),
                 ...(sql
                   ? [{ name: 'GRIDLAKE_JOIN_SQL_URL', valueFrom: { secretKeyRef: { ...sql.connectionSecretRef } } }]
                   : []),
