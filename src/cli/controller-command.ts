@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { addControllers, CONTROLLER_KINDS, type ControllerKind } from '../../controllers/operator.js';
 import { EventRecorder } from '../k8s/events.js';
 import { createKubeClient } from '../k8s/kube-client.js';
@@ -37,6 +37,13 @@ export function parseControllerKinds(list: string | undefined): ControllerKind[]
     if (!(CONTROLLER_KINDS as readonly string[]).includes(k))
       throw new Error(`unknown controller ${k} (known: ${CONTROLLER_KINDS.join(', ')})`);
   return kinds as ControllerKind[];
+}
+
+/** A TCP port number (0 picks a free one). */
+export function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
+  return n;
 }
 
 /**
@@ -94,7 +101,7 @@ export async function runController(
   return served;
 }
 
-/** `gridlake controller`: register the command (the lead wires it into src/cli/program.ts). */
+/** `gridlake controller`: registers the command on the CLI (src/cli/program.ts). */
 export function registerControllerCommand(program: Command, env: NodeJS.ProcessEnv = process.env): Command {
   return program
     .command('controller')
@@ -120,7 +127,9 @@ export function registerControllerCommand(program: Command, env: NodeJS.ProcessE
       new Option('--brokers <list>', 'Kafka bootstrap servers passed to collectors and sinks').env('GRIDLAKE_BROKERS'),
     )
     .addOption(
-      new Option('--metrics-port <port>', 'port for /metrics, /healthz, /readyz').default(8080).argParser(Number),
+      new Option('--metrics-port <port>', 'port for /metrics, /healthz, /readyz (0: any free port)')
+        .default(8080)
+        .argParser(parsePort),
     )
     .addOption(new Option('--metrics-host <host>', 'address for the metrics server').default('0.0.0.0'))
     .addOption(new Option('--no-leader-elect', 'reconcile without a Lease (one replica only)'))
