@@ -24,6 +24,10 @@ export interface ControllerCommandOptions {
   readonly leaseNamespace?: string;
   readonly leaseName: string;
   readonly identity?: string;
+  /** Lease timing in seconds (controller-runtime's defaults 15/10/2) */
+  readonly leaseDurationSeconds: number;
+  readonly renewDeadlineSeconds: number;
+  readonly retryPeriodSeconds: number;
 }
 
 /** Parses `--controllers a,b` into kinds; unknown names are an error. */
@@ -43,6 +47,13 @@ export function parseControllerKinds(list: string | undefined): ControllerKind[]
 export function parsePort(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
+  return n;
+}
+
+/** A positive number of seconds (fractions allowed). */
+export function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds');
   return n;
 }
 
@@ -69,12 +80,26 @@ export async function runController(
     throw new Error(
       'leader election needs a Lease namespace: --lease-namespace or POD_NAMESPACE (or --no-leader-elect)',
     );
+  if (!(opts.retryPeriodSeconds < opts.renewDeadlineSeconds && opts.renewDeadlineSeconds < opts.leaseDurationSeconds))
+    throw new Error(
+      `lease timing must satisfy retry period < renew deadline < lease duration (got ${opts.retryPeriodSeconds}/${opts.renewDeadlineSeconds}/${opts.leaseDurationSeconds} s)`,
+    );
   const manager = new Manager({
     client,
     metrics,
     logger,
     ...(opts.leaderElect && leaseNamespace
-      ? { leaderElection: { namespace: leaseNamespace, name: opts.leaseName, identity, releaseOnStop: true } }
+      ? {
+          leaderElection: {
+            namespace: leaseNamespace,
+            name: opts.leaseName,
+            identity,
+            releaseOnStop: true,
+            leaseDurationMs: opts.leaseDurationSeconds * 1000,
+            renewDeadlineMs: opts.renewDeadlineSeconds * 1000,
+            retryPeriodMs: opts.retryPeriodSeconds * 1000,
+          },
+        }
       : {}),
   });
   addControllers(
@@ -136,6 +161,21 @@ export function registerControllerCommand(program: Command, env: NodeJS.ProcessE
     .addOption(new Option('--lease-namespace <ns>', 'namespace of the leader Lease (default: POD_NAMESPACE)'))
     .addOption(new Option('--lease-name <name>', 'name of the leader Lease').default('gridlake-controller'))
     .addOption(new Option('--identity <id>', 'leader-election identity (default: POD_NAME, else the host name)'))
+    .addOption(
+      new Option('--lease-duration-seconds <s>', 'how long a standby waits before taking an unrenewed Lease')
+        .default(15)
+        .argParser(parseSeconds),
+    )
+    .addOption(
+      new Option('--renew-deadline-seconds <s>', 'how long the leader keeps trying to renew before it stops')
+        .default(10)
+        .argParser(parseSeconds),
+    )
+    .addOption(
+      new Option('--retry-period-seconds <s>', 'time between Lease acquire and renew attempts')
+        .default(2)
+        .argParser(parseSeconds),
+    )
     .action(async (opts: ControllerCommandOptions) => {
       try {
         await runController(opts, env);

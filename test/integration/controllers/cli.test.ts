@@ -1,10 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEPLOYMENTS, LEASES, POWER_SOURCES, SECRETS } from '../../../controllers/resources.js';
-import { buildChild } from '../../unit/bus/build-child.js';
+import { buildCli, startController, stopController, type ControllerProcess } from './controller-process.js';
 import { IMAGE, create, currentStatus, eventually, get, rand, setup, type Env } from './helpers.js';
 
 /**
@@ -15,35 +12,27 @@ import { IMAGE, create, currentStatus, eventually, get, rand, setup, type Env } 
  */
 let env: Env;
 let cli: string;
-let proc: ChildProcess | undefined;
+let ctl: ControllerProcess | undefined;
 
 beforeAll(async () => {
   env = await setup('ctl-cli');
-  cli = await buildChild(path.resolve(import.meta.dirname, '../../../src/cli.ts'), 'gridlake-cli');
+  cli = await buildCli();
 }, 120_000);
 afterAll(async () => {
-  if (proc && proc.exitCode === null) proc.kill('SIGKILL');
+  if (ctl && ctl.proc.exitCode === null) ctl.proc.kill('SIGKILL');
   if (cli) await rm(cli, { force: true });
   await env?.teardown();
 });
-
-interface LogLine {
-  msg: string;
-  level: string;
-  [k: string]: unknown;
-}
 
 describe('gridlake controller', () => {
   it('starts, leads, reconciles, serves probes and metrics, and releases its Lease on SIGTERM', async () => {
     const { client, ns, k } = env;
     const lease = `ctl-${rand()}`;
     const identity = `cli-${rand()}`;
-    // Env var fallbacks a Deployment would set (POD_NAMESPACE for the Lease).
-    proc = spawn(
-      process.execPath,
+    // POD_NAMESPACE is how the chart's Deployment names the Lease namespace.
+    ctl = await startController(
+      cli,
       [
-        cli,
-        'controller',
         '--kubeconfig',
         k.kubeconfig,
         '--namespace',
@@ -52,36 +41,14 @@ describe('gridlake controller', () => {
         lease,
         '--identity',
         identity,
-        '--metrics-port',
-        '0',
-        '--metrics-host',
-        '127.0.0.1',
         '--image',
         IMAGE,
       ],
-      { env: { ...process.env, POD_NAMESPACE: ns }, stdio: ['ignore', 'pipe', 'pipe'] },
+      { POD_NAMESPACE: ns },
     );
-    const lines: string[] = [];
-    let stderr = '';
-    let buf = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const parts = buf.split('\n');
-      buf = parts.pop() ?? '';
-      lines.push(...parts.filter((l) => l.trim() !== ''));
-    });
-    proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = once(proc, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-    const logs = (): LogLine[] => lines.map((l) => JSON.parse(l) as LogLine);
-
-    const started = await eventually(() => {
-      if (proc?.exitCode !== null) throw new Error(`controller exited ${proc?.exitCode}: ${stderr}`);
-      return logs().find((l) => l.msg === 'controller started');
-    }, 30_000);
-    const address = started['address'] as string;
-    expect(address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect((await fetch(`${address}/healthz`)).status).toBe(200);
-    await eventually(async () => (await fetch(`${address}/readyz`)).status === 200, 30_000);
+    expect(ctl.address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await fetch(`${ctl.address}/healthz`)).status).toBe(200);
+    await eventually(async () => (await fetch(`${ctl!.address}/readyz`)).status === 200, 30_000);
 
     // Reconciles: a PowerSource gets its collector and a current status.
     await create(client, SECRETS, ns, { metadata: { name: 'kpx' }, stringData: { serviceKey: 'k' } });
@@ -96,25 +63,19 @@ describe('gridlake controller', () => {
     const held = await get(client, LEASES, ns, lease);
     expect((held?.['spec'] as { holderIdentity?: string }).holderIdentity).toBe(identity);
 
-    const metrics = await (await fetch(`${address}/metrics`)).text();
-    expect(metrics).toMatch(/controller_runtime_reconcile_total\{[^}]*controller="powersource"[^}]*\} [1-9]/);
-    expect(metrics).toMatch(/leader_election_master_status\{[^}]*\} 1/);
-    expect(metrics).toContain('workqueue_depth');
+    expect(await ctl.metric('controller_runtime_reconcile_total', { controller: 'powersource' })).toBeGreaterThan(0);
+    expect(await ctl.metric('leader_election_master_status')).toBe(1);
+    expect(await ctl.metric('workqueue_depth', { name: 'powersource' })).toBe(0);
 
-    proc.kill('SIGTERM');
     const t0 = Date.now();
-    const [code, signal] = await Promise.race([
-      exited,
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no exit 15 s after SIGTERM')), 15_000)),
-    ]);
+    const [code, signal] = await stopController(ctl);
     process.stderr.write(`[controller-cli] exited ${Date.now() - t0} ms after SIGTERM\n`);
-    expect({ code, signal, stderr }).toEqual({ code: 0, signal: null, stderr: '' });
+    expect({ code, signal, stderr: ctl.stderr() }).toEqual({ code: 0, signal: null, stderr: '' });
     // Released as client-go does: no holder, so a standby takes over at once instead of after 15 s.
     const released = await get(client, LEASES, ns, lease);
     expect((released?.['spec'] as { holderIdentity?: string }).holderIdentity ?? '').toBe('');
-    const msgs = logs().map((l) => l.msg);
+    const msgs = ctl.logs().map((l) => l.msg);
     expect(msgs).toEqual(expect.arrayContaining(['signal received', 'operator shutting down', 'operator stopped']));
-    // pino JSON on stdout, every line (the parse above would have thrown otherwise).
-    expect(logs().every((l) => typeof l.level === 'string')).toBe(true);
+    expect(ctl.logs().every((l) => typeof l.level === 'string')).toBe(true);
   }, 120_000);
 });
