@@ -44,6 +44,8 @@ export function dailyJoinController(deps: ControllerDeps, inf: JoinInformers): C
         },
       },
     ],
+    // Mostly waiting on the API server: a thousand joins must not queue behind one status write at a time.
+    maxConcurrency: 8,
     reconcile: async (key, ctx) => {
       const join = inf.joins.get(key);
       if (!join || join.metadata.deletionTimestamp) {

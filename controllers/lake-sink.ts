@@ -40,7 +40,7 @@ export function lakeSinkController(deps: ControllerDeps, inf: LakeSinkInformers)
             .map((s) => `${s.metadata.namespace}/${s.metadata.name}`),
       },
     ],
-    maxConcurrency: 2,
+    maxConcurrency: 4,
     filter: specOrProgressChanged,
     reconcile: async (key, ctx) => {
       const sink = inf.sinks.get(key);

@@ -5,7 +5,7 @@ import { addControllers, CONTROLLER_KINDS, type ControllerKind } from '../../con
 import { EventRecorder } from '../k8s/events.js';
 import { createKubeClient } from '../k8s/kube-client.js';
 import { Manager } from '../k8s/manager.js';
-import { runtimeMetrics } from '../k8s/runtime-metrics.js';
+import { countRequests, runtimeMetrics } from '../k8s/runtime-metrics.js';
 import { serveManager, type ServedManager } from '../k8s/serve-manager.js';
 import { createLogger } from '../observe/log.js';
 import { createRegistry } from '../observe/metrics.js';
@@ -73,7 +73,7 @@ export async function runController(
   else kc.loadFromDefault();
   const registry = createRegistry();
   const metrics = runtimeMetrics(registry);
-  const client = createKubeClient(kc);
+  const client = createKubeClient(kc, { onRequest: countRequests(metrics) });
   const identity = opts.identity ?? env['POD_NAME'] ?? hostname();
   const leaseNamespace = opts.leaseNamespace ?? env['POD_NAMESPACE'];
   if (opts.leaderElect && !leaseNamespace)

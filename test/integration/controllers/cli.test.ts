@@ -66,6 +66,8 @@ describe('gridlake controller', () => {
     expect(await ctl.metric('controller_runtime_reconcile_total', { controller: 'powersource' })).toBeGreaterThan(0);
     expect(await ctl.metric('leader_election_master_status')).toBe(1);
     expect(await ctl.metric('workqueue_depth', { name: 'powersource' })).toBe(0);
+    // Server-side applies of the collector's ConfigMap and Deployment, counted as client-go counts them.
+    expect(await ctl.metric('rest_client_requests_total', { method: 'PATCH', code: '201' })).toBeGreaterThanOrEqual(2);
 
     const t0 = Date.now();
     const [code, signal] = await stopController(ctl);
