@@ -4,6 +4,9 @@
 // object's status.observedGeneration is current, the controller's API
 // requests (its rest_client_requests_total), and its peak RSS.
 // Run: node bench/controller/run.mjs [joins=1000] [sources=200]
+// For reference, `gridlake controller --help` alone peaks at ~150 MiB RSS on
+// Node 20 (the one CLI loads every command's libraries; @kubernetes/client-node
+// alone is ~75 MiB), so the RSS figure is mostly the process, not the objects.
 import { readFileSync } from 'node:fs';
 import { DAILY_JOINS, POWER_SOURCES, SECRETS, WEATHER_SOURCES } from '../../controllers/resources.js';
 import { todayIn } from '../../src/api/daily-join-semantics.js';
@@ -34,20 +37,26 @@ const c = makeClient(info);
 await ensureCrds(info, c);
 const ns = await createNamespace(c, `bench-ctl-${Date.now() % 1_000_000}`);
 await create(c, SECRETS, ns, { metadata: { name: 'key' }, stringData: { serviceKey: 'k' } });
-const ctl = await startController(cli, [
-  '--kubeconfig',
-  info.kubeconfig,
-  '--namespace',
-  ns,
-  '--lease-namespace',
-  ns,
-  '--identity',
-  'bench',
-  '--image',
-  IMAGE,
-  '--brokers',
-  'kafka.invalid:9092',
-]);
+const ctl = await startController(
+  cli,
+  [
+    '--kubeconfig',
+    info.kubeconfig,
+    '--namespace',
+    ns,
+    '--lease-namespace',
+    ns,
+    '--identity',
+    'bench',
+    '--image',
+    IMAGE,
+    '--brokers',
+    'kafka.invalid:9092',
+  ],
+  process.env['GRIDLAKE_BENCH_HEAP_DIR']
+    ? { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${process.env['GRIDLAKE_BENCH_HEAP_DIR']}` }
+    : {},
+);
 await new Promise((r) => setTimeout(r, 3000)); // lead and sync the (empty) caches first
 const writes = async (): Promise<number> =>
   (
@@ -113,7 +122,13 @@ const g = (await reads()) - reads0;
 await new Promise((r) => setTimeout(r, 10_000));
 const idleWrites = (await writes()) - writes0 - w;
 const rss = peakRss(ctl.proc.pid ?? 0);
+if (process.env['GRIDLAKE_BENCH_HEAP_DIR']) {
+  // A heap snapshot of the converged controller, for finding what holds memory.
+  ctl.proc.kill('SIGUSR2');
+  await new Promise((r) => setTimeout(r, 20_000));
+}
 const heapMiB = (await ctl.metric('nodejs_heap_size_used_bytes')) / 2 ** 20;
+const rssNowMiB = (await ctl.metric('process_resident_memory_bytes')) / 2 ** 20;
 await Promise.all(informers.map((i) => i.stop()));
 const objects = JOINS + SOURCES;
 
@@ -129,6 +144,7 @@ console.log(
       controllerApiReads: g,
       writesInNext10s: idleWrites,
       controllerPeakRssMiB: Number((rss / 2 ** 20).toFixed(1)),
+      controllerRssMiBAfter: Number(rssNowMiB.toFixed(1)),
       controllerHeapUsedMiBAfter: Number(heapMiB.toFixed(1)),
     },
     null,
