@@ -60,6 +60,16 @@ describe('gridlake controller', () => {
     });
     await eventually(() => get(client, DEPLOYMENTS, ns, 'kpx-cli-collector'), 30_000);
     await eventually(async () => currentStatus(await get(client, POWER_SOURCES, ns, 'kpx-cli')), 30_000);
+    // Events for what it did, as kubectl describe shows them.
+    const events = await eventually(async () => {
+      const l = await client.request<{ items: { reason: string; regarding: { name: string } }[] }>({
+        method: 'GET',
+        path: `/apis/events.k8s.io/v1/namespaces/${ns}/events`,
+      });
+      const mine = l.items.filter((e) => e.regarding.name === 'kpx-cli').map((e) => e.reason);
+      return mine.length >= 2 && mine.sort();
+    });
+    expect(events).toEqual(['AppliedConfigMap', 'AppliedDeployment']);
     const held = await get(client, LEASES, ns, lease);
     expect((held?.['spec'] as { holderIdentity?: string }).holderIdentity).toBe(identity);
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyActions, applyIfChanged, hashOf, type Action } from '../../../controllers/apply.js';
+import { applyActions, applyIfChanged, hashOf, recordActions, type Action } from '../../../controllers/apply.js';
+import { EventRecorder } from '../../../src/k8s/events.js';
 import { APPLIED_HASH, CONFIG_MAPS, DAILY_JOIN_RUNS, FIELD_MANAGER } from '../../../controllers/resources.js';
 import type { KubeClient, KubeRequest } from '../../../src/k8s/kube-client.js';
 import type { KubeObject } from '../../../src/k8s/object-cache.js';
@@ -86,5 +87,38 @@ describe('applyActions', () => {
     expect(c.requests).toHaveLength(1);
     // A uid-precondition failure (409 Conflict) on delete is not swallowed either.
     await expect(applyActions(recorder([conflict]), [{ op: 'delete', ref: runRef, uid: 'x' }])).rejects.toBe(conflict);
+  });
+});
+
+describe('recordActions', () => {
+  it('records one Normal Event per action on the object that asked, and repeats only after the dedupe window', async () => {
+    const c = recorder();
+    const events = new EventRecorder({ client: c, controller: 'gridlake.io/controller', instance: 'test' });
+    const join = {
+      apiVersion: 'gridlake.io/v1alpha1',
+      kind: 'DailyJoin',
+      metadata: { name: 'pw', namespace: 'ns', uid: 'u' },
+    };
+    const actions: Action[] = [
+      { op: 'create', ref: runRef, body },
+      { op: 'delete', ref: { ...runRef, name: 'pw-20260301' }, uid: 'x' },
+    ];
+    await recordActions(events, join, actions);
+    await recordActions(events, join, actions);
+    expect(c.requests.map((r) => [r.method, r.path])).toEqual([
+      ['POST', '/apis/events.k8s.io/v1/namespaces/ns/events'],
+      ['POST', '/apis/events.k8s.io/v1/namespaces/ns/events'],
+    ]);
+    expect(c.requests.map((r) => r.body)).toMatchObject([
+      {
+        type: 'Normal',
+        reason: 'CreatedDailyJoinRun',
+        action: 'Create',
+        note: 'created DailyJoinRun ns/pw-20260309',
+        regarding: { kind: 'DailyJoin', name: 'pw', uid: 'u' },
+      },
+      { reason: 'DeletedDailyJoinRun', action: 'Delete', note: 'deleted DailyJoinRun ns/pw-20260301' },
+    ]);
+    await recordActions(undefined, join, actions); // no recorder (tests, embedded): nothing to do
   });
 });
