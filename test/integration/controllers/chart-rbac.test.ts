@@ -3,7 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addControllers } from '../../../controllers/operator.js';
+import { addControllers, CONTROLLER_KINDS } from '../../../controllers/operator.js';
 import {
   DAILY_JOINS,
   DAILY_JOIN_RUNS,
@@ -92,7 +92,8 @@ describe('the chart RBAC', () => {
         workload: { image: IMAGE },
         events: new EventRecorder({ client: asSa, controller: 'gridlake.io/controller', instance: 'rbac-test' }),
       },
-      { namespace: ns },
+      // Namespaced kinds only: a RemoteSite controller is cluster-wide and would fight remote-site.test.ts over its sites.
+      { namespace: ns, kinds: CONTROLLER_KINDS.filter((k) => k !== 'RemoteSite') },
     );
     manager.start();
     // Every informer synced (the first list of each kind was allowed) and the manager leads.

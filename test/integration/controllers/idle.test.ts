@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addControllers } from '../../../controllers/operator.js';
+import { addControllers, CONTROLLER_KINDS } from '../../../controllers/operator.js';
 import {
   DAILY_JOINS,
   DAILY_JOIN_RUNS,
@@ -39,6 +39,7 @@ interface Req {
   path: string;
 }
 
+const NAMESPACED = CONTROLLER_KINDS.filter((k) => k !== 'RemoteSite');
 const KINDS: readonly ResourceRef[] = [POWER_SOURCES, WEATHER_SOURCES, LAKE_SINKS, DAILY_JOINS, DAILY_JOIN_RUNS];
 
 async function allCurrent(): Promise<boolean> {
@@ -57,7 +58,8 @@ describe('an idle operator', () => {
     addControllers(
       manager,
       { client: c, clock: { now: () => Date.now() }, workload: { image: IMAGE, brokers: 'kafka.invalid:9092' } },
-      { namespace: ns, metrics, informer: { resyncMs: 10_000 } },
+      // Namespaced kinds only: a RemoteSite controller is cluster-wide and would see other test files' sites.
+      { namespace: ns, metrics, informer: { resyncMs: 10_000 }, kinds: NAMESPACED },
     );
     manager.start();
 
