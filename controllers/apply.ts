@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { isAlreadyExists, isNotFound } from '../src/k8s/api-errors.js';
 import type { ResourceRef } from '../src/k8s/informer.js';
 import { objectPath, resourcePath, type KubeClient } from '../src/k8s/kube-client.js';
+import type { EventRecorder } from '../src/k8s/events.js';
 import type { KubeObject } from '../src/k8s/object-cache.js';
 import { APPLIED_HASH, FIELD_MANAGER } from './resources.js';
 
@@ -102,6 +103,36 @@ export async function applyActions(
       default:
         assertNever(a);
     }
+  }
+}
+
+const VERBS = {
+  apply: { reason: 'Applied', action: 'Apply' },
+  create: { reason: 'Created', action: 'Create' },
+  delete: { reason: 'Deleted', action: 'Delete' },
+} as const;
+
+/**
+ * One Event per action taken, regarding the object that asked for it, so
+ * `kubectl describe` tells what the controller did (reason e.g.
+ * `CreatedDailyJoinRun`). Best effort and not awaited by reconcilers: the
+ * recorder logs a failed Event and never throws; repeats are deduplicated.
+ */
+export async function recordActions(
+  events: EventRecorder | undefined,
+  owner: KubeObject,
+  actions: readonly Action[],
+): Promise<void> {
+  if (!events) return;
+  for (const a of actions) {
+    const verb = VERBS[a.op];
+    const where = a.ref.namespace ? `${a.ref.namespace}/${a.ref.name}` : a.ref.name;
+    await events.record(owner, {
+      type: 'Normal',
+      reason: `${verb.reason}${a.ref.resource.kind}`,
+      action: verb.action,
+      note: `${verb.reason.toLowerCase()} ${a.ref.resource.kind} ${where}`,
+    });
   }
 }
 

@@ -3,7 +3,7 @@ import type { ControllerOptions } from '../src/k8s/controller.js';
 import type { Informer } from '../src/k8s/informer.js';
 import { splitKey } from '../src/k8s/object-cache.js';
 import { writeStatus } from '../src/k8s/status-writer.js';
-import { applyActions } from './apply.js';
+import { applyActions, recordActions } from './apply.js';
 import { planDailyJoin } from './daily-join-plan.js';
 import { resultAfter, type ControllerDeps } from './deps.js';
 import { DAILY_JOINS } from './resources.js';
@@ -44,6 +44,8 @@ export function dailyJoinController(deps: ControllerDeps, inf: JoinInformers): C
         },
       },
     ],
+    // Mostly waiting on the API server: a thousand joins must not queue behind one status write at a time.
+    maxConcurrency: 8,
     reconcile: async (key, ctx) => {
       const join = inf.joins.get(key);
       if (!join || join.metadata.deletionTimestamp) {
@@ -60,6 +62,7 @@ export function dailyJoinController(deps: ControllerDeps, inf: JoinInformers): C
       }
       const plan = planDailyJoin(join, inf.runs.list(namespace), now);
       await applyActions(deps.client, plan.actions, ctx.signal);
+      void recordActions(deps.events, join, plan.actions);
       if (plan.creates.length > 0) expected.set(key, { names: plan.creates, at: Date.now() });
       const written = await writeStatus(deps.client, DAILY_JOINS, join, plan.status, ctx.signal);
       return resultAfter(written, plan.requeueAfterMs);

@@ -4,7 +4,7 @@ import type { Informer } from '../src/k8s/informer.js';
 import { splitKey } from '../src/k8s/object-cache.js';
 import { writeStatus } from '../src/k8s/status-writer.js';
 import type { LakeSinkSpec } from '../src/api/lake-sink.js';
-import { applyActions } from './apply.js';
+import { applyActions, recordActions } from './apply.js';
 import { resultAfter, specOrProgressChanged, type ControllerDeps } from './deps.js';
 import { planLakeSink } from './lake-sink-plan.js';
 import { LAKE_SINKS } from './resources.js';
@@ -40,7 +40,7 @@ export function lakeSinkController(deps: ControllerDeps, inf: LakeSinkInformers)
             .map((s) => `${s.metadata.namespace}/${s.metadata.name}`),
       },
     ],
-    maxConcurrency: 2,
+    maxConcurrency: 4,
     filter: specOrProgressChanged,
     reconcile: async (key, ctx) => {
       const sink = inf.sinks.get(key);
@@ -58,6 +58,7 @@ export function lakeSinkController(deps: ControllerDeps, inf: LakeSinkInformers)
         deps.clock.now(),
       );
       await applyActions(deps.client, plan.actions, ctx.signal);
+      void recordActions(deps.events, sink, plan.actions);
       const written = await writeStatus(deps.client, LAKE_SINKS, sink, plan.status, ctx.signal);
       return resultAfter(written, plan.requeueAfterMs);
     },

@@ -32,7 +32,7 @@ export function powerSourceController(deps: ControllerDeps, inf: SourceInformers
       },
     ],
     reconcile: sourceReconciler('PowerSource', deps, inf),
-    maxConcurrency: 2,
+    maxConcurrency: 4,
     filter: specOrProgressChanged,
   };
 }

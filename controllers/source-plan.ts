@@ -1,6 +1,9 @@
 import type { PowerSourceSpec, PowerSourceStatus } from '../src/api/power-source.js';
 import { SITE_NAMESPACE_PREFIX } from '../src/api/remote-site.js';
 import type { WeatherSourceSpec } from '../src/api/weather-source.js';
+import { planWeather } from '../src/sources/kma/weather-planner.js';
+import { planPower } from '../src/sources/kpx/power-planner.js';
+import { DEFAULT_DAILY_LIMITS } from '../src/sources/shared/budget.js';
 import type { Condition, ConditionInput } from '../src/k8s/conditions.js';
 import { findCondition } from '../src/k8s/conditions.js';
 import type { KubeObject } from '../src/k8s/object-cache.js';
@@ -22,7 +25,8 @@ import {
  * collector (ConfigMap + Deployment running `gridlake collect`), in a site
  * namespace nothing on the hub (the site's agent runs it). Conditions:
  * Ready, Collecting (from the collector's status.progress), SecretMissing,
- * InvalidSpec.
+ * InvalidSpec, BudgetExceeded (the declared polling cannot fit the daily call
+ * budget; computed from the spec with the collector's own planners).
  */
 
 export type SourceKind = 'PowerSource' | 'WeatherSource';
@@ -110,6 +114,32 @@ export function collectorWorker(kind: SourceKind, source: KubeObject): WorkerSpe
   };
 }
 
+/**
+ * BudgetExceeded from the spec alone, with the planners the collector runs
+ * (src/sources): the same numbers the collector will act on, shown before a
+ * single call is made. The collector gets `--budget-kpx-latest` from the spec;
+ * its history operation keeps the development quota.
+ */
+export function budgetCondition(kind: SourceKind, spec: SourceSpec): ConditionInput {
+  const over =
+    kind === 'PowerSource'
+      ? planPower({
+          api: (spec as PowerSourceSpec).endpoint.api,
+          latestBudget: spec.dailyCallBudget,
+          historyBudget: DEFAULT_DAILY_LIMITS['kpx.history'],
+          requestedIntervalMs: spec.pollIntervalSeconds * 1000,
+        }).condition
+      : planWeather((spec as WeatherSourceSpec).locations.length, spec.dailyCallBudget).condition;
+  return over
+    ? { type: COND.BudgetExceeded, status: 'True', reason: over.reason, message: over.message }
+    : {
+        type: COND.BudgetExceeded,
+        status: 'False',
+        reason: REASON.WithinBudget,
+        message: `The declared polling fits ${spec.dailyCallBudget} calls per KST day.`,
+      };
+}
+
 /** Plans one source: children (hub only) and the full status to write. */
 export function planSource(kind: SourceKind, obs: SourceObserved, opts: WorkloadOptions, now: number): SourcePlan {
   const { source } = obs;
@@ -148,7 +178,7 @@ export function planSource(kind: SourceKind, obs: SourceObserved, opts: Workload
             reason: REASON.AgentNotConnected,
             message: `The agent of site ${site} runs this source; it is not connected.`,
           };
-    inputs.push(ready, collecting.condition, invalidCond);
+    inputs.push(ready, collecting.condition, invalidCond, budgetCondition(kind, spec));
   } else {
     const ref = spec.serviceKeySecretRef;
     const secret = secretState(obs.secret, ref.key);
@@ -183,7 +213,7 @@ export function planSource(kind: SourceKind, obs: SourceObserved, opts: Workload
                 reason: REASON.DeploymentNotAvailable,
                 message: 'The collector Deployment has no available pod yet.',
               };
-    inputs.push(ready, collecting.condition, secretCondition(secret, ref), invalidCond);
+    inputs.push(ready, collecting.condition, secretCondition(secret, ref), invalidCond, budgetCondition(kind, spec));
   }
   const status: Record<string, unknown> = {
     observedGeneration: generation,

@@ -2,7 +2,7 @@ import type { Reconciler } from '../src/k8s/controller.js';
 import type { Informer } from '../src/k8s/informer.js';
 import { splitKey } from '../src/k8s/object-cache.js';
 import { writeStatus } from '../src/k8s/status-writer.js';
-import { applyActions } from './apply.js';
+import { applyActions, recordActions } from './apply.js';
 import { resultAfter, type ControllerDeps } from './deps.js';
 import { POWER_SOURCES, WEATHER_SOURCES } from './resources.js';
 import { planSource, siteOfNamespace, type SourceKind } from './source-plan.js';
@@ -44,6 +44,7 @@ export function sourceReconciler(kind: SourceKind, deps: ControllerDeps, inf: So
       deps.clock.now(),
     );
     await applyActions(deps.client, plan.actions, ctx.signal);
+    void recordActions(deps.events, source, plan.actions);
     const written = await writeStatus(deps.client, resource, source, plan.status, ctx.signal);
     return resultAfter(written, plan.requeueAfterMs);
   };

@@ -32,7 +32,7 @@ export function weatherSourceController(deps: ControllerDeps, inf: SourceInforme
       },
     ],
     reconcile: sourceReconciler('WeatherSource', deps, inf),
-    maxConcurrency: 2,
+    maxConcurrency: 4,
     filter: specOrProgressChanged,
   };
 }

@@ -5,6 +5,7 @@ import { registerCrdsCommand } from '../api/cli-command.js';
 import { registerJoinCommand } from '../join/cli-command.js';
 import { registerSinkCommand } from '../lake/cli-command.js';
 import { registerCollectCommand, registerSimulateCommand } from '../sources/cli-commands.js';
+import { registerControllerCommand } from './controller-command.js';
 
 /** A subcommand declared for the whole product but not built yet. */
 export interface PlannedCommand {
@@ -14,7 +15,6 @@ export interface PlannedCommand {
 }
 
 export const PLANNED_COMMANDS: readonly PlannedCommand[] = [
-  { name: 'controller', summary: 'run the operator: reconcile gridlake.io resources on a cluster', issue: 7 },
   { name: 'agent', summary: 'run the remote-site agent that serves a federated namespace', issue: 7 },
 ];
 
@@ -51,6 +51,7 @@ export function buildProgram(): Command {
   registerCollectCommand(program);
   registerJoinCommand(program);
   registerSinkCommand(program);
+  registerControllerCommand(program);
 
   program
     .command('standalone')

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { RequestObserver } from './kube-client.js';
 
 /**
  * The controller runtime's metrics, named like controller-runtime's so
@@ -20,6 +21,8 @@ export interface RuntimeMetrics {
   readonly activeWorkers: Gauge<'controller'>;
   readonly leaderStatus: Gauge<'name'>;
   readonly informerRestarts: Counter<'kind' | 'reason'>;
+  /** API requests by method and HTTP status (`<error>` for network failures), as client-go counts them */
+  readonly restRequests: Counter<'code' | 'method'>;
   /** Called at scrape time to refresh the gauges that are computed, not counted. */
   readonly collectors: Set<() => void>;
 }
@@ -128,8 +131,20 @@ export function runtimeMetrics(registry: Registry): RuntimeMetrics {
       labelNames: ['kind', 'reason'],
       registers,
     }),
+    restRequests: new Counter({
+      name: 'rest_client_requests_total',
+      help: 'Kubernetes API requests by HTTP status code and method (watches count when they open)',
+      labelNames: ['code', 'method'],
+      registers,
+    }),
     collectors,
   };
   byRegistry.set(registry, m);
   return m;
+}
+
+/** A kube-client request observer that counts into `rest_client_requests_total`. */
+export function countRequests(metrics: RuntimeMetrics): RequestObserver {
+  return ({ method, status }) =>
+    metrics.restRequests.inc({ method, code: status === undefined ? '<error>' : String(status) });
 }

@@ -40,8 +40,9 @@ export interface Env {
   readonly client: KubeClient;
   readonly ns: string;
   readonly clock: TestClock;
-  /** starts the operator for `ns` (or `namespace`) with these controllers; stopped by `teardown` */
-  start(kinds: readonly ControllerKind[], namespace?: string): Manager;
+  /** starts the operator for `ns` (or `namespace`) with these controllers (through `via`, default the
+   * admin client); stopped by `teardown` */
+  start(kinds: readonly ControllerKind[], namespace?: string, via?: KubeClient): Manager;
   teardown(): Promise<void>;
 }
 
@@ -61,11 +62,11 @@ export async function setup(prefix: string, clockStart = Date.now()): Promise<En
     client,
     ns,
     clock,
-    start(kinds, namespace = ns) {
-      const manager = new Manager({ client, shutdownTimeoutMs: 2000 });
+    start(kinds, namespace = ns, via = client) {
+      const manager = new Manager({ client: via, shutdownTimeoutMs: 2000 });
       addControllers(
         manager,
-        { client, clock, workload: { image: IMAGE, brokers: 'kafka.invalid:9092' } },
+        { client: via, clock, workload: { image: IMAGE, brokers: 'kafka.invalid:9092' } },
         // Fast relists keep tests short if a watch misses the end of a test.
         { namespace, kinds, informer: { resyncMs: 0 } },
       );

@@ -27,6 +27,26 @@ function setup(extra: Partial<InformerOptions> = {}) {
 }
 
 describe('Informer', () => {
+  it('caches objects without metadata.managedFields, from lists and from watch events', async () => {
+    const { api, informer } = setup();
+    const mf = { managedFields: [{ manager: 'kubectl', operation: 'Update', fieldsV1: { 'f:spec': {} } }] };
+    api.put('a', { metadata: { name: 'a', namespace: 'ns', resourceVersion: '101', ...mf } });
+    informer.start();
+    await informer.waitForSync();
+    await flush();
+    api.openWatch!.emit({
+      type: 'ADDED',
+      object: {
+        apiVersion: 'v1',
+        kind: 'Widget',
+        metadata: { name: 'b', namespace: 'ns', resourceVersion: '102', ...mf },
+      },
+    });
+    expect(informer.get('ns/a')?.metadata).toEqual({ name: 'a', namespace: 'ns', resourceVersion: '101' });
+    expect(informer.get('ns/b')?.metadata).toEqual({ name: 'b', namespace: 'ns', resourceVersion: '102' });
+    await informer.stop();
+  });
+
   it('turns synced only after the first full list, paging through it', async () => {
     const { api, informer, names } = setup({ pageSize: 2 });
     for (const n of ['a', 'b', 'c', 'd', 'e']) api.put(n);

@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_NAME, AGENT_RULES } from '../../../controllers/remote-site-plan.js';
+import {
+  LEASES,
+  NAMESPACES,
+  REMOTE_SITES,
+  ROLES,
+  ROLE_BINDINGS,
+  SERVICE_ACCOUNTS,
+} from '../../../controllers/resources.js';
+import { siteNamespace } from '../../../src/api/remote-site.js';
+import type { KubeObject } from '../../../src/k8s/object-cache.js';
+import {
+  GC_TIMEOUT_MS,
+  cond,
+  create,
+  currentStatus,
+  eventually,
+  get,
+  mergePatch,
+  rand,
+  remove,
+  setup,
+  type Env,
+} from './helpers.js';
+
+/**
+ * RemoteSite (cluster-scoped) against the real API server and
+ * kube-controller-manager (garbage collector, namespace controller). The test
+ * plays the agent by writing its heartbeat Lease.
+ */
+let env: Env;
+
+beforeAll(async () => {
+  env = await setup('ctl-site');
+  env.start(['RemoteSite']);
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+const site = (name: string) => ({
+  apiVersion: 'gridlake.io/v1alpha1',
+  kind: 'RemoteSite',
+  metadata: { name },
+  spec: {},
+});
+
+const saUid = async (ns: string): Promise<string | undefined> =>
+  (await get(env.client, SERVICE_ACCOUNTS, ns, AGENT_NAME))?.metadata.uid;
+
+describe('RemoteSite', () => {
+  it('creates its namespace and least-privilege agent RBAC, reads the agent Lease, revokes on an epoch bump, and is garbage collected', async () => {
+    const { client } = env;
+    const name = `s${rand()}`;
+    const ns = siteNamespace(name);
+    await create(client, REMOTE_SITES, undefined, site(name));
+    const registered = await eventually(async () => {
+      const s = await get(client, REMOTE_SITES, undefined, name);
+      return currentStatus(s) && cond(s, 'Registered')?.status === 'True' && s;
+    }, 30_000);
+    expect(cond(registered, 'AgentConnected')).toMatchObject({
+      status: 'Unknown',
+      reason: 'NoLease',
+      observedGeneration: 1,
+    });
+    expect(registered['status']).toMatchObject({ namespace: ns, serviceAccountUID: await saUid(ns) });
+    for (const [ref, n, namespace] of [
+      [NAMESPACES, ns, undefined],
+      [SERVICE_ACCOUNTS, AGENT_NAME, ns],
+      [ROLES, AGENT_NAME, ns],
+      [ROLE_BINDINGS, AGENT_NAME, ns],
+    ] as const) {
+      const child = await get(client, ref, namespace, n);
+      expect(child?.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'RemoteSite', name, controller: true });
+    }
+    expect((await get(client, ROLES, ns, AGENT_NAME))?.['rules']).toEqual(AGENT_RULES);
+
+    // The agent connects: its Lease in the site namespace.
+    const renew = new Date().toISOString().replace(/Z$/, '000Z'); // a MicroTime
+    await create(client, LEASES, ns, {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: AGENT_NAME },
+      spec: { holderIdentity: 'agent-0/boot', leaseDurationSeconds: 60, renewTime: renew },
+    });
+    const connected = await eventually(async () => {
+      const s = await get(client, REMOTE_SITES, undefined, name);
+      return cond(s, 'AgentConnected')?.status === 'True' && s;
+    });
+    expect(cond(connected, 'Ready')).toMatchObject({ status: 'True' });
+    expect((connected['status'] as { agent?: unknown }).agent).toMatchObject({ holderIdentity: 'agent-0/boot' });
+
+    // Revocation: bumping credentialsEpoch replaces the ServiceAccount (its tokens die with it).
+    const before = await saUid(ns);
+    await mergePatch(client, REMOTE_SITES, undefined, name, { spec: { credentialsEpoch: 1 } });
+    const revoked = await eventually(async () => {
+      const s = await get(client, REMOTE_SITES, undefined, name);
+      const uid = await saUid(ns);
+      return (
+        s?.metadata.generation === 2 &&
+        currentStatus(s) &&
+        uid !== undefined &&
+        uid !== before &&
+        (s['status'] as { serviceAccountUID?: string }).serviceAccountUID === uid &&
+        s
+      );
+    }, 30_000);
+    expect(cond(revoked, 'Registered')).toMatchObject({ status: 'True', observedGeneration: 2 });
+
+    await remove(client, REMOTE_SITES, undefined, name);
+    // The garbage collector deletes the namespace; the namespace controller then empties and removes it.
+    await eventually(
+      async () => {
+        const n: KubeObject | undefined = await get(client, NAMESPACES, undefined, ns);
+        return n === undefined || n.metadata.deletionTimestamp !== undefined;
+      },
+      GC_TIMEOUT_MS,
+      500,
+    );
+  }, 180_000);
+});

@@ -1,0 +1,271 @@
+import { describe, expect, it } from 'vitest';
+import { APPLIED_HASH, CONFIG_HASH } from '../../../controllers/resources.js';
+import { budgetCondition, collectorWorker, planSource, type SourceObserved } from '../../../controllers/source-plan.js';
+import type { KubeObject } from '../../../src/k8s/object-cache.js';
+import type { Action } from '../../../controllers/apply.js';
+import { NS, OPTS, at, condOf, generationsOf, resource, secret } from './fixtures.js';
+
+const NOW = at('2026-03-10T03:00:00Z');
+
+const power = (spec: Record<string, unknown> = {}, meta: Parameters<typeof resource>[3] = {}, status?: object) =>
+  resource(
+    'PowerSource',
+    'kpx',
+    { serviceKeySecretRef: { name: 'kpx-key', key: 'serviceKey' }, ...spec },
+    meta,
+    status as Record<string, unknown> | undefined,
+  );
+
+const weather = (spec: Record<string, unknown> = {}) =>
+  resource('WeatherSource', 'kma', {
+    serviceKeySecretRef: { name: 'kma-key', key: 'serviceKey' },
+    locations: [
+      { name: 'seoul', nx: 60, ny: 127 },
+      { name: 'busan', lat: 35.1, lon: 129.04 },
+    ],
+    ...spec,
+  });
+
+function observed(source: KubeObject, extra: Partial<SourceObserved> = {}): SourceObserved {
+  return {
+    source,
+    secret: secret('kpx-key', ['serviceKey']),
+    configMap: undefined,
+    deployment: undefined,
+    site: undefined,
+    ...extra,
+  };
+}
+
+type Body = KubeObject & { spec: Record<string, unknown>; data: Record<string, string> };
+const bodies = (actions: readonly Action[]) =>
+  actions.map((a) => {
+    if (a.op !== 'apply') throw new Error(`expected apply, got ${a.op}`);
+    return a.body as Body;
+  });
+const template = (d: Body) =>
+  (d.spec as { template: { metadata: { annotations: Record<string, string> }; spec: Record<string, unknown> } })
+    .template;
+const container = (d: Body) =>
+  (template(d).spec['containers'] as { args: string[]; env: { name: string }[]; image: string }[])[0]!;
+
+/** The children as they are once applied: the informer would now hold exactly these bodies. */
+function applied(actions: readonly Action[]): { configMap: KubeObject; deployment: KubeObject } {
+  const [configMap, deployment] = bodies(actions);
+  return { configMap: configMap!, deployment: deployment! };
+}
+
+describe('planSource in a hub namespace', () => {
+  it('renders a ConfigMap then a Deployment, both controlled by the source, with the config hash on the pod template', () => {
+    const plan = planSource('PowerSource', observed(power()), OPTS, NOW);
+    expect(plan.actions.map((a) => [a.op, a.ref.resource.kind, a.ref.name, a.ref.namespace])).toEqual([
+      ['apply', 'ConfigMap', 'kpx-collector', NS],
+      ['apply', 'Deployment', 'kpx-collector', NS],
+    ]);
+    const [cm, dep] = bodies(plan.actions);
+    for (const child of [cm!, dep!]) {
+      expect(child.metadata.ownerReferences).toEqual([
+        {
+          apiVersion: 'gridlake.io/v1alpha1',
+          kind: 'PowerSource',
+          name: 'kpx',
+          uid: 'uid-kpx',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ]);
+      expect(child.metadata.annotations?.[APPLIED_HASH]).toMatch(/^[0-9a-f]{16}$/);
+    }
+    expect(JSON.parse(cm!.data['config.json']!)).toMatchObject({
+      kind: 'PowerSource',
+      spec: { topic: expect.any(String) },
+    });
+    expect(dep!.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
+    expect(template(dep!).metadata.annotations[CONFIG_HASH]).toMatch(/^[0-9a-f]{16}$/);
+    const c = container(dep!);
+    expect(c.image).toBe(OPTS.image);
+    expect(c.args).toEqual(
+      expect.arrayContaining(['collect', '--kind', 'power', '--source', `${NS}/kpx`, '--brokers', 'kafka:9092']),
+    );
+    expect(c.env).toContainEqual({
+      name: 'GRIDLAKE_SERVICE_KEY',
+      valueFrom: { secretKeyRef: { name: 'kpx-key', key: 'serviceKey' } },
+    });
+  });
+
+  it('makes no write when the children already carry the hashes it would apply (pitfall 6)', () => {
+    const first = planSource('PowerSource', observed(power()), OPTS, NOW);
+    const again = planSource('PowerSource', observed(power(), applied(first.actions)), OPTS, NOW);
+    expect(again.actions).toEqual([]);
+  });
+
+  it('changes the config hash when the spec changes, so the Deployment rolls', () => {
+    const before = applied(planSource('PowerSource', observed(power()), OPTS, NOW).actions);
+    const changed = power({ pollIntervalSeconds: 900 }, { generation: 2 });
+    const plan = planSource('PowerSource', observed(changed, before), OPTS, NOW);
+    const after = applied(plan.actions);
+    expect(template(after.deployment as Body).metadata.annotations[CONFIG_HASH]).not.toBe(
+      template(before.deployment as Body).metadata.annotations[CONFIG_HASH],
+    );
+    expect(container(after.deployment as Body).args).toEqual(expect.arrayContaining(['--poll-interval', '15']));
+  });
+
+  it('also re-applies when someone edits a child (its applied hash no longer matches)', () => {
+    const { configMap, deployment } = applied(planSource('PowerSource', observed(power()), OPTS, NOW).actions);
+    const edited = {
+      ...deployment,
+      metadata: { ...deployment.metadata, annotations: { [APPLIED_HASH]: 'someone-else' } },
+    };
+    const plan = planSource('PowerSource', observed(power(), { configMap, deployment: edited }), OPTS, NOW);
+    expect(plan.actions.map((a) => a.ref.resource.kind)).toEqual(['Deployment']);
+  });
+
+  it('scales a suspended source to zero and says so in Ready', () => {
+    const plan = planSource('PowerSource', observed(power({ suspend: true })), OPTS, NOW);
+    const [, dep] = bodies(plan.actions);
+    expect(dep!.spec['replicas']).toBe(0);
+    expect(condOf(plan.status, 'Ready')).toMatchObject({ status: 'False', reason: 'Suspended' });
+    expect(condOf(plan.status, 'Collecting')).toMatchObject({ status: 'False', reason: 'Suspended' });
+  });
+
+  it.each([
+    ['no Secret', undefined, 'True', 'SecretNotFound'],
+    ['a Secret without the key', secret('kpx-key', ['other']), 'True', 'SecretKeyNotFound'],
+    ['the Secret and its key', secret('kpx-key', ['serviceKey']), 'False', 'SecretFound'],
+  ] as const)('reports SecretMissing with %s', (_, sec, status, reason) => {
+    const plan = planSource('PowerSource', observed(power(), { secret: sec }), OPTS, NOW);
+    expect(condOf(plan.status, 'SecretMissing')).toMatchObject({ status, reason });
+    if (status === 'True') expect(condOf(plan.status, 'Ready')).toMatchObject({ status: 'False', reason });
+    // The Deployment is still made: it waits for the Secret (the pod cannot start without it).
+    expect(plan.actions).toHaveLength(2);
+  });
+
+  it('is Ready only once the Deployment has its pod available and nothing is left to apply', () => {
+    const { configMap, deployment } = applied(planSource('PowerSource', observed(power()), OPTS, NOW).actions);
+    const notYet = planSource('PowerSource', observed(power(), { configMap, deployment }), OPTS, NOW);
+    expect(condOf(notYet.status, 'Ready')).toMatchObject({ status: 'False', reason: 'DeploymentNotAvailable' });
+    const available: KubeObject = {
+      ...deployment,
+      metadata: { ...deployment.metadata, generation: 1 },
+      status: { observedGeneration: 1, availableReplicas: 1 },
+    };
+    const ready = planSource('PowerSource', observed(power(), { configMap, deployment: available }), OPTS, NOW);
+    expect(condOf(ready.status, 'Ready')).toMatchObject({ status: 'True', reason: 'Available' });
+  });
+
+  it('stamps status and every condition with the generation it planned from', () => {
+    const plan = planSource('PowerSource', observed(power({}, { generation: 7 })), OPTS, NOW);
+    expect(plan.status['observedGeneration']).toBe(7);
+    expect(generationsOf(plan.status)).toEqual([7, 7, 7, 7, 7]);
+    expect(plan.status['site']).toBe('hub');
+  });
+
+  it('keeps lastTransitionTime when a condition keeps its status', () => {
+    const first = planSource('PowerSource', observed(power()), OPTS, NOW);
+    const again = planSource('PowerSource', observed(power({}, {}, first.status)), OPTS, NOW + 60_000);
+    expect(again.status['conditions']).toEqual(first.status['conditions']);
+  });
+});
+
+describe('Collecting, from the collector status.progress', () => {
+  const withProgress = (progress: Record<string, unknown>) => power({}, {}, { progress });
+  /** Plans at NOW with the collector's progress block. */
+  const collecting = (updatedAt: string, extra: Record<string, unknown> = {}) =>
+    planSource(
+      'PowerSource',
+      observed(withProgress({ reporter: 'pod', updatedAt, lastOutcome: 'ok', ...extra })),
+      OPTS,
+      NOW,
+    );
+
+  it('is Unknown before the collector reports', () => {
+    const plan = planSource('PowerSource', observed(power()), OPTS, NOW);
+    expect(condOf(plan.status, 'Collecting')).toMatchObject({ status: 'Unknown', reason: 'NoProgressYet' });
+    expect(plan.requeueAfterMs).toBeNull();
+  });
+
+  it('is True after a recent ok report, and requeues for the moment it would go stale', () => {
+    const plan = collecting('2026-03-10T02:59:00Z');
+    expect(condOf(plan.status, 'Collecting')).toMatchObject({ status: 'True', reason: 'WorkerReportsOk' });
+    // stale after 3 poll intervals (300 s) + 60 s from 02:59:00
+    expect(plan.requeueAfterMs).toBe(at('2026-03-10T02:59:00Z') + 960_000 - NOW);
+    expect(plan.status['progress']).toMatchObject({ lastOutcome: 'ok' }); // the worker's block is kept
+  });
+
+  it('is False when the last report is an error, or too old', () => {
+    const failing = collecting('2026-03-10T02:59:00Z', {
+      lastOutcome: 'error',
+      lastError: { class: 'Upstream', message: 'HTTP 500', time: '2026-03-10T02:59:00Z' },
+    });
+    expect(condOf(failing.status, 'Collecting')).toMatchObject({
+      status: 'False',
+      reason: 'WorkerReportsError',
+      message: 'Upstream: HTTP 500',
+    });
+    const stale = collecting('2026-03-10T01:00:00Z');
+    expect(condOf(stale.status, 'Collecting')).toMatchObject({ status: 'False', reason: 'ProgressStale' });
+    expect(stale.requeueAfterMs).toBeNull();
+  });
+});
+
+describe('BudgetExceeded, from the collector planners', () => {
+  it.each([
+    ['a gateway key that cannot poll every 5 minutes', 'PowerSource', {}, 'True', 'IntervalTooShort'],
+    ['a gateway key with room for every slot', 'PowerSource', { dailyCallBudget: 1000 }, 'False', 'WithinBudget'],
+    [
+      'a legacy key that misses slots',
+      'PowerSource',
+      { endpoint: { api: 'legacy', baseUrl: 'http://openapi.kpx.or.kr' } },
+      'True',
+      'SlotsWillBeMissed',
+    ],
+    ['two locations within 10000 calls', 'WeatherSource', {}, 'False', 'WithinBudget'],
+    ['two locations on 40 calls', 'WeatherSource', { dailyCallBudget: 40 }, 'True', 'SlotsWillBeMissed'],
+  ] as const)('%s', (_, kind, spec, status, reason) => {
+    const src = kind === 'PowerSource' ? power(spec) : weather(spec);
+    const c = budgetCondition(kind, src['spec'] as Parameters<typeof budgetCondition>[1]);
+    expect(c).toMatchObject({ type: 'BudgetExceeded', status, reason });
+    const plan = planSource(kind, observed(src), OPTS, NOW);
+    expect(condOf(plan.status, 'BudgetExceeded')).toMatchObject({ status, reason });
+  });
+});
+
+describe('WeatherSource', () => {
+  it('passes every location in the form the collector parses', () => {
+    expect(collectorWorker('WeatherSource', weather()).args).toEqual(
+      expect.arrayContaining(['--kind', 'weather', '--location', 'seoul=60,127', '--location', 'busan=35.1,129.04']),
+    );
+  });
+
+  it('refuses an empty location list with InvalidSpec and runs nothing', () => {
+    const src = weather();
+    const empty = { ...src, spec: { ...(src['spec'] as object), locations: [] } };
+    const plan = planSource('WeatherSource', observed(empty, { secret: secret('kma-key', ['serviceKey']) }), OPTS, NOW);
+    expect(plan.actions).toEqual([]);
+    expect(condOf(plan.status, 'InvalidSpec')).toMatchObject({ status: 'True', reason: 'SpecInvalid' });
+    expect(condOf(plan.status, 'Ready')).toMatchObject({ status: 'False', reason: 'SpecInvalid' });
+  });
+});
+
+describe('planSource in a site namespace', () => {
+  const remote = () => power({}, { namespace: 'gridlake-site-naver' });
+  const site = (connected: 'True' | 'Unknown'): KubeObject => ({
+    apiVersion: 'gridlake.io/v1alpha1',
+    kind: 'RemoteSite',
+    metadata: { name: 'naver', uid: 'uid-site' },
+    status: { conditions: [{ type: 'AgentConnected', status: connected, reason: 'x', message: '' }] },
+  });
+
+  it.each([
+    ['no RemoteSite', undefined, 'SiteNotRegistered', 'False'],
+    ['a site whose agent is away', site('Unknown'), 'AgentNotConnected', 'False'],
+    ['a site whose agent renews its Lease', site('True'), 'RunByAgent', 'True'],
+  ] as const)('creates nothing on the hub, with %s', (_, s, reason, status) => {
+    const plan = planSource('PowerSource', observed(remote(), { site: s, secret: undefined }), OPTS, NOW);
+    expect(plan.actions).toEqual([]);
+    expect(plan.status['site']).toBe('naver');
+    expect(condOf(plan.status, 'Ready')).toMatchObject({ status, reason });
+    // The agent reads the Secret in its own cluster: the hub does not report on it.
+    expect(condOf(plan.status, 'SecretMissing')).toBeUndefined();
+  });
+});
