@@ -18,6 +18,13 @@ const N = Number(process.argv[2] ?? 1_000_000);
 const PARTITIONS = 4;
 const childFile = process.env['GRIDLAKE_SINK_CHILD_FILE']!;
 
+/** CPU seconds (user + system) a process has used: steadier than wall time on a shared machine. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function peakRss(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
@@ -59,6 +66,7 @@ const maxBufferedBytes = Number(process.env['BENCH_MAX_BUFFERED'] ?? 16 * 1024 *
 interface SinkRun {
   seconds: number;
   peakRss: number;
+  cpuSeconds: number;
   files: number;
   parquetBytes: number;
 }
@@ -101,15 +109,16 @@ async function runSink(run: number): Promise<SinkRun> {
   while (!(await lakeCaughtUp(bus, store, topic))) await new Promise((r) => setTimeout(r, 250));
   const seconds = (performance.now() - t1) / 1000;
   peak = Math.max(peak, peakRss(child.pid!));
+  const cpu = cpuSeconds(child.pid!);
   clearInterval(sampler);
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   const files = (await store.list(`raw/${topic}/`)).filter((o) => o.key.endsWith('.parquet'));
   const parquetBytes = files.reduce((n, f) => n + f.size, 0);
   console.log(
-    `[bench] sink run ${run}: ${N} records in ${seconds.toFixed(2)} s, peak RSS ${(peak / 2 ** 20).toFixed(1)} MiB, ${files.length} files`,
+    `[bench] sink run ${run}: ${N} records in ${seconds.toFixed(2)} s (${cpu.toFixed(1)} CPU s), peak RSS ${(peak / 2 ** 20).toFixed(1)} MiB, ${files.length} files`,
   );
-  return { seconds, peakRss: peak, files: files.length, parquetBytes };
+  return { seconds, peakRss: peak, cpuSeconds: cpu, files: files.length, parquetBytes };
 }
 const runs: SinkRun[] = [];
 for (let r = 0; r < Number(process.env['BENCH_SINK_RUNS'] ?? 1); r++) runs.push(await runSink(r));
@@ -152,6 +161,7 @@ const sinkFigures = runs.map((r) => ({
   parquetMiB: +mb(r.parquetBytes),
   files: r.files,
   peakRssMiB: +mb(r.peakRss),
+  cpuSeconds: r.cpuSeconds,
   vsDuckdbFromJson: +(r.seconds / duckJsonSec).toFixed(2),
 }));
 console.log(
