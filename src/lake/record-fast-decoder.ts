@@ -1,4 +1,5 @@
 import { FlatJsonScanner, Tag } from './flat-json-scanner.js';
+import { isoMillis } from './iso-instant.js';
 import type { ColumnKind, LakeSchema } from './lake-schemas.js';
 import type { Rejection } from './record-decoder.js';
 
@@ -167,7 +168,13 @@ export function compileDecoder(schema: LakeSchema): FastDecode {
             out[f.slot] = lastMs[i]!;
             return undefined;
           }
-          return check(i, scanner.string(value, k, undefined), out);
+          const raw = scanner.string(value, k, undefined);
+          const ms = isoMillis(value, scanner.starts[k]!, scanner.ends[k]!);
+          if (Number.isNaN(ms)) return check(i, raw, out);
+          lastRaw[i] = raw;
+          lastMs[i] = ms;
+          out[f.slot] = ms;
+          return undefined;
         }
         // A string where a number belongs: its content does not matter for the rejection.
         return check(i, '', out);

@@ -74,7 +74,7 @@ function values<T extends Record<string, unknown>>(make: (i: number, ms: number)
     );
 }
 
-// The properties encode Parquet twice per run: give them room on a shared 2-core machine.
+// These encode Parquet twice per run (or 2,500 rows): give them room on a shared 2-core machine.
 const PROPERTY_TIMEOUT_MS = 60_000;
 
 describe('fast record decoder and column batch', () => {
@@ -97,7 +97,7 @@ describe('fast record decoder and column batch', () => {
     );
   });
 
-  it('grows past its initial capacity and keeps KMA marks and nulls as nulls', () => {
+  it('grows past its initial capacity and keeps KMA marks and nulls as nulls', { timeout: PROPERTY_TIMEOUT_MS }, () => {
     const vs = Array.from({ length: 2500 }, (_, i) =>
       weatherValue(i, base + i * 60_000, i % 13 === 0 ? { temperatureC: 999, humidityPct: null } : {}),
     );
@@ -237,4 +237,44 @@ describe("flat JSON scanner (the decoder's fast path)", () => {
       { numRuns: 150 },
     );
   });
+
+  it(
+    'reads instants from bytes exactly as Date.parse, in and out of range (property)',
+    { timeout: PROPERTY_TIMEOUT_MS },
+    () => {
+      const p2 = (n: number): string => String(n).padStart(2, '0');
+      const instantText = fc
+        .record({
+          y: fc.oneof(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 2020, max: 2030 })),
+          mo: fc.integer({ min: 0, max: 13 }),
+          d: fc.integer({ min: 0, max: 32 }),
+          h: fc.integer({ min: 0, max: 25 }),
+          mi: fc.integer({ min: 0, max: 60 }),
+          s: fc.integer({ min: 0, max: 61 }),
+          ms: fc.option(fc.integer({ min: 0, max: 999 })),
+          zone: fc.oneof(
+            fc.constant('Z'),
+            fc.record({
+              sign: fc.constantFrom('+', '-'),
+              oh: fc.integer({ min: 0, max: 25 }),
+              om: fc.integer({ min: 0, max: 60 }),
+            }),
+          ),
+        })
+        .map(({ y, mo, d, h, mi, s, ms, zone }) => {
+          const frac = ms === null ? '' : `.${String(ms).padStart(3, '0')}`;
+          const z = typeof zone === 'string' ? zone : `${zone.sign}${p2(zone.oh)}:${p2(zone.om)}`;
+          return `${String(y).padStart(4, '0')}-${p2(mo)}-${p2(d)}T${p2(h)}:${p2(mi)}:${p2(s)}${frac}${z}`;
+        });
+      fc.assert(
+        fc.property(fc.array(fc.tuple(instantText, instantText), { minLength: 1, maxLength: 20 }), (pairs) =>
+          compare(
+            WEATHER_SCHEMA,
+            pairs.map(([a, b]) => ({ ...weatherValue(1, base), baseTime: a, ingestedAt: b })),
+          ),
+        ),
+        { numRuns: 200 },
+      );
+    },
+  );
 });
