@@ -51,6 +51,9 @@ export class FlushJob {
   private recorded = false;
   private readonly bodies: (Uint8Array | undefined)[];
 
+  /** when the flush began (encoding included), for the flush-duration metric */
+  readonly startedAt = performance.now();
+
   constructor(p: PartitionBuffer, options: { rowGroupSize?: number | undefined } = {}) {
     this.plan = planFlush(p);
     this.stateKey = sinkStateKey(this.plan.topic, this.plan.partition, this.plan.last);

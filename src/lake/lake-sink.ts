@@ -249,7 +249,6 @@ export class LakeSink {
 
   /** Starts an attempt of a job; its outcome is seen through `job.attempt`. */
   private upload(p: PartitionBuffer, job: FlushJob, why: string): void {
-    const started = performance.now();
     job.failed = false;
     job.attempt = (async () => {
       try {
@@ -265,7 +264,8 @@ export class LakeSink {
         this.metrics.records.inc({ sink: this.options.name, topic: p.tp.topic }, f.records);
         this.metrics.bytes.inc({ sink: this.options.name, topic: p.tp.topic }, job.sizes[i]!);
       });
-      this.metrics.flushDuration.observe({ sink: this.options.name }, (performance.now() - started) / 1000);
+      // From the cut to the last file: encoding, uploads and any retries after an outage.
+      this.metrics.flushDuration.observe({ sink: this.options.name }, (performance.now() - job.startedAt) / 1000);
       const previous = job.previousKey;
       await Promise.all([
         previous !== undefined && previous !== job.stateKey
