@@ -1,9 +1,10 @@
 // Benchmark (not a test): 1,000,000 weather records Kafka → LakeSink (own
 // process) → MinIO, then DuckDB writing the same rows to Parquet as the
 // reference. Run: node bench/sink/run.mjs [records]
+// Env: BENCH_SINK_RUNS, BENCH_MAX_RECORDS, BENCH_MAX_BUFFERED, BENCH_MAX_AGE_MS, BENCH_CHILD_NODE_ARGS.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { KafkaBus } from '../../src/bus/kafka/kafka-bus.js';
@@ -16,6 +17,13 @@ import { lakeCaughtUp } from '../../test/integration/lake/lake-helpers.js';
 const N = Number(process.argv[2] ?? 1_000_000);
 const PARTITIONS = 4;
 const childFile = process.env['GRIDLAKE_SINK_CHILD_FILE']!;
+
+/** CPU seconds (user + system) a process has used: steadier than wall time on a shared machine. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 function peakRss(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -49,69 +57,86 @@ const produceSec = (performance.now() - t0) / 1000;
 writeFileSync(join(scratch, 'values.ndjson'), ndjson.join('\n'));
 ndjson.length = 0;
 
-// 2. The sink in its own process, from an empty lake to caught up.
-const store = new S3Store({
-  endpoint: info.endpoint,
-  region: info.region,
-  bucket: 'gridlake-bench',
-  prefix: id,
-  credentials: { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey },
-});
-await store.ensureBucket();
-const config: SinkConfig = {
-  name: 'bench',
-  groupId: `bench-${id}`,
-  topics: [topic],
-  bus: { kind: 'kafka', brokers },
-  store: {
-    kind: 's3',
+// 2. The sink in its own process, from an empty lake to caught up; BENCH_SINK_RUNS
+// repeats it over the same topic (fresh group and prefix) to show the spread.
+// BENCH_CHILD_NODE_ARGS passes flags to the sink's node (e.g. --cpu-prof).
+const childArgs = (process.env['BENCH_CHILD_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+const maxRecords = Number(process.env['BENCH_MAX_RECORDS'] ?? 25_000);
+const maxBufferedBytes = Number(process.env['BENCH_MAX_BUFFERED'] ?? 16 * 1024 * 1024);
+interface SinkRun {
+  seconds: number;
+  peakRss: number;
+  cpuSeconds: number;
+  files: number;
+  parquetBytes: number;
+}
+async function runSink(run: number): Promise<SinkRun> {
+  const prefix = `${id}-${run}`;
+  const credentials = { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey };
+  const store = new S3Store({
     endpoint: info.endpoint,
     region: info.region,
     bucket: 'gridlake-bench',
-    prefix: id,
-    credentials: { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey },
-  },
-  maxRecords: Number(process.env['BENCH_MAX_RECORDS'] ?? 25_000),
-  maxBytes: 32 * 1024 * 1024,
-  maxAgeMs: Number(process.env['BENCH_MAX_AGE_MS'] ?? 2000),
-  maxBufferedBytes: Number(process.env['BENCH_MAX_BUFFERED'] ?? 16 * 1024 * 1024),
-};
-const t1 = performance.now();
-const child = spawn(process.execPath, [childFile], {
-  env: { ...process.env, GRIDLAKE_SINK_CHILD: JSON.stringify(config), GRIDLAKE_LOG_LEVEL: 'warn' },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-await new Promise<void>((r) => child.stdout.once('data', () => r()));
-let peak = 0;
-const sampler = setInterval(() => {
-  try {
-    peak = Math.max(peak, peakRss(child.pid!));
-  } catch {
-    // exited
-  }
-}, 200);
-while (!(await lakeCaughtUp(bus, store, topic))) await new Promise((r) => setTimeout(r, 250));
-const sinkSec = (performance.now() - t1) / 1000;
-peak = Math.max(peak, peakRss(child.pid!));
-clearInterval(sampler);
-child.kill('SIGTERM');
-await new Promise((r) => child.once('exit', r));
-const files = (await store.list(`raw/${topic}/`)).filter((o) => o.key.endsWith('.parquet'));
-const parquetBytes = files.reduce((n, f) => n + f.size, 0);
+    prefix,
+    credentials,
+  });
+  await store.ensureBucket();
+  const config: SinkConfig = {
+    name: 'bench',
+    groupId: `bench-${prefix}`,
+    topics: [topic],
+    bus: { kind: 'kafka', brokers },
+    store: { kind: 's3', endpoint: info.endpoint, region: info.region, bucket: 'gridlake-bench', prefix, credentials },
+    maxRecords,
+    maxBytes: 32 * 1024 * 1024,
+    maxAgeMs: Number(process.env['BENCH_MAX_AGE_MS'] ?? 2000),
+    maxBufferedBytes,
+  };
+  const t1 = performance.now();
+  const child = spawn(process.execPath, [...childArgs, childFile], {
+    env: { ...process.env, GRIDLAKE_SINK_CHILD: JSON.stringify(config), GRIDLAKE_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((r) => child.stdout.once('data', () => r()));
+  let peak = 0;
+  const sampler = setInterval(() => {
+    try {
+      peak = Math.max(peak, peakRss(child.pid!));
+    } catch {
+      // exited
+    }
+  }, 200);
+  while (!(await lakeCaughtUp(bus, store, topic))) await new Promise((r) => setTimeout(r, 250));
+  const seconds = (performance.now() - t1) / 1000;
+  peak = Math.max(peak, peakRss(child.pid!));
+  const cpu = cpuSeconds(child.pid!);
+  clearInterval(sampler);
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  const files = (await store.list(`raw/${topic}/`)).filter((o) => o.key.endsWith('.parquet'));
+  const parquetBytes = files.reduce((n, f) => n + f.size, 0);
+  console.log(
+    `[bench] sink run ${run}: ${N} records in ${seconds.toFixed(2)} s (${cpu.toFixed(1)} CPU s), peak RSS ${(peak / 2 ** 20).toFixed(1)} MiB, ${files.length} files`,
+  );
+  return { seconds, peakRss: peak, cpuSeconds: cpu, files: files.length, parquetBytes };
+}
+const runs: SinkRun[] = [];
+for (let r = 0; r < Number(process.env['BENCH_SINK_RUNS'] ?? 1); r++) runs.push(await runSink(r));
 
-console.log(
-  `[bench] sink: ${N} records in ${sinkSec.toFixed(2)} s, peak RSS ${(peak / 2 ** 20).toFixed(1)} MiB, ${files.length} files`,
-);
-
-// 3. Reference: DuckDB writes the same rows to Parquet (snappy), from the JSON values and from a table.
+// 3. Reference, in the same run: DuckDB (2 threads) writes the same rows to
+// snappy Parquet from the same JSON values (its own NDJSON reader, the fastest
+// route it has from that input), and from a table already in DuckDB (encoder only).
 const duck = await DuckDBInstance.create(':memory:', { threads: '2' });
 const conn = await duck.connect();
-const cols = `(v::json->>'baseTime')::timestamptz "base_time", v::json->>'baseDateRaw' "base_date_raw", v::json->>'baseTimeRaw' "base_time_raw", v::json->>'location' "location",
-  (v::json->>'nx')::int "nx", (v::json->>'ny')::int "ny", (v::json->>'temperatureC')::double "temperature_c", (v::json->>'rain1hMm')::double "rain_1h_mm",
-  (v::json->>'humidityPct')::double "humidity_pct", (v::json->>'windSpeedMs')::double "wind_speed_ms", (v::json->>'windDirectionDeg')::double "wind_direction_deg",
-  (v::json->>'windEastMs')::double "wind_east_ms", (v::json->>'windNorthMs')::double "wind_north_ms", (v::json->>'precipitationType')::int "precipitation_type",
-  v::json->>'source' "source", (v::json->>'ingestedAt')::timestamptz "ingested_at"`;
-const src = `read_csv('${join(scratch, 'values.ndjson')}', columns={'v': 'VARCHAR'}, delim='\\x01', quote='', escape='', header=false)`;
+const jsonColumns = `{v: 'INTEGER', source: 'VARCHAR', location: 'VARCHAR', nx: 'INTEGER', ny: 'INTEGER', baseTime: 'VARCHAR',
+  baseDateRaw: 'VARCHAR', baseTimeRaw: 'VARCHAR', temperatureC: 'DOUBLE', rain1hMm: 'DOUBLE', humidityPct: 'DOUBLE',
+  precipitationType: 'INTEGER', windSpeedMs: 'DOUBLE', windDirectionDeg: 'DOUBLE', windEastMs: 'DOUBLE',
+  windNorthMs: 'DOUBLE', ingestedAt: 'VARCHAR'}`;
+const cols = `baseTime::timestamptz base_time, baseDateRaw base_date_raw, baseTimeRaw base_time_raw, location, nx, ny,
+  temperatureC temperature_c, rain1hMm rain_1h_mm, humidityPct humidity_pct, windSpeedMs wind_speed_ms,
+  windDirectionDeg wind_direction_deg, windEastMs wind_east_ms, windNorthMs wind_north_ms,
+  precipitationType precipitation_type, source, ingestedAt::timestamptz ingested_at`;
+const src = `read_json('${join(scratch, 'values.ndjson')}', format = 'newline_delimited', columns = ${jsonColumns})`;
 const t2 = performance.now();
 await conn.run(
   `copy (select ${cols} from ${src}) to '${join(scratch, 'duck-json.parquet')}' (format parquet, compression snappy)`,
@@ -129,30 +154,34 @@ const duckRows = Number(
 conn.closeSync();
 
 const mb = (b: number): string => (b / 2 ** 20).toFixed(1);
+const sinkFigures = runs.map((r) => ({
+  seconds: +r.seconds.toFixed(2),
+  recordsPerSecond: Math.round(N / r.seconds),
+  inputMiBPerSecond: +(valueBytes / 2 ** 20 / r.seconds).toFixed(1),
+  parquetMiB: +mb(r.parquetBytes),
+  files: r.files,
+  peakRssMiB: +mb(r.peakRss),
+  cpuSeconds: r.cpuSeconds,
+  vsDuckdbFromJson: +(r.seconds / duckJsonSec).toFixed(2),
+}));
 console.log(
   JSON.stringify(
     {
       records: N,
       partitions: PARTITIONS,
       produceSeconds: +produceSec.toFixed(1),
-      sink: {
-        seconds: +sinkSec.toFixed(2),
-        recordsPerSecond: Math.round(N / sinkSec),
-        inputMiBPerSecond: +(valueBytes / 2 ** 20 / sinkSec).toFixed(1),
-        inputMiB: +mb(valueBytes),
-        parquetMiB: +mb(parquetBytes),
-        files: files.length,
-        peakRssMiB: +mb(peak),
-        maxRecords: config.maxRecords,
-        maxBufferedBytes: config.maxBufferedBytes,
-      },
+      inputMiB: +mb(valueBytes),
+      sinkSettings: { maxRecords, maxBufferedBytes, childNodeArgs: childArgs },
+      sink: sinkFigures,
       duckdbReference: {
         rows: duckRows,
         fromJsonSeconds: +duckJsonSec.toFixed(2),
+        fromJsonRecordsPerSecond: Math.round(N / duckJsonSec),
         fromTableSeconds: +duckTableSec.toFixed(2),
         parquetMiB: +mb(statSync(join(scratch, 'duck-json.parquet')).size),
         threads: 2,
       },
+      loadAverage: loadavg().map((l) => +l.toFixed(2)),
     },
     null,
     2,

@@ -1,18 +1,18 @@
 import type { ColumnBatch } from './column-batch.js';
-import { kstDay, rawFileKey } from './layout.js';
+import { kstDay, rawFileKey, sinkStateKey } from './layout.js';
 import type { ObjectStore } from './object-store.js';
 import { encodeBatch } from './parquet-codec.js';
 import type { PartitionBuffer } from './partition-buffer.js';
 import { writeRecord, type WriteRecord } from './sink-state.js';
 
-export interface FlushResult {
-  readonly first: number;
-  readonly last: number;
-  readonly stateKey: string;
-  readonly files: readonly { readonly key: string; readonly records: number; readonly bytes: number }[];
-}
-
 const DAY_MS = 86_400_000;
+
+/** Thrown by a job abandoned on revoke; never leaves the sink. */
+export class FlushAborted extends Error {
+  constructor() {
+    super('partition revoked; flush abandoned');
+  }
+}
 
 /** A partition's day buffers, oldest KST day first. */
 function sortedDays(p: PartitionBuffer): [number, ColumnBatch][] {
@@ -29,27 +29,82 @@ export function planFlush(p: PartitionBuffer): WriteRecord {
 }
 
 /**
- * Writes one flush: first the write record (create-only), then each day's file
- * (create-only; one already there from an interrupted earlier attempt has the
- * same rows, because the cut is the same). The caller commits afterwards.
+ * One flush of one partition's range, already cut and encoded, so the buffer
+ * can take the next range while this one uploads. `run` writes the write record
+ * (create-only), then every day's file (create-only, in parallel); it can be
+ * run again after a failure and redoes exactly the same cut with the same bytes.
+ * The sink runs at most one job per partition at a time, so a partition's write
+ * records are always complete up to the newest one but one (sink-state.ts).
  */
-export async function flushPartition(
-  store: ObjectStore,
-  p: PartitionBuffer,
-  options: { rowGroupSize?: number | undefined } = {},
-): Promise<FlushResult> {
-  const plan = planFlush(p);
-  const stateKey = await writeRecord(store, plan);
-  // From here the cut is recorded: a retry after a failure must use exactly this range.
-  p.redoLast = plan.last;
-  const written: { key: string; records: number; bytes: number }[] = [];
-  const days = sortedDays(p);
-  for (let i = 0; i < days.length; i++) {
-    const [, batch] = days[i]!;
-    const file = plan.files[i]!;
-    const body = encodeBatch(batch, options.rowGroupSize === undefined ? {} : { rowGroupSize: options.rowGroupSize });
-    await store.putIfAbsent(file.key, body);
-    written.push({ key: file.key, records: batch.length, bytes: body.length });
+export class FlushJob {
+  readonly plan: WriteRecord;
+  readonly stateKey: string;
+  /** encoded size of each file */
+  readonly sizes: readonly number[];
+  /** the write record this one supersedes, deleted once this job is done */
+  previousKey: string | undefined;
+  /** the latest attempt; settles once no store call of it is in flight */
+  attempt: Promise<void> = Promise.resolve();
+  done = false;
+  failed = false;
+  private aborted = false;
+  private recorded = false;
+  private readonly bodies: (Uint8Array | undefined)[];
+
+  /** when the flush began (encoding included), for the flush-duration metric */
+  readonly startedAt = performance.now();
+
+  constructor(p: PartitionBuffer, options: { rowGroupSize?: number | undefined } = {}) {
+    this.plan = planFlush(p);
+    this.stateKey = sinkStateKey(this.plan.topic, this.plan.partition, this.plan.last);
+    const encodeOptions = options.rowGroupSize === undefined ? {} : { rowGroupSize: options.rowGroupSize };
+    this.bodies = sortedDays(p).map(([, batch]) => encodeBatch(batch, encodeOptions));
+    this.sizes = this.bodies.map((b) => b!.length);
   }
-  return { first: plan.first, last: plan.last, stateKey, files: written };
+
+  /** Encoded bytes still held (not yet uploaded): what the job costs in memory. */
+  get bytes(): number {
+    let n = 0;
+    for (const b of this.bodies) n += b?.length ?? 0;
+    return n;
+  }
+
+  get first(): number {
+    return this.plan.first;
+  }
+
+  get last(): number {
+    return this.plan.last;
+  }
+
+  /** Stops before the next store call (the partition went to another member). */
+  abort(): void {
+    this.aborted = true;
+  }
+
+  async run(store: ObjectStore): Promise<void> {
+    this.check();
+    if (!this.recorded) {
+      await writeRecord(store, this.plan);
+      this.recorded = true;
+    }
+    // From here the cut is recorded: every retry uploads exactly these files.
+    // allSettled, not all: no put may still be in flight when the attempt settles.
+    const results = await Promise.allSettled(
+      this.plan.files.map(async (f, i) => {
+        const body = this.bodies[i];
+        if (body === undefined) return;
+        this.check();
+        await store.putIfAbsent(f.key, body);
+        this.bodies[i] = undefined;
+      }),
+    );
+    const failure = results.find((r) => r.status === 'rejected');
+    if (failure) throw failure.reason;
+    this.done = true;
+  }
+
+  private check(): void {
+    if (this.aborted) throw new FlushAborted();
+  }
 }

@@ -10,7 +10,7 @@ import { compileDecoder, type ColumnValues, type FastDecode } from './record-fas
 import { backoffDelay, isRetryable } from './retry.js';
 import { createSinkMetrics, type SinkMetrics } from './sink-metrics.js';
 import { resumePoint } from './sink-state.js';
-import { flushPartition } from './flush.js';
+import { FlushAborted, FlushJob } from './flush.js';
 import { sinkLimits, type LakeSinkOptions, type SinkLimits } from './sink-options.js';
 
 export type { LakeSinkOptions } from './sink-options.js';
@@ -81,7 +81,7 @@ export class LakeSink {
     await this.ticker;
     await this.locked(async () => {
       for (const p of this.partitions.values())
-        await this.flush(p, 'shutdown').catch((err: unknown) =>
+        await this.flush(p, 'shutdown', true).catch((err: unknown) =>
           this.log.warn(
             { err, topic: p.tp.topic, partition: p.tp.partition },
             'flush at shutdown failed; the range is replayed',
@@ -95,7 +95,7 @@ export class LakeSink {
   /** Bytes buffered over all partitions. */
   bufferedBytes(): number {
     let n = 0;
-    for (const p of this.partitions.values()) n += p.bytes;
+    for (const p of this.partitions.values()) n += p.bytes + (p.pending?.bytes ?? 0);
     return n;
   }
 
@@ -172,9 +172,14 @@ export class LakeSink {
     for (const tp of tps) {
       const p = this.partitions.get(tpKey(tp));
       if (!p) continue;
-      // A lost partition may already be written by its new owner: drop, never flush.
-      if (!lost)
-        await this.flush(p, 'revoke').catch((err: unknown) =>
+      // A lost partition may already be written by its new owner: drop, never flush;
+      // an upload under way stops before its next store call, and is waited for, so
+      // the lake is quiet before anyone (this member included) resumes from it.
+      if (lost && p.pending) {
+        p.pending.abort();
+        await p.pending.attempt.catch(() => undefined);
+      } else if (!lost)
+        await this.flush(p, 'revoke', true).catch((err: unknown) =>
           this.log.warn({ err, ...tp }, 'flush on revoke failed; the range is replayed'),
         );
       this.partitions.delete(tpKey(tp));
@@ -204,11 +209,15 @@ export class LakeSink {
     return p;
   }
 
-  /** Flushes; on a store failure enters the outage mode and returns false. */
-  private async tryFlush(p: PartitionBuffer, why: string): Promise<boolean> {
+  /**
+   * Flushes; on a store failure enters the outage mode and returns false.
+   * `wait` false lets the upload run while consumption goes on (the next flush
+   * of the same partition waits for it).
+   */
+  private async tryFlush(p: PartitionBuffer, why: string, wait = false): Promise<boolean> {
     try {
-      await this.flush(p, why);
-      if (this.outage) this.endOutage();
+      await this.flush(p, why, wait);
+      if (this.outage && !this.anyFailed()) this.endOutage();
       return true;
     } catch (err) {
       if (!isRetryable(err)) throw err;
@@ -217,35 +226,80 @@ export class LakeSink {
     }
   }
 
-  private async flush(p: PartitionBuffer, why: string): Promise<void> {
+  /** Cuts and encodes the buffered range, then uploads it (see FlushJob) after the partition's previous one. */
+  private async flush(p: PartitionBuffer, why: string, wait: boolean): Promise<void> {
+    await this.settle(p);
     if (!p.flushable) return;
-    const started = performance.now();
-    const result = await flushPartition(this.options.store, p, { rowGroupSize: this.options.rowGroupSize });
-    for (const f of result.files) {
-      this.metrics.files.inc({ sink: this.options.name, topic: p.tp.topic });
-      this.metrics.records.inc({ sink: this.options.name, topic: p.tp.topic }, f.records);
-      this.metrics.bytes.inc({ sink: this.options.name, topic: p.tp.topic }, f.bytes);
-    }
-    this.metrics.flushDuration.observe({ sink: this.options.name }, (performance.now() - started) / 1000);
-    const previous = p.completeFlush(result.stateKey);
-    if (previous !== undefined && previous !== result.stateKey)
-      await this.options.store.delete(previous).catch(() => undefined);
-    await this.consumer
-      ?.commit([{ ...p.tp, offset: result.last + 1 }])
-      .catch((err: unknown) =>
-        this.log.warn({ err, ...p.tp }, 'offset commit failed; the lake record decides on restart'),
+    const job = new FlushJob(p, { rowGroupSize: this.options.rowGroupSize });
+    job.previousKey = p.completeFlush(job.stateKey);
+    p.pending = job;
+    this.upload(p, job, why);
+    if (wait) await job.attempt;
+  }
+
+  /** Waits for the partition's upload under way; retries it once when it had failed (throws if it fails again). */
+  private async settle(p: PartitionBuffer): Promise<void> {
+    const job = p.pending;
+    if (!job) return;
+    await job.attempt.catch(() => undefined);
+    if (p.pending !== job) return;
+    this.upload(p, job, 'retry');
+    await job.attempt;
+  }
+
+  /** Starts an attempt of a job; its outcome is seen through `job.attempt`. */
+  private upload(p: PartitionBuffer, job: FlushJob, why: string): void {
+    job.failed = false;
+    job.attempt = (async () => {
+      try {
+        await job.run(this.options.store);
+      } catch (err) {
+        job.failed = true;
+        if (!(err instanceof FlushAborted) && isRetryable(err)) this.beginOutage(err);
+        throw err;
+      }
+      if (p.pending === job) p.pending = undefined;
+      job.plan.files.forEach((f, i) => {
+        this.metrics.files.inc({ sink: this.options.name, topic: p.tp.topic });
+        this.metrics.records.inc({ sink: this.options.name, topic: p.tp.topic }, f.records);
+        this.metrics.bytes.inc({ sink: this.options.name, topic: p.tp.topic }, job.sizes[i]!);
+      });
+      // From the cut to the last file: encoding, uploads and any retries after an outage.
+      this.metrics.flushDuration.observe({ sink: this.options.name }, (performance.now() - job.startedAt) / 1000);
+      const previous = job.previousKey;
+      await Promise.all([
+        previous !== undefined && previous !== job.stateKey
+          ? this.options.store.delete(previous).catch(() => undefined)
+          : undefined,
+        this.consumer
+          ?.commit([{ ...p.tp, offset: job.last + 1 }])
+          .catch((err: unknown) =>
+            this.log.warn({ err, ...p.tp }, 'offset commit failed; the lake record decides on restart'),
+          ),
+      ]);
+      this.log.debug(
+        { ...p.tp, why, first: job.first, last: job.last, files: job.plan.files.length },
+        'partition flushed',
       );
-    this.log.debug(
-      { ...p.tp, why, first: result.first, last: result.last, files: result.files.length },
-      'partition flushed',
-    );
+    })();
+    // Seen later through settle(); never an unhandled rejection meanwhile.
+    job.attempt.catch(() => undefined);
+  }
+
+  private anyFailed(): boolean {
+    for (const p of this.partitions.values()) if (p.pending?.failed) return true;
+    return false;
   }
 
   private async flushOldest(): Promise<boolean> {
     let oldest: PartitionBuffer | undefined;
     for (const p of this.partitions.values())
       if (p.flushable && (!oldest || p.oldestAt! < oldest.oldestAt!)) oldest = p;
-    if (!oldest) return true;
+    if (!oldest) {
+      // Everything held is uploads under way: wait for one.
+      for (const p of this.partitions.values()) if (p.pending) return this.tryFlush(p, 'cap');
+      return true;
+    }
     return this.tryFlush(oldest, 'cap');
   }
 
@@ -278,10 +332,12 @@ export class LakeSink {
     const now = this.clock.now();
     if (this.outage && now < this.outage.retryAt) return;
     const due = [...this.partitions.values()].filter(
-      (p) => p.flushable && (this.outage !== undefined || now - p.oldestAt! >= this.o.maxAgeMs),
+      (p) =>
+        p.pending?.failed === true ||
+        (p.flushable && (this.outage !== undefined || now - p.oldestAt! >= this.o.maxAgeMs)),
     );
-    due.sort((a, b) => a.oldestAt! - b.oldestAt!);
-    for (const p of due) if (!(await this.tryFlush(p, this.outage ? 'retry' : 'age'))) return;
+    due.sort((a, b) => (a.oldestAt ?? 0) - (b.oldestAt ?? 0));
+    for (const p of due) if (!(await this.tryFlush(p, this.outage ? 'retry' : 'age', true))) return;
     if (this.outage && due.length === 0) this.endOutage();
     this.metrics.bufferedBytes.set({ sink: this.options.name }, this.totalBytes());
   }

@@ -1,5 +1,6 @@
 import type { TopicPartition } from '../bus/bus.js';
 import { ColumnBatch } from './column-batch.js';
+import type { FlushJob } from './flush.js';
 import type { LakeSchema } from './lake-schemas.js';
 import type { ColumnValues } from './record-fast-decoder.js';
 
@@ -27,6 +28,8 @@ export class PartitionBuffer {
   /** clock time the oldest buffered record arrived */
   oldestAt: number | undefined;
   private sought: number | undefined;
+  /** the previous range, cut and encoded, while it uploads (or waits for a retry) */
+  pending: FlushJob | undefined;
 
   constructor(
     readonly tp: TopicPartition,

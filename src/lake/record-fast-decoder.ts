@@ -1,3 +1,5 @@
+import { FlatJsonScanner, Tag } from './flat-json-scanner.js';
+import { isoMillis } from './iso-instant.js';
 import type { ColumnKind, LakeSchema } from './lake-schemas.js';
 import type { Rejection } from './record-decoder.js';
 
@@ -5,8 +7,10 @@ import type { Rejection } from './record-decoder.js';
  * The sink's hot decode path: the same checks and rejection reasons as
  * `decodeRecord` (record-decoder.ts, the reference), but it writes the values
  * into a reused slot array (one slot per Parquet column, in schema order)
- * instead of building a row object and a result object per record, and it
- * parses a timestamp string only when it differs from the previous record's.
+ * instead of building a row object and a result object per record. The usual
+ * value is read in place by FlatJsonScanner (no string, no object; a string
+ * equal to the previous record's is reused, and a timestamp is parsed only when
+ * it differs); anything unusual goes through JSON.parse.
  * Proven equal to the reference by test/unit/lake/record-fast-decoder.test.ts.
  */
 export type ColumnValues = (string | number | null)[];
@@ -93,62 +97,112 @@ export function compileDecoder(schema: LakeSchema): FastDecode {
   const lastMs: number[] = fields.map(() => 0);
   const version = schema.version;
 
-  return (value, partition, offset, out) => {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(value.toString('utf8'));
-    } catch (err) {
-      return { stage: 'parse', reason: `value is not JSON: ${(err as Error).message}` };
+  /** Validates one field's raw value into its slot, exactly as the reference does. */
+  const check = (i: number, raw: unknown, out: ColumnValues): Rejection | undefined => {
+    const f = fields[i]!;
+    if (raw === null || raw === undefined) {
+      if (!f.nullable) return { stage: 'validate', reason: f.requiredReason };
+      out[f.slot] = null;
+      return undefined;
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-      return { stage: 'parse', reason: 'value is not a JSON object' };
-    const obj = parsed as Record<string, unknown>;
-    if (obj['v'] !== version)
-      return { stage: 'validate', reason: `unsupported schema version ${JSON.stringify(obj['v'])}` };
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i]!;
-      const raw = obj[f.json];
-      if (raw === null || raw === undefined) {
-        if (!f.nullable) return { stage: 'validate', reason: f.requiredReason };
-        out[f.slot] = null;
-        continue;
+    switch (f.kind) {
+      case Kind.Timestamp: {
+        if (typeof raw !== 'string') return { stage: 'validate', reason: f.typeReason };
+        if (raw === lastRaw[i]) {
+          out[f.slot] = lastMs[i]!;
+          break;
+        }
+        if (!ISO_WITH_OFFSET.test(raw)) return { stage: 'validate', reason: f.typeReason };
+        const ms = Date.parse(raw);
+        if (!Number.isFinite(ms)) return { stage: 'validate', reason: f.instantReason };
+        lastRaw[i] = raw;
+        lastMs[i] = ms;
+        out[f.slot] = ms;
+        break;
       }
-      switch (f.kind) {
-        case Kind.Timestamp: {
-          if (typeof raw !== 'string') return { stage: 'validate', reason: f.typeReason };
-          if (raw === lastRaw[i]) {
+      case Kind.String:
+        if (typeof raw !== 'string') return { stage: 'validate', reason: f.typeReason };
+        out[f.slot] = raw;
+        break;
+      case Kind.Double:
+        if (typeof raw !== 'number' || !Number.isFinite(raw)) return { stage: 'validate', reason: f.typeReason };
+        out[f.slot] = raw;
+        break;
+      case Kind.KmaDouble:
+        if (typeof raw !== 'number' || !Number.isFinite(raw)) return { stage: 'validate', reason: f.typeReason };
+        out[f.slot] = raw >= 900 || raw <= -900 ? null : raw;
+        break;
+      case Kind.Int32:
+        if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < INT32_MIN || raw > INT32_MAX)
+          return { stage: 'validate', reason: f.typeReason };
+        out[f.slot] = raw;
+        break;
+      case Kind.Int64:
+        if (typeof raw !== 'number' || !Number.isInteger(raw)) return { stage: 'validate', reason: f.typeReason };
+        out[f.slot] = raw;
+        break;
+    }
+    return undefined;
+  };
+
+  // Key 0 is `v`, key i + 1 is fields[i].
+  const scanner = new FlatJsonScanner(['v', ...fields.map((f) => f.json)]);
+  const lastString: (string | undefined)[] = fields.map(() => undefined);
+
+  /** The scanned raw value of field i, reusing strings equal to the previous record's; undefined slot = done. */
+  const fromScan = (value: Buffer, i: number, out: ColumnValues): Rejection | undefined => {
+    const k = i + 1;
+    switch (scanner.tags[k]) {
+      case Tag.Missing:
+        return check(i, undefined, out);
+      case Tag.Null:
+        return check(i, null, out);
+      case Tag.Number:
+        return check(i, scanner.nums[k], out);
+      default: {
+        const f = fields[i]!;
+        if (f.kind === Kind.String) return check(i, (lastString[i] = scanner.string(value, k, lastString[i])), out);
+        if (f.kind === Kind.Timestamp) {
+          const last = lastRaw[i];
+          if (last !== undefined && scanner.equals(value, k, last)) {
             out[f.slot] = lastMs[i]!;
-            break;
+            return undefined;
           }
-          if (!ISO_WITH_OFFSET.test(raw)) return { stage: 'validate', reason: f.typeReason };
-          const ms = Date.parse(raw);
-          if (!Number.isFinite(ms)) return { stage: 'validate', reason: f.instantReason };
+          const raw = scanner.string(value, k, undefined);
+          const ms = isoMillis(value, scanner.starts[k]!, scanner.ends[k]!);
+          if (Number.isNaN(ms)) return check(i, raw, out);
           lastRaw[i] = raw;
           lastMs[i] = ms;
           out[f.slot] = ms;
-          break;
+          return undefined;
         }
-        case Kind.String:
-          if (typeof raw !== 'string') return { stage: 'validate', reason: f.typeReason };
-          out[f.slot] = raw;
-          break;
-        case Kind.Double:
-          if (typeof raw !== 'number' || !Number.isFinite(raw)) return { stage: 'validate', reason: f.typeReason };
-          out[f.slot] = raw;
-          break;
-        case Kind.KmaDouble:
-          if (typeof raw !== 'number' || !Number.isFinite(raw)) return { stage: 'validate', reason: f.typeReason };
-          out[f.slot] = raw >= 900 || raw <= -900 ? null : raw;
-          break;
-        case Kind.Int32:
-          if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < INT32_MIN || raw > INT32_MAX)
-            return { stage: 'validate', reason: f.typeReason };
-          out[f.slot] = raw;
-          break;
-        case Kind.Int64:
-          if (typeof raw !== 'number' || !Number.isInteger(raw)) return { stage: 'validate', reason: f.typeReason };
-          out[f.slot] = raw;
-          break;
+        // A string where a number belongs: its content does not matter for the rejection.
+        return check(i, '', out);
+      }
+    }
+  };
+
+  return (value, partition, offset, out) => {
+    if (scanner.scan(value) && scanner.tags[0] === Tag.Number && scanner.nums[0] === version) {
+      for (let i = 0; i < fields.length; i++) {
+        const rejection = fromScan(value, i, out);
+        if (rejection !== undefined) return rejection;
+      }
+    } else {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(value.toString('utf8'));
+      } catch (err) {
+        return { stage: 'parse', reason: `value is not JSON: ${(err as Error).message}` };
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        return { stage: 'parse', reason: 'value is not a JSON object' };
+      const obj = parsed as Record<string, unknown>;
+      if (obj['v'] !== version)
+        return { stage: 'validate', reason: `unsupported schema version ${JSON.stringify(obj['v'])}` };
+      for (let i = 0; i < fields.length; i++) {
+        const rejection = check(i, obj[fields[i]!.json], out);
+        if (rejection !== undefined) return rejection;
       }
     }
     if (partitionSlot >= 0) out[partitionSlot] = partition;

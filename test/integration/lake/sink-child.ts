@@ -1,6 +1,8 @@
 // The sink as a separate process for the kill -9 test: config comes as JSON in
 // GRIDLAKE_SINK_CHILD; logs go to stderr as JSON lines. GRIDLAKE_SINK_PUT_DELAY_MS
 // slows every object write so that random kills often land inside a flush.
+// GRIDLAKE_SINK_TIMING=1 (bench) prints, at SIGTERM, the wall time spent in each
+// store call and in flushes, to show where a run waits.
 import { createLogger } from '../../../src/observe/log.js';
 import { createRegistry } from '../../../src/observe/metrics.js';
 import type { ObjectStore } from '../../../src/lake/object-store.js';
@@ -33,12 +35,47 @@ function slowPuts(store: ObjectStore): ObjectStore {
   };
 }
 
-const runtime = await startSink(config, {
-  log,
-  registry: createRegistry({ defaultMetrics: false }),
-  ...(delayMs > 0 ? { wrapStore: slowPuts } : {}),
-});
+const timing = new Map<string, { calls: number; ms: number }>();
+function timedStore(store: ObjectStore): ObjectStore {
+  const timed =
+    <A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const t = performance.now();
+      try {
+        return await fn(...args);
+      } finally {
+        const e = timing.get(name) ?? { calls: 0, ms: 0 };
+        e.calls++;
+        e.ms += performance.now() - t;
+        timing.set(name, e);
+      }
+    };
+  return {
+    location: store.location,
+    putIfAbsent: timed('putIfAbsent', (k: string, b: Uint8Array) => store.putIfAbsent(k, b)),
+    put: timed('put', (k: string, b: Uint8Array) => store.put(k, b)),
+    get: timed('get', (k: string) => store.get(k)),
+    head: timed('head', (k: string) => store.head(k)),
+    list: timed('list', (p: string) => store.list(p)),
+    delete: timed('delete', (k: string) => store.delete(k)),
+  };
+}
+
+const registry = createRegistry({ defaultMetrics: false });
+const wrap = delayMs > 0 ? slowPuts : process.env['GRIDLAKE_SINK_TIMING'] === '1' ? timedStore : undefined;
+const runtime = await startSink(config, { log, registry, ...(wrap ? { wrapStore: wrap } : {}) });
 process.stdout.write('started\n');
 process.once('SIGTERM', () => {
+  if (timing.size > 0) {
+    const flush = runtime.sink.metrics.flushDuration;
+    void flush.get().then((m) => {
+      const sum = m.values.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
+      const count = m.values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
+      const store = Object.fromEntries([...timing].map(([k, v]) => [k, { calls: v.calls, ms: Math.round(v.ms) }]));
+      process.stderr.write(
+        `[sink-timing] ${JSON.stringify({ flushes: count, flushMs: Math.round(sum * 1000), store })}\n`,
+      );
+    });
+  }
   void runtime.stop().then(() => process.exit(0));
 });

@@ -222,6 +222,42 @@ describe('LakeSink', () => {
     expect(names.some((n) => n?.endsWith('-00000000000000001699.parquet'))).toBe(true);
   });
 
+  it("uploads in the background but writes a partition's next write record only after the previous files exist", async () => {
+    const { bus, store, clock } = await setup(1);
+    await bus.send(TOPIC, readings(3000, 4));
+    const violations: string[] = [];
+    let slowPuts = 0;
+    // Slow file uploads: a next flush that did not wait for them would record its range first.
+    const checking: ObjectStore = {
+      location: store.location,
+      putIfAbsent: async (key, body) => {
+        if (key.startsWith('raw/_sink/')) {
+          const records = (await store.list('raw/_sink/')).map((o) => o.key);
+          const latest = records.at(-1);
+          if (latest !== undefined) {
+            const rec = JSON.parse((await store.get(latest)).toString()) as { files: { key: string }[] };
+            for (const f of rec.files) if ((await store.head(f.key)) === null) violations.push(`${key}: ${f.key}`);
+          }
+        } else {
+          slowPuts++;
+          await new Promise((r) => setTimeout(r, 30));
+        }
+        return store.putIfAbsent(key, body);
+      },
+      put: (key, body) => store.put(key, body),
+      get: (key) => store.get(key),
+      head: (key) => store.head(key),
+      list: (prefix) => store.list(prefix),
+      delete: (key) => store.delete(key),
+    };
+    const s = sink(bus, checking, clock, { maxRecords: 300 });
+    await s.start();
+    await eventually(async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 3000);
+    expect(slowPuts).toBeGreaterThanOrEqual(10);
+    expect(violations).toEqual([]);
+    await expectExactlyOnce(store, bus);
+  });
+
   it('keeps the global buffer under its cap by flushing the oldest partition first', async () => {
     const { bus, store, clock } = await setup(4);
     const s = sink(bus, store, clock, { maxRecords: 1_000_000, maxBufferedBytes: 200_000 });

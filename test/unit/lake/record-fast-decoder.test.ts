@@ -4,6 +4,7 @@ import { ColumnBatch } from '../../../src/lake/column-batch.js';
 import { POWER_SCHEMA, WEATHER_SCHEMA, type LakeRow, type LakeSchema } from '../../../src/lake/lake-schemas.js';
 import { encodeBatch, encodeParquet } from '../../../src/lake/parquet-codec.js';
 import { decodeRecord } from '../../../src/lake/record-decoder.js';
+import { FlatJsonScanner } from '../../../src/lake/flat-json-scanner.js';
 import { compileDecoder, type ColumnValues } from '../../../src/lake/record-fast-decoder.js';
 import { powerValue, record, weatherValue } from './fixtures.js';
 
@@ -73,8 +74,11 @@ function values<T extends Record<string, unknown>>(make: (i: number, ms: number)
     );
 }
 
+// These encode Parquet twice per run (or 2,500 rows): give them room on a shared 2-core machine.
+const PROPERTY_TIMEOUT_MS = 60_000;
+
 describe('fast record decoder and column batch', () => {
-  it('equal the row path on weather values, valid or not (property)', () => {
+  it('equal the row path on weather values, valid or not (property)', { timeout: PROPERTY_TIMEOUT_MS }, () => {
     const keys = Object.keys(weatherValue(0, base)) as (keyof ReturnType<typeof weatherValue>)[];
     fc.assert(
       fc.property(values(weatherValue, keys), (vs) => compare(WEATHER_SCHEMA, vs)),
@@ -82,7 +86,7 @@ describe('fast record decoder and column batch', () => {
     );
   });
 
-  it('equal the row path on power values, valid or not (property)', () => {
+  it('equal the row path on power values, valid or not (property)', { timeout: PROPERTY_TIMEOUT_MS }, () => {
     const keys = Object.keys(powerValue(base)) as (keyof ReturnType<typeof powerValue>)[];
     fc.assert(
       fc.property(
@@ -93,10 +97,184 @@ describe('fast record decoder and column batch', () => {
     );
   });
 
-  it('grows past its initial capacity and keeps KMA marks and nulls as nulls', () => {
+  it('grows past its initial capacity and keeps KMA marks and nulls as nulls', { timeout: PROPERTY_TIMEOUT_MS }, () => {
     const vs = Array.from({ length: 2500 }, (_, i) =>
       weatherValue(i, base + i * 60_000, i % 13 === 0 ? { temperatureC: 999, humidityPct: null } : {}),
     );
     compare(WEATHER_SCHEMA, vs);
   });
+});
+
+/** JSON text of a valid weather value, with `at` replaced by `text` (for hand-made variants). */
+function weatherText(replace: [string, string][] = []): string {
+  let t = JSON.stringify(weatherValue(3, base));
+  for (const [from, to] of replace) t = t.replace(from, to);
+  return t;
+}
+
+describe("flat JSON scanner (the decoder's fast path)", () => {
+  it('takes the usual value in place', () => {
+    const keys = Object.keys(weatherValue(0, base));
+    const scanner = new FlatJsonScanner(keys);
+    expect(scanner.scan(Buffer.from(weatherText()))).toBe(true);
+    expect(
+      scanner.scan(
+        Buffer.from(
+          ` \n${weatherText([
+            [',', ' ,\t'],
+            [':', ' : '],
+          ])}\r\n`,
+        ),
+      ),
+    ).toBe(true);
+    expect(scanner.scan(Buffer.from(weatherText([['"nx"', '"nz"']])))).toBe(false);
+  });
+
+  it('reads hand-written JSON text exactly as JSON.parse does, or leaves it to JSON.parse', () => {
+    const numbers = [
+      '0',
+      '-0',
+      '1.50',
+      '-0.0',
+      '00',
+      '01',
+      '1.',
+      '-.5',
+      '.5',
+      '1e5',
+      '1E-2',
+      '2.5e+1',
+      '-',
+      '1.2.3',
+      '+1',
+    ];
+    // 16-17 digits: where m / 10^k stops being exact (each of these would come out wrong by one ulp).
+    const moreNumbers = [
+      '123456789012345',
+      '1234567890123456',
+      '0.000001',
+      '9007199254740993',
+      '0.1',
+      '899.99999999999',
+    ];
+    const inexact = ['1972254522.2308262', '990800174685.98987', '880.79557644516187', '9537509733848.827'];
+    const texts = [
+      ...[...numbers, ...moreNumbers, ...inexact].map((n) => weatherText([['"humidityPct":55', `"humidityPct":${n}`]])),
+      ...numbers.map((n) => weatherText([['"nx":63', `"nx":${n}`]])),
+      weatherText([['"v":1', '"v":1.0']]),
+      weatherText([['"v":1', '"v":"1"']]),
+      weatherText([['"v":1', '"v":2']]),
+      weatherText([['"v":1,', '']]),
+      weatherText([['"location":"loc3"', '"location":"lo\\u0063\\"3"']]),
+      weatherText([['"location":"loc3"', '"location":"서울"']]),
+      weatherText([['"location":"loc3"', '"location":"a\tb"']]),
+      weatherText([['"location":"loc3"', '"location":true']]),
+      weatherText([['"location":"loc3"', '"location":{"a":1}']]),
+      weatherText([['"location":"loc3"', '"location":["x"]']]),
+      weatherText([['"nx":63', '"nx":63,"nx":64']]),
+      weatherText([['"nx":63', '"nx":"63"']]),
+      weatherText([['"nx":63', '"extra":1,"nx":63']]),
+      weatherText([['"temperatureC":', '"temperatureC":nul']]),
+      weatherText([['"temperatureC":', '"temperatureC": null ,"x":']]),
+      weatherText([['"baseTime":"', '"baseTime":"x']]),
+      weatherText([['"ingestedAt":"', '"ingestedAt":"2025-11-22T12:00:00.1234Z","y":"']]),
+      `${weatherText()}x`,
+      `${weatherText()},`,
+      `\ufeff${weatherText()}`,
+      weatherText().slice(0, -1),
+      weatherText([[',', ',,']]),
+      weatherText([['{', '{,']]),
+      '{}',
+      '{ }',
+      '{"v":1}',
+      '[]',
+      '',
+    ];
+    compare(WEATHER_SCHEMA, texts);
+  });
+
+  it('agrees with JSON.parse on mutated values (property)', { timeout: PROPERTY_TIMEOUT_MS }, () => {
+    const alphabet = fc.constantFrom(...'{}[]":,.-+eE0123456789 \\ntu\u00e9'.split(''));
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({ at: fc.nat(), del: fc.boolean(), ch: alphabet, minutes: fc.integer({ min: 0, max: 4000 }) }),
+          { minLength: 1, maxLength: 20 },
+        ),
+        (edits) => {
+          const texts = edits.map(({ at, del, ch, minutes }) => {
+            const t = JSON.stringify(weatherValue(minutes, base + minutes * 60_000));
+            const p = at % (t.length + 1);
+            return del ? t.slice(0, p) + t.slice(p + 1) : t.slice(0, p) + ch + t.slice(p);
+          });
+          compare(WEATHER_SCHEMA, texts);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('reads plain decimals exactly as JSON.parse (property)', { timeout: PROPERTY_TIMEOUT_MS }, () => {
+    const decimal = fc
+      .record({
+        int: fc.integer({ min: 0, max: 99_999_999 }),
+        frac: fc.string({ unit: fc.constantFrom(...'0123456789'.split('')), maxLength: 9 }),
+        neg: fc.boolean(),
+      })
+      .map(({ int, frac, neg }) => `${neg ? '-' : ''}${int}${frac === '' ? '' : `.${frac}`}`);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(decimal, decimal), { minLength: 1, maxLength: 20 }), (pairs) =>
+        compare(
+          WEATHER_SCHEMA,
+          pairs.map(([a, b]) =>
+            weatherText([
+              ['"windEastMs":1.1', `"windEastMs":${a}`],
+              ['"windNorthMs":-0.4', `"windNorthMs":${b}`],
+            ]),
+          ),
+        ),
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it(
+    'reads instants from bytes exactly as Date.parse, in and out of range (property)',
+    { timeout: PROPERTY_TIMEOUT_MS },
+    () => {
+      const p2 = (n: number): string => String(n).padStart(2, '0');
+      const instantText = fc
+        .record({
+          y: fc.oneof(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 2020, max: 2030 })),
+          mo: fc.integer({ min: 0, max: 13 }),
+          d: fc.integer({ min: 0, max: 32 }),
+          h: fc.integer({ min: 0, max: 25 }),
+          mi: fc.integer({ min: 0, max: 60 }),
+          s: fc.integer({ min: 0, max: 61 }),
+          ms: fc.option(fc.integer({ min: 0, max: 999 })),
+          zone: fc.oneof(
+            fc.constant('Z'),
+            fc.record({
+              sign: fc.constantFrom('+', '-'),
+              oh: fc.integer({ min: 0, max: 25 }),
+              om: fc.integer({ min: 0, max: 60 }),
+            }),
+          ),
+        })
+        .map(({ y, mo, d, h, mi, s, ms, zone }) => {
+          const frac = ms === null ? '' : `.${String(ms).padStart(3, '0')}`;
+          const z = typeof zone === 'string' ? zone : `${zone.sign}${p2(zone.oh)}:${p2(zone.om)}`;
+          return `${String(y).padStart(4, '0')}-${p2(mo)}-${p2(d)}T${p2(h)}:${p2(mi)}:${p2(s)}${frac}${z}`;
+        });
+      fc.assert(
+        fc.property(fc.array(fc.tuple(instantText, instantText), { minLength: 1, maxLength: 20 }), (pairs) =>
+          compare(
+            WEATHER_SCHEMA,
+            pairs.map(([a, b]) => ({ ...weatherValue(1, base), baseTime: a, ingestedAt: b })),
+          ),
+        ),
+        { numRuns: 200 },
+      );
+    },
+  );
 });
