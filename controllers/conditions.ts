@@ -79,3 +79,10 @@ export function conditionsOf(obj: { readonly [k: string]: unknown }): Condition[
   const st = obj['status'] as { conditions?: Condition[] } | undefined;
   return st?.conditions;
 }
+
+/** InvalidSpec from the controller's own checks (what CEL cannot express); `problem` null: valid. */
+export function invalidSpecCondition(problem: string | null): ConditionInput {
+  return problem
+    ? { type: COND.InvalidSpec, status: 'True', reason: REASON.SpecInvalid, message: problem }
+    : { type: COND.InvalidSpec, status: 'False', reason: REASON.SpecValid, message: 'The spec is valid.' };
+}

@@ -11,7 +11,7 @@ import { conditionTime, type Condition, type ConditionInput } from '../src/k8s/c
 import type { KubeObject } from '../src/k8s/object-cache.js';
 import { controllerReference, isControlledBy } from '../src/k8s/ownership.js';
 import type { Action } from './apply.js';
-import { COND, REASON, conditionsFor } from './conditions.js';
+import { COND, REASON, conditionsFor, invalidSpecCondition } from './conditions.js';
 import { runFinished } from './daily-join-run-plan.js';
 import { DAILY_JOIN_RUNS, GL_API_VERSION } from './resources.js';
 
@@ -176,9 +176,7 @@ function joinConditions(
   plan: SchedulePlan | null,
   lastFinished: Run | undefined,
 ): ConditionInput[] {
-  const invalidCond: ConditionInput = invalid
-    ? { type: COND.InvalidSpec, status: 'True', reason: REASON.SpecInvalid, message: invalid }
-    : { type: COND.InvalidSpec, status: 'False', reason: REASON.SpecValid, message: 'The spec is valid.' };
+  const invalidCond = invalidSpecCondition(invalid);
   const ready: ConditionInput = invalid
     ? { type: COND.Ready, status: 'False', reason: REASON.SpecInvalid, message: invalid }
     : spec.suspend

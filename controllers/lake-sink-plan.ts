@@ -2,7 +2,7 @@ import type { LakeSinkSpec, LakeSinkStatus } from '../src/api/lake-sink.js';
 import type { ConditionInput } from '../src/k8s/conditions.js';
 import type { KubeObject } from '../src/k8s/object-cache.js';
 import type { Action } from './apply.js';
-import { COND, REASON, conditionsFor } from './conditions.js';
+import { COND, REASON, conditionsFor, invalidSpecCondition } from './conditions.js';
 import {
   deploymentAvailable,
   planWorkload,
@@ -13,6 +13,7 @@ import {
   type WorkerProgress,
   type WorkerSpec,
   type WorkloadOptions,
+  workerReady,
 } from './workload-plan.js';
 
 /**
@@ -93,28 +94,14 @@ export function planLakeSink(
     now,
     spec.suspend,
   );
-  const ready: ConditionInput = invalid
-    ? { type: COND.Ready, status: 'False', reason: REASON.SpecInvalid, message: invalid }
-    : spec.suspend
-      ? {
-          type: COND.Ready,
-          status: 'False',
-          reason: REASON.Suspended,
-          message: 'spec.suspend is true: the sink is scaled to zero.',
-        }
-      : secret !== 'found'
-        ? { type: COND.Ready, status: 'False', reason: secretCond.reason, message: secretCond.message }
-        : deploymentAvailable(obs.deployment) && actions.length === 0
-          ? { type: COND.Ready, status: 'True', reason: REASON.Available, message: 'The sink Deployment is available.' }
-          : {
-              type: COND.Ready,
-              status: 'False',
-              reason: REASON.DeploymentNotAvailable,
-              message: 'The sink Deployment has no available pod yet.',
-            };
-  const invalidCond: ConditionInput = invalid
-    ? { type: COND.InvalidSpec, status: 'True', reason: REASON.SpecInvalid, message: invalid }
-    : { type: COND.InvalidSpec, status: 'False', reason: REASON.SpecValid, message: 'The spec is valid.' };
+  const ready = workerReady({
+    worker: 'sink',
+    invalid,
+    suspend: spec.suspend,
+    secretMissing: secret === 'found' ? null : secretCond,
+    available: deploymentAvailable(obs.deployment) && actions.length === 0,
+  });
+  const invalidCond = invalidSpecCondition(invalid);
   return {
     actions,
     status: {

@@ -8,7 +8,7 @@ import type { Condition, ConditionInput } from '../src/k8s/conditions.js';
 import { findCondition } from '../src/k8s/conditions.js';
 import type { KubeObject } from '../src/k8s/object-cache.js';
 import type { Action } from './apply.js';
-import { COND, REASON, conditionsFor } from './conditions.js';
+import { COND, REASON, conditionsFor, invalidSpecCondition } from './conditions.js';
 import {
   deploymentAvailable,
   planWorkload,
@@ -18,6 +18,7 @@ import {
   type WorkerProgress,
   type WorkerSpec,
   type WorkloadOptions,
+  workerReady,
 } from './workload-plan.js';
 
 /**
@@ -150,9 +151,7 @@ export function planSource(kind: SourceKind, obs: SourceObserved, opts: Workload
   const invalid = specProblems(kind, spec);
   const staleAfterMs = 3 * spec.pollIntervalSeconds * 1000 + 60_000;
   const collecting = progressCondition(COND.Collecting, prev?.progress, staleAfterMs, now, spec.suspend);
-  const invalidCond: ConditionInput = invalid
-    ? { type: COND.InvalidSpec, status: 'True', reason: REASON.SpecInvalid, message: invalid }
-    : { type: COND.InvalidSpec, status: 'False', reason: REASON.SpecValid, message: 'The spec is valid.' };
+  const invalidCond = invalidSpecCondition(invalid);
   let actions: Action[] = [];
   const inputs: ConditionInput[] = [];
   if (site !== null) {
@@ -184,36 +183,15 @@ export function planSource(kind: SourceKind, obs: SourceObserved, opts: Workload
     const secret = secretState(obs.secret, ref.key);
     if (!invalid) actions = planWorkload(source, collectorWorker(kind, source), opts, obs);
     const available = deploymentAvailable(obs.deployment) && actions.length === 0;
-    const ready: ConditionInput = invalid
-      ? { type: COND.Ready, status: 'False', reason: REASON.SpecInvalid, message: invalid }
-      : spec.suspend
-        ? {
-            type: COND.Ready,
-            status: 'False',
-            reason: REASON.Suspended,
-            message: 'spec.suspend is true: the collector is scaled to zero.',
-          }
-        : secret !== 'found'
-          ? {
-              type: COND.Ready,
-              status: 'False',
-              reason: secretCondition(secret, ref).reason,
-              message: secretCondition(secret, ref).message,
-            }
-          : available
-            ? {
-                type: COND.Ready,
-                status: 'True',
-                reason: REASON.Available,
-                message: 'The collector Deployment is available.',
-              }
-            : {
-                type: COND.Ready,
-                status: 'False',
-                reason: REASON.DeploymentNotAvailable,
-                message: 'The collector Deployment has no available pod yet.',
-              };
-    inputs.push(ready, collecting.condition, secretCondition(secret, ref), invalidCond, budgetCondition(kind, spec));
+    const secretCond = secretCondition(secret, ref);
+    const ready = workerReady({
+      worker: 'collector',
+      invalid,
+      suspend: spec.suspend,
+      secretMissing: secret === 'found' ? null : secretCond,
+      available,
+    });
+    inputs.push(ready, collecting.condition, secretCond, invalidCond, budgetCondition(kind, spec));
   }
   const status: Record<string, unknown> = {
     observedGeneration: generation,

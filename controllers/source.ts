@@ -1,9 +1,10 @@
-import type { Reconciler } from '../src/k8s/controller.js';
+import { SITE_NAMESPACE_PREFIX } from '../src/api/remote-site.js';
+import { controllerOwnerKeys, type ControllerOptions, type Reconciler } from '../src/k8s/controller.js';
 import type { Informer } from '../src/k8s/informer.js';
 import { splitKey } from '../src/k8s/object-cache.js';
 import { writeStatus } from '../src/k8s/status-writer.js';
 import { applyActions, recordActions } from './apply.js';
-import { resultAfter, type ControllerDeps } from './deps.js';
+import { resultAfter, specOrProgressChanged, type ControllerDeps } from './deps.js';
 import { POWER_SOURCES, WEATHER_SOURCES } from './resources.js';
 import { planSource, siteOfNamespace, type SourceKind } from './source-plan.js';
 
@@ -18,6 +19,31 @@ export interface SourceInformers {
   readonly configMaps: Informer;
   readonly deployments: Informer;
   readonly sites: Informer;
+}
+
+/** The controller of one source kind: its children, Secrets and the site of its namespace wake it. */
+export function sourceController(kind: SourceKind, deps: ControllerDeps, inf: SourceInformers): ControllerOptions {
+  const owned = controllerOwnerKeys(kind);
+  return {
+    name: kind.toLowerCase(),
+    for: inf.sources,
+    watches: [
+      { informer: inf.configMaps, keys: owned },
+      { informer: inf.deployments, keys: owned },
+      { informer: inf.secrets, keys: sourcesReferencingSecret(inf.sources) },
+      // A site's agent connecting or leaving changes Ready of every source in its namespace.
+      {
+        informer: inf.sites,
+        keys: (site) =>
+          inf.sources
+            .list(`${SITE_NAMESPACE_PREFIX}${site.metadata.name ?? ''}`)
+            .map((s) => `${s.metadata.namespace}/${s.metadata.name}`),
+      },
+    ],
+    reconcile: sourceReconciler(kind, deps, inf),
+    maxConcurrency: 4,
+    filter: specOrProgressChanged,
+  };
 }
 
 export function sourceReconciler(kind: SourceKind, deps: ControllerDeps, inf: SourceInformers): Reconciler {

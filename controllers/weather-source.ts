@@ -1,7 +1,6 @@
 import type { ControllerOptions } from '../src/k8s/controller.js';
-import { controllerOwnerKeys } from '../src/k8s/controller.js';
-import { specOrProgressChanged, type ControllerDeps } from './deps.js';
-import { sourceReconciler, sourcesReferencingSecret, type SourceInformers } from './source.js';
+import type { ControllerDeps } from './deps.js';
+import { sourceController, type SourceInformers } from './source.js';
 
 /**
  * CRD: WeatherSource (gridlake.io/v1alpha1, weathersources).
@@ -14,25 +13,5 @@ import { sourceReconciler, sourcesReferencingSecret, type SourceInformers } from
  * Planning: source-plan.ts; apply and status: source.ts.
  */
 export function weatherSourceController(deps: ControllerDeps, inf: SourceInformers): ControllerOptions {
-  const owned = controllerOwnerKeys('WeatherSource');
-  return {
-    name: 'weathersource',
-    for: inf.sources,
-    watches: [
-      { informer: inf.configMaps, keys: owned },
-      { informer: inf.deployments, keys: owned },
-      { informer: inf.secrets, keys: sourcesReferencingSecret(inf.sources) },
-      // A site's agent connecting or leaving changes Ready of every source in its namespace.
-      {
-        informer: inf.sites,
-        keys: (site) =>
-          inf.sources
-            .list(`gridlake-site-${site.metadata.name ?? ''}`)
-            .map((s) => `${s.metadata.namespace}/${s.metadata.name}`),
-      },
-    ],
-    reconcile: sourceReconciler('WeatherSource', deps, inf),
-    maxConcurrency: 4,
-    filter: specOrProgressChanged,
-  };
+  return sourceController('WeatherSource', deps, inf);
 }

@@ -266,3 +266,41 @@ export function progressCondition(
     changesAt: staleAt,
   };
 }
+
+/**
+ * Ready of a resource run by a worker Deployment: the spec is valid, it is not
+ * suspended, its Secret is there, and the Deployment is available with nothing
+ * left to apply. `secretMissing` is the SecretMissing condition when the
+ * Secret is not usable, else null.
+ */
+export function workerReady(o: {
+  readonly worker: 'collector' | 'sink';
+  readonly invalid: string | null;
+  readonly suspend: boolean;
+  readonly secretMissing: ConditionInput | null;
+  readonly available: boolean;
+}): ConditionInput {
+  if (o.invalid) return { type: COND.Ready, status: 'False', reason: REASON.SpecInvalid, message: o.invalid };
+  if (o.suspend)
+    return {
+      type: COND.Ready,
+      status: 'False',
+      reason: REASON.Suspended,
+      message: `spec.suspend is true: the ${o.worker} is scaled to zero.`,
+    };
+  if (o.secretMissing)
+    return { type: COND.Ready, status: 'False', reason: o.secretMissing.reason, message: o.secretMissing.message };
+  return o.available
+    ? {
+        type: COND.Ready,
+        status: 'True',
+        reason: REASON.Available,
+        message: `The ${o.worker} Deployment is available.`,
+      }
+    : {
+        type: COND.Ready,
+        status: 'False',
+        reason: REASON.DeploymentNotAvailable,
+        message: `The ${o.worker} Deployment has no available pod yet.`,
+      };
+}

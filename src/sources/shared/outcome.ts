@@ -1,17 +1,14 @@
-/** What one poll ended in (contracts/metrics.md `outcome` label, plus `bad_request` from apis.md). */
-export type Outcome = 'ok' | 'no_data' | 'quota' | 'auth' | 'bad_request' | 'http_error' | 'timeout' | 'malformed';
+import { POLL_OUTCOMES, type PollOutcome } from '../../api/power-source.js';
+
+/**
+ * What one poll ended in (contracts/metrics.md `outcome` label, plus
+ * `bad_request` from apis.md). One list with the API's, so what a collector
+ * reports in status.progress is always what the CRD accepts.
+ */
+export type Outcome = PollOutcome;
 
 /** Every outcome, for metrics pre-registration and exhaustive tests. */
-export const OUTCOMES: readonly Outcome[] = [
-  'ok',
-  'no_data',
-  'quota',
-  'auth',
-  'bad_request',
-  'http_error',
-  'timeout',
-  'malformed',
-];
+export const OUTCOMES: readonly Outcome[] = POLL_OUTCOMES;
 
 /** The one behaviour each outcome has (issue 4; docs in the sources note). */
 export type Behaviour =
