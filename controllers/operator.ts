@@ -69,7 +69,7 @@ export function addControllers(manager: Manager, deps: ControllerDeps, options: 
     select: { labelSelector?: string; fieldSelector?: string; cluster?: boolean } = {},
   ): Informer => {
     const ns = select.cluster ? undefined : options.namespace;
-    const id = `${resource.group}/${resource.plural}|${select.labelSelector ?? ''}|${select.fieldSelector ?? ''}`;
+    const id = `${resource.group}/${resource.plural}|${ns ?? '*'}|${select.labelSelector ?? ''}|${select.fieldSelector ?? ''}`;
     let inf = cache.get(id);
     if (!inf) {
       inf = new Informer({
@@ -89,6 +89,11 @@ export function addControllers(manager: Manager, deps: ControllerDeps, options: 
   const configMaps = (): Informer => informer(CONFIG_MAPS, { labelSelector: managed });
   const deployments = (): Informer => informer(DEPLOYMENTS, { labelSelector: managed });
   const sites = (): Informer => informer(REMOTE_SITES, { cluster: true });
+  const identity = () => ({
+    serviceAccounts: informer(SERVICE_ACCOUNTS, { labelSelector: managed }),
+    roles: informer(ROLES, { labelSelector: managed }),
+    roleBindings: informer(ROLE_BINDINGS, { labelSelector: managed }),
+  });
   if (kinds.has('PowerSource'))
     manager.addController(
       powerSourceController(deps, {
@@ -96,6 +101,7 @@ export function addControllers(manager: Manager, deps: ControllerDeps, options: 
         secrets: secrets(),
         configMaps: configMaps(),
         deployments: deployments(),
+        ...identity(),
         sites: sites(),
       }),
     );
@@ -106,6 +112,7 @@ export function addControllers(manager: Manager, deps: ControllerDeps, options: 
         secrets: secrets(),
         configMaps: configMaps(),
         deployments: deployments(),
+        ...identity(),
         sites: sites(),
       }),
     );

@@ -4,8 +4,10 @@ import { sourceController, type SourceInformers } from './source.js';
 
 /**
  * CRD: PowerSource (gridlake.io/v1alpha1, powersources).
- * Children (hub namespace): ConfigMap `<name>-collector` (rendered config) and
- * Deployment `<name>-collector` running `gridlake collect --kind power …`, both
+ * Children (hub namespace): ConfigMap `<name>-collector` (rendered config),
+ * Deployment `<name>-collector` running `gridlake collect --kind power …
+ * --report-status`, and the collector's identity (ServiceAccount, Role allowed
+ * only `patch` on this source's `powersources/status`, RoleBinding), all
  * owned by the source. In a site namespace (gridlake-site-<site>): none; the
  * site's agent runs it.
  * Conditions: Ready, Collecting (from status.progress, written by the collector),

@@ -8,6 +8,7 @@ import type { Condition, ConditionInput } from '../src/k8s/conditions.js';
 import { findCondition } from '../src/k8s/conditions.js';
 import type { KubeObject } from '../src/k8s/object-cache.js';
 import type { Action } from './apply.js';
+import { POWER_SOURCES, WEATHER_SOURCES } from './resources.js';
 import { COND, REASON, conditionsFor, invalidSpecCondition } from './conditions.js';
 import {
   deploymentAvailable,
@@ -39,6 +40,9 @@ export interface SourceObserved {
   readonly secret: KubeObject | undefined;
   readonly configMap: KubeObject | undefined;
   readonly deployment: KubeObject | undefined;
+  readonly serviceAccount?: KubeObject | undefined;
+  readonly role?: KubeObject | undefined;
+  readonly roleBinding?: KubeObject | undefined;
   /** the RemoteSite owning the namespace (site namespaces only) */
   readonly site: KubeObject | undefined;
 }
@@ -112,6 +116,8 @@ export function collectorWorker(kind: SourceKind, source: KubeObject): WorkerSpe
     env: [{ name: 'GRIDLAKE_SERVICE_KEY', valueFrom: { secretKeyRef: { ...spec.serviceKeySecretRef } } }],
     config: { apiVersion: source.apiVersion, kind, metadata: { namespace: ns, name }, spec },
     suspend: spec.suspend,
+    // Collecting comes from the collector's own status.progress.
+    reportsStatusOf: kind === 'PowerSource' ? POWER_SOURCES : WEATHER_SOURCES,
   };
 }
 

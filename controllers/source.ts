@@ -18,6 +18,9 @@ export interface SourceInformers {
   readonly secrets: Informer;
   readonly configMaps: Informer;
   readonly deployments: Informer;
+  readonly serviceAccounts: Informer;
+  readonly roles: Informer;
+  readonly roleBindings: Informer;
   readonly sites: Informer;
 }
 
@@ -30,6 +33,9 @@ export function sourceController(kind: SourceKind, deps: ControllerDeps, inf: So
     watches: [
       { informer: inf.configMaps, keys: owned },
       { informer: inf.deployments, keys: owned },
+      { informer: inf.serviceAccounts, keys: owned },
+      { informer: inf.roles, keys: owned },
+      { informer: inf.roleBindings, keys: owned },
       { informer: inf.secrets, keys: sourcesReferencingSecret(inf.sources) },
       // A site's agent connecting or leaving changes Ready of every source in its namespace.
       {
@@ -64,6 +70,9 @@ export function sourceReconciler(kind: SourceKind, deps: ControllerDeps, inf: So
           : undefined,
         configMap: inf.configMaps.get(`${namespace}/${name}-collector`),
         deployment: inf.deployments.get(`${namespace}/${name}-collector`),
+        serviceAccount: inf.serviceAccounts.get(`${namespace}/${name}-collector`),
+        role: inf.roles.get(`${namespace}/${name}-collector`),
+        roleBinding: inf.roleBindings.get(`${namespace}/${name}-collector`),
         site: site === null ? undefined : inf.sites.get(site),
       },
       deps.workload,

@@ -1,14 +1,29 @@
 import type { ConditionInput } from '../src/k8s/conditions.js';
 import { controllerReference } from '../src/k8s/ownership.js';
+import type { ResourceRef } from '../src/k8s/informer.js';
 import type { KubeObject } from '../src/k8s/object-cache.js';
-import { applyIfChanged, hashOf, type Action } from './apply.js';
+import { applyIfChanged, hashOf, type Action, type ObjectRef } from './apply.js';
 import { REASON, COND } from './conditions.js';
-import { CONFIG_HASH, CONFIG_MAPS, DEPLOYMENTS, MANAGED_BY, MANAGED_BY_LABEL, apiVersionOf } from './resources.js';
+import {
+  CONFIG_HASH,
+  CONFIG_MAPS,
+  DEPLOYMENTS,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  ROLES,
+  ROLE_BINDINGS,
+  SERVICE_ACCOUNTS,
+  apiVersionOf,
+} from './resources.js';
 
 /**
  * Pure planning shared by the long-running workers (collectors, sinks): one
  * ConfigMap with the rendered config and one Deployment that mounts it. The
  * pod template carries the config's hash, so a config change rolls the pods.
+ * A worker that writes its resource's `status.progress` also gets its own
+ * identity: a ServiceAccount bound to a Role that may patch exactly that
+ * resource's status subresource and nothing else (DESIGN.md §7, least
+ * privilege); every other worker runs without an API token.
  */
 
 /** How the controller builds worker pods (from its own flags). */
@@ -37,6 +52,34 @@ export interface WorkerSpec {
   /** rendered config, written to the ConfigMap as config.json */
   readonly config: unknown;
   readonly suspend: boolean;
+  /**
+   * The owner's resource when the worker reports its progress into the
+   * owner's `status.progress` (`--report-status`); absent: no API access.
+   */
+  readonly reportsStatusOf?: Pick<ResourceRef, 'group' | 'plural'>;
+}
+
+/** The children of one worker (identity objects only for a worker that reports status). */
+export interface WorkloadObjects {
+  readonly configMap: KubeObject;
+  readonly deployment: KubeObject;
+  readonly serviceAccount?: KubeObject;
+  readonly role?: KubeObject;
+  readonly roleBinding?: KubeObject;
+}
+
+/** The worker's children as the cache holds them (absent: not there yet). */
+export interface WorkloadObserved {
+  readonly configMap?: KubeObject | undefined;
+  readonly deployment?: KubeObject | undefined;
+  readonly serviceAccount?: KubeObject | undefined;
+  readonly role?: KubeObject | undefined;
+  readonly roleBinding?: KubeObject | undefined;
+}
+
+/** Name of every child of a worker: `<owner>-<component>`. */
+export function workerName(owner: KubeObject, component: string): string {
+  return `${owner.metadata.name ?? ''}-${component}`;
 }
 
 export const CONFIG_MOUNT = '/etc/gridlake';
@@ -68,16 +111,15 @@ export const RESTRICTED_CONTAINER_SECURITY = {
   seccompProfile: { type: 'RuntimeDefault' },
 } as const;
 
-/** The desired ConfigMap and Deployment of a worker. */
-export function renderWorkload(
-  owner: KubeObject,
-  worker: WorkerSpec,
-  opts: WorkloadOptions,
-): { configMap: KubeObject; deployment: KubeObject } {
+/** The desired children of a worker. */
+export function renderWorkload(owner: KubeObject, worker: WorkerSpec, opts: WorkloadOptions): WorkloadObjects {
   const namespace = owner.metadata.namespace ?? '';
-  const name = `${owner.metadata.name ?? ''}-${worker.component}`;
+  const name = workerName(owner, worker.component);
   const labels = workerLabels(owner, worker.component);
   const ownerReferences = [controllerReference(owner, { metadata: { namespace } })];
+  const identity = worker.reportsStatusOf
+    ? renderIdentity(owner, worker.reportsStatusOf, { name, namespace, labels, ownerReferences })
+    : undefined;
   const data = { 'config.json': `${JSON.stringify(worker.config, null, 2)}\n` };
   const configMap: KubeObject = {
     apiVersion: apiVersionOf(CONFIG_MAPS),
@@ -85,7 +127,11 @@ export function renderWorkload(
     metadata: { name, namespace, labels, ownerReferences },
     data,
   };
-  const args = [...worker.args, ...(opts.brokers ? ['--brokers', opts.brokers] : [])];
+  const args = [
+    ...worker.args,
+    ...(identity ? ['--report-status'] : []),
+    ...(opts.brokers ? ['--brokers', opts.brokers] : []),
+  ];
   const deployment: KubeObject = {
     apiVersion: apiVersionOf(DEPLOYMENTS),
     kind: DEPLOYMENTS.kind,
@@ -98,7 +144,10 @@ export function renderWorkload(
       template: {
         metadata: { labels, annotations: { [CONFIG_HASH]: hashOf(data) } },
         spec: {
-          automountServiceAccountToken: false,
+          // Only a reporting worker holds a token, and it may patch only its own resource's status.
+          ...(identity
+            ? { serviceAccountName: name, automountServiceAccountToken: true }
+            : { automountServiceAccountToken: false }),
           securityContext: RESTRICTED_POD_SECURITY,
           containers: [
             {
@@ -129,7 +178,40 @@ export function renderWorkload(
       },
     },
   };
-  return { configMap, deployment };
+  return { configMap, deployment, ...identity };
+}
+
+/** ServiceAccount, Role (patch on the owner's status only, pinned by name) and RoleBinding. */
+function renderIdentity(
+  owner: KubeObject,
+  resource: Pick<ResourceRef, 'group' | 'plural'>,
+  meta: KubeObject['metadata'] & { name: string; namespace: string },
+): { serviceAccount: KubeObject; role: KubeObject; roleBinding: KubeObject } {
+  const metadata = { ...meta };
+  return {
+    serviceAccount: { apiVersion: apiVersionOf(SERVICE_ACCOUNTS), kind: SERVICE_ACCOUNTS.kind, metadata },
+    role: {
+      apiVersion: apiVersionOf(ROLES),
+      kind: ROLES.kind,
+      metadata,
+      // The progress reporter only PATCHes `<plural>/<name>/status` (JSON patch, merge patch fallback).
+      rules: [
+        {
+          apiGroups: [resource.group],
+          resources: [`${resource.plural}/status`],
+          resourceNames: [owner.metadata.name ?? ''],
+          verbs: ['patch'],
+        },
+      ],
+    },
+    roleBinding: {
+      apiVersion: apiVersionOf(ROLE_BINDINGS),
+      kind: ROLE_BINDINGS.kind,
+      metadata,
+      roleRef: { apiGroup: ROLES.group, kind: ROLES.kind, name: meta.name },
+      subjects: [{ kind: SERVICE_ACCOUNTS.kind, name: meta.name, namespace: meta.namespace }],
+    },
+  };
 }
 
 /** Actions that bring the worker's children to the desired bodies (none when the hashes match). */
@@ -137,18 +219,21 @@ export function planWorkload(
   owner: KubeObject,
   worker: WorkerSpec,
   opts: WorkloadOptions,
-  observed: { configMap?: KubeObject | undefined; deployment?: KubeObject | undefined },
+  observed: WorkloadObserved,
 ): Action[] {
-  const { configMap, deployment } = renderWorkload(owner, worker, opts);
-  const ref = (resource: typeof CONFIG_MAPS) => ({
+  const want = renderWorkload(owner, worker, opts);
+  const ref = (resource: ObjectRef['resource']): ObjectRef => ({
     resource,
-    name: configMap.metadata.name ?? '',
-    namespace: configMap.metadata.namespace ?? '',
+    name: want.configMap.metadata.name ?? '',
+    namespace: want.configMap.metadata.namespace ?? '',
   });
-  // ConfigMap first: the Deployment's pods mount it.
+  // Identity and ConfigMap first: the Deployment's pods use both.
   return [
-    ...applyIfChanged(ref(CONFIG_MAPS), configMap, observed.configMap),
-    ...applyIfChanged(ref(DEPLOYMENTS), deployment, observed.deployment),
+    ...(want.serviceAccount ? applyIfChanged(ref(SERVICE_ACCOUNTS), want.serviceAccount, observed.serviceAccount) : []),
+    ...(want.role ? applyIfChanged(ref(ROLES), want.role, observed.role) : []),
+    ...(want.roleBinding ? applyIfChanged(ref(ROLE_BINDINGS), want.roleBinding, observed.roleBinding) : []),
+    ...applyIfChanged(ref(CONFIG_MAPS), want.configMap, observed.configMap),
+    ...applyIfChanged(ref(DEPLOYMENTS), want.deployment, observed.deployment),
   ];
 }
 

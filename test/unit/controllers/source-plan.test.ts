@@ -50,20 +50,41 @@ const container = (d: Body) =>
   (template(d).spec['containers'] as { args: string[]; env: { name: string }[]; image: string }[])[0]!;
 
 /** The children as they are once applied: the informer would now hold exactly these bodies. */
-function applied(actions: readonly Action[]): { configMap: KubeObject; deployment: KubeObject } {
-  const [configMap, deployment] = bodies(actions);
-  return { configMap: configMap!, deployment: deployment! };
+function applied(actions: readonly Action[]): {
+  configMap: KubeObject;
+  deployment: KubeObject;
+  serviceAccount: KubeObject;
+  role: KubeObject;
+  roleBinding: KubeObject;
+} {
+  const byKind = new Map(bodies(actions).map((b) => [b.kind, b as KubeObject]));
+  const of = (kind: string) => {
+    const b = byKind.get(kind);
+    if (!b) throw new Error(`no ${kind} applied`);
+    return b;
+  };
+  return {
+    configMap: of('ConfigMap'),
+    deployment: of('Deployment'),
+    serviceAccount: of('ServiceAccount'),
+    role: of('Role'),
+    roleBinding: of('RoleBinding'),
+  };
 }
+const deploymentOf = (actions: readonly Action[]) => bodies(actions).find((b) => b.kind === 'Deployment')!;
 
 describe('planSource in a hub namespace', () => {
-  it('renders a ConfigMap then a Deployment, both controlled by the source, with the config hash on the pod template', () => {
+  it('renders an identity, a ConfigMap, then a Deployment, all controlled by the source, with the config hash on the pod template', () => {
     const plan = planSource('PowerSource', observed(power()), OPTS, NOW);
     expect(plan.actions.map((a) => [a.op, a.ref.resource.kind, a.ref.name, a.ref.namespace])).toEqual([
+      ['apply', 'ServiceAccount', 'kpx-collector', NS],
+      ['apply', 'Role', 'kpx-collector', NS],
+      ['apply', 'RoleBinding', 'kpx-collector', NS],
       ['apply', 'ConfigMap', 'kpx-collector', NS],
       ['apply', 'Deployment', 'kpx-collector', NS],
     ]);
-    const [cm, dep] = bodies(plan.actions);
-    for (const child of [cm!, dep!]) {
+    const [sa, role, binding, cm, dep] = bodies(plan.actions);
+    for (const child of [sa!, role!, binding!, cm!, dep!]) {
       expect(child.metadata.ownerReferences).toEqual([
         {
           apiVersion: 'gridlake.io/v1alpha1',
@@ -91,6 +112,32 @@ describe('planSource in a hub namespace', () => {
       name: 'GRIDLAKE_SERVICE_KEY',
       valueFrom: { secretKeyRef: { name: 'kpx-key', key: 'serviceKey' } },
     });
+    // It reports its progress with a token that may patch this source's status and nothing else.
+    expect(c.args).toContain('--report-status');
+    expect(template(dep!).spec).toMatchObject({
+      serviceAccountName: 'kpx-collector',
+      automountServiceAccountToken: true,
+    });
+    expect(role!['rules']).toEqual([
+      { apiGroups: ['gridlake.io'], resources: ['powersources/status'], resourceNames: ['kpx'], verbs: ['patch'] },
+    ]);
+    expect(binding).toMatchObject({
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'kpx-collector' },
+      subjects: [{ kind: 'ServiceAccount', name: 'kpx-collector', namespace: NS }],
+    });
+  });
+
+  it('pins a WeatherSource collector to weathersources/status of its own name', () => {
+    const plan = planSource(
+      'WeatherSource',
+      observed(weather(), { secret: secret('kma-key', ['serviceKey']) }),
+      OPTS,
+      NOW,
+    );
+    const role = bodies(plan.actions).find((b) => b.kind === 'Role')!;
+    expect(role['rules']).toEqual([
+      { apiGroups: ['gridlake.io'], resources: ['weathersources/status'], resourceNames: ['kma'], verbs: ['patch'] },
+    ]);
   });
 
   it('makes no write when the children already carry the hashes it would apply (pitfall 6)', () => {
@@ -103,11 +150,13 @@ describe('planSource in a hub namespace', () => {
     const before = applied(planSource('PowerSource', observed(power()), OPTS, NOW).actions);
     const changed = power({ pollIntervalSeconds: 900 }, { generation: 2 });
     const plan = planSource('PowerSource', observed(changed, before), OPTS, NOW);
-    const after = applied(plan.actions);
-    expect(template(after.deployment as Body).metadata.annotations[CONFIG_HASH]).not.toBe(
+    // Only the config and the pods change: the identity is the same.
+    expect(plan.actions.map((a) => a.ref.resource.kind)).toEqual(['ConfigMap', 'Deployment']);
+    const after = deploymentOf(plan.actions);
+    expect(template(after).metadata.annotations[CONFIG_HASH]).not.toBe(
       template(before.deployment as Body).metadata.annotations[CONFIG_HASH],
     );
-    expect(container(after.deployment as Body).args).toEqual(expect.arrayContaining(['--poll-interval', '15']));
+    expect(container(after).args).toEqual(expect.arrayContaining(['--poll-interval', '15']));
   });
 
   it('also re-applies when someone edits a child (its applied hash no longer matches)', () => {
@@ -116,14 +165,22 @@ describe('planSource in a hub namespace', () => {
       ...deployment,
       metadata: { ...deployment.metadata, annotations: { [APPLIED_HASH]: 'someone-else' } },
     };
-    const plan = planSource('PowerSource', observed(power(), { configMap, deployment: edited }), OPTS, NOW);
+    const plan = planSource(
+      'PowerSource',
+      observed(power(), {
+        ...applied(planSource('PowerSource', observed(power()), OPTS, NOW).actions),
+        configMap,
+        deployment: edited,
+      }),
+      OPTS,
+      NOW,
+    );
     expect(plan.actions.map((a) => a.ref.resource.kind)).toEqual(['Deployment']);
   });
 
   it('scales a suspended source to zero and says so in Ready', () => {
     const plan = planSource('PowerSource', observed(power({ suspend: true })), OPTS, NOW);
-    const [, dep] = bodies(plan.actions);
-    expect(dep!.spec['replicas']).toBe(0);
+    expect(deploymentOf(plan.actions).spec['replicas']).toBe(0);
     expect(condOf(plan.status, 'Ready')).toMatchObject({ status: 'False', reason: 'Suspended' });
     expect(condOf(plan.status, 'Collecting')).toMatchObject({ status: 'False', reason: 'Suspended' });
   });
@@ -137,19 +194,20 @@ describe('planSource in a hub namespace', () => {
     expect(condOf(plan.status, 'SecretMissing')).toMatchObject({ status, reason });
     if (status === 'True') expect(condOf(plan.status, 'Ready')).toMatchObject({ status: 'False', reason });
     // The Deployment is still made: it waits for the Secret (the pod cannot start without it).
-    expect(plan.actions).toHaveLength(2);
+    expect(plan.actions.map((a) => a.ref.resource.kind)).toContain('Deployment');
   });
 
   it('is Ready only once the Deployment has its pod available and nothing is left to apply', () => {
-    const { configMap, deployment } = applied(planSource('PowerSource', observed(power()), OPTS, NOW).actions);
-    const notYet = planSource('PowerSource', observed(power(), { configMap, deployment }), OPTS, NOW);
+    const children = applied(planSource('PowerSource', observed(power()), OPTS, NOW).actions);
+    const { deployment } = children;
+    const notYet = planSource('PowerSource', observed(power(), children), OPTS, NOW);
     expect(condOf(notYet.status, 'Ready')).toMatchObject({ status: 'False', reason: 'DeploymentNotAvailable' });
     const available: KubeObject = {
       ...deployment,
       metadata: { ...deployment.metadata, generation: 1 },
       status: { observedGeneration: 1, availableReplicas: 1 },
     };
-    const ready = planSource('PowerSource', observed(power(), { configMap, deployment: available }), OPTS, NOW);
+    const ready = planSource('PowerSource', observed(power(), { ...children, deployment: available }), OPTS, NOW);
     expect(condOf(ready.status, 'Ready')).toMatchObject({ status: 'True', reason: 'Available' });
   });
 

@@ -1,0 +1,201 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DEPLOYMENTS,
+  POWER_SOURCES,
+  ROLES,
+  ROLE_BINDINGS,
+  SECRETS,
+  SERVICE_ACCOUNTS,
+} from '../../../controllers/resources.js';
+import type { KubeObject } from '../../../src/k8s/object-cache.js';
+import { systemClock } from '../../../src/sources/shared/clock.js';
+import { createSimulator } from '../../../src/sources/simulator/simulator-server.js';
+import { buildCli } from './controller-process.js';
+import { GC_TIMEOUT_MS, cond, create, eventually, get, remove, setup, type Env } from './helpers.js';
+
+/**
+ * The identity the operator gives a collector is enough, and no more: the
+ * rendered ServiceAccount, Role and RoleBinding let the collector patch its
+ * own resource's status and nothing else (checked with SubjectAccessReviews),
+ * and the real `gridlake collect`, started with the Deployment's own
+ * arguments and a token of that ServiceAccount (the test plays the kubelet,
+ * which would mount it), writes status.progress, which turns Collecting True.
+ */
+let env: Env;
+let sim: FastifyInstance;
+let simUrl: string;
+let cli: string;
+let dir: string;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  env = await setup('ctl-id', Date.now());
+  env.start(['PowerSource']);
+  await create(env.client, SECRETS, env.ns, { metadata: { name: 'kpx' }, stringData: { serviceKey: 'sim-key' } });
+  sim = createSimulator({ clock: systemClock, config: { keys: ['sim-key'] } }).app;
+  simUrl = await sim.listen({ port: 0, host: '127.0.0.1' });
+  cli = await buildCli();
+  dir = await mkdtemp(path.join(tmpdir(), 'gridlake-identity-'));
+}, 180_000);
+afterAll(async () => {
+  for (const c of children) c.kill('SIGKILL');
+  await sim?.close();
+  await env?.teardown();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const power = (name: string) => ({
+  apiVersion: 'gridlake.io/v1alpha1',
+  kind: 'PowerSource',
+  metadata: { name },
+  spec: { serviceKeySecretRef: { name: 'kpx', key: 'serviceKey' }, endpoint: { baseUrl: 'http://kpx.invalid' } },
+});
+
+/** Whether the API server's authorizer allows `user` the request (a SubjectAccessReview, as the admin). */
+async function allowed(
+  user: string,
+  attrs: { verb: string; group: string; resource: string; subresource?: string; name?: string },
+): Promise<boolean> {
+  const review = await env.client.request<{ status: { allowed: boolean } }>({
+    method: 'POST',
+    path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+    body: {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: {
+        user,
+        groups: ['system:serviceaccounts', `system:serviceaccounts:${env.ns}`, 'system:authenticated'],
+        resourceAttributes: { namespace: env.ns, ...attrs },
+      },
+    },
+  });
+  return review.status.allowed;
+}
+
+describe('a collector identity', () => {
+  it('may patch its own status only, and the real collector reports through it', async () => {
+    const { client, ns } = env;
+    await create(client, POWER_SOURCES, ns, power('kpx-id'));
+    await create(client, POWER_SOURCES, ns, power('kpx-other'));
+    const name = 'kpx-id-collector';
+    const dep = await eventually(() => get(client, DEPLOYMENTS, ns, name), 30_000);
+    const sa = await eventually(() => get(client, SERVICE_ACCOUNTS, ns, name));
+    const role = await eventually(() => get(client, ROLES, ns, name));
+    const binding = await eventually(() => get(client, ROLE_BINDINGS, ns, name));
+    for (const o of [sa, role, binding])
+      expect(o.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'PowerSource', name: 'kpx-id', controller: true });
+    expect(role['rules']).toEqual([
+      { apiGroups: ['gridlake.io'], resources: ['powersources/status'], resourceNames: ['kpx-id'], verbs: ['patch'] },
+    ]);
+    const pod = (dep['spec'] as { template: { spec: Record<string, unknown> } }).template.spec;
+    expect(pod).toMatchObject({ serviceAccountName: name, automountServiceAccountToken: true });
+    const container = (pod['containers'] as { args: string[] }[])[0]!;
+    expect(container.args).toContain('--report-status');
+
+    // Least privilege, as the API server's authorizer sees it.
+    const user = `system:serviceaccount:${ns}:${name}`;
+    const gl = { group: 'gridlake.io', resource: 'powersources' };
+    await eventually(() => allowed(user, { verb: 'patch', ...gl, subresource: 'status', name: 'kpx-id' }));
+    expect(await allowed(user, { verb: 'patch', ...gl, subresource: 'status', name: 'kpx-other' })).toBe(false);
+    expect(await allowed(user, { verb: 'update', ...gl, subresource: 'status', name: 'kpx-id' })).toBe(false);
+    expect(await allowed(user, { verb: 'patch', ...gl, name: 'kpx-id' })).toBe(false);
+    expect(await allowed(user, { verb: 'get', group: '', resource: 'secrets', name: 'kpx' })).toBe(false);
+    expect(await allowed(user, { verb: 'list', ...gl })).toBe(false);
+
+    // The kubelet's part: a token of the pod's ServiceAccount.
+    const token = await client.request<{ status: { token: string } }>({
+      method: 'POST',
+      path: `/api/v1/namespaces/${ns}/serviceaccounts/${name}/token`,
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
+    });
+    const admin = new KubeConfig();
+    admin.loadFromFile(env.k.kubeconfig);
+    const cluster = admin.getCurrentCluster()!;
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [cluster],
+      users: [{ name, token: token.status.token }],
+      contexts: [{ name, cluster: cluster.name, user: name }],
+      currentContext: name,
+    });
+    const kubeconfig = path.join(dir, 'collector.kubeconfig');
+    await writeFile(kubeconfig, kc.exportConfig());
+
+    // The Deployment's own arguments; only what points outside this machine is swapped.
+    const args = withoutOption(container.args, '--brokers').map((a, i, all) =>
+      all[i - 1] === '--endpoint' ? simUrl : a,
+    );
+    let stderr = '';
+    const proc = spawn(
+      process.execPath,
+      [cli, ...args, '--kubeconfig', kubeconfig, '--metrics-port', '0', '--metrics-host', '127.0.0.1'],
+      {
+        env: { ...process.env, GRIDLAKE_SERVICE_KEY: 'sim-key', POD_NAME: 'kpx-id-collector-test' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    children.push(proc);
+    proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+
+    const reported = await eventually(
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`collector exited ${proc.exitCode}: ${stderr}`);
+        const s = await get(client, POWER_SOURCES, ns, 'kpx-id');
+        const progress = (s?.['status'] as { progress?: Record<string, unknown> } | undefined)?.progress;
+        return (
+          progress?.['reporter'] === 'kpx-id-collector-test' &&
+          progress['lastOutcome'] === 'ok' &&
+          cond(s, 'Collecting')?.status === 'True' &&
+          s
+        );
+      },
+      60_000,
+      500,
+    );
+    expect((reported['status'] as { progress: Record<string, unknown> }).progress['recordsTotal']).toBeGreaterThan(0);
+    expect(cond(reported, 'Collecting')).toMatchObject({ reason: 'WorkerReportsOk' });
+    // Its token could not touch the neighbour.
+    const other = await get(client, POWER_SOURCES, ns, 'kpx-other');
+    expect((other?.['status'] as { progress?: unknown } | undefined)?.progress).toBeUndefined();
+    proc.kill('SIGTERM');
+
+    await remove(client, POWER_SOURCES, ns, 'kpx-id');
+    await eventually(
+      async () =>
+        (await get(client, SERVICE_ACCOUNTS, ns, name)) === undefined &&
+        (await get(client, ROLES, ns, name)) === undefined &&
+        (await get(client, ROLE_BINDINGS, ns, name)) === undefined,
+      GC_TIMEOUT_MS,
+      500,
+    );
+  }, 240_000);
+
+  it('recreates a deleted Role (the controller watches its identity objects)', async () => {
+    const { client, ns } = env;
+    await create(client, POWER_SOURCES, ns, power('kpx-heal'));
+    const name = 'kpx-heal-collector';
+    const first = await eventually(() => get(client, ROLES, ns, name), 30_000);
+    await remove(client, ROLES, ns, name);
+    const again = await eventually(async () => {
+      const r: KubeObject | undefined = await get(client, ROLES, ns, name);
+      return r && r.metadata.uid !== first.metadata.uid && r;
+    }, 30_000);
+    expect(again['rules']).toEqual(first['rules']);
+  }, 120_000);
+});
+
+/** `args` without `flag` and its value. */
+function withoutOption(args: readonly string[], flag: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === flag) i++;
+    else out.push(args[i]!);
+  }
+  return out;
+}
