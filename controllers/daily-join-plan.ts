@@ -13,6 +13,7 @@ import { controllerReference, isControlledBy } from '../src/k8s/ownership.js';
 import type { Action } from './apply.js';
 import { COND, REASON, conditionsFor, invalidSpecCondition } from './conditions.js';
 import { runFinished } from './daily-join-run-plan.js';
+import { collectReruns, knownRunsAfter, stepReruns, type RerunRun } from './daily-join-reruns.js';
 import { DAILY_JOIN_RUNS, GL_API_VERSION } from './resources.js';
 
 /**
@@ -71,6 +72,17 @@ export function pruneRuns(
   return [...over('Succeeded', spec.successfulRunsHistoryLimit), ...over('Failed', spec.failedRunsHistoryLimit)];
 }
 
+/** Dates of this join's runs that are being deleted (their name is taken until they are gone). */
+function terminatingDates(join: KubeObject, runs: readonly KubeObject[]): string[] {
+  return runs
+    .filter(
+      (r) =>
+        (r['spec'] as DailyJoinRunSpec | undefined)?.joinRef.name === join.metadata.name &&
+        r.metadata.deletionTimestamp,
+    )
+    .map((r) => (r['spec'] as DailyJoinRunSpec).date);
+}
+
 /** The DailyJoinRun the schedule creates for a date. */
 export function renderRun(join: KubeObject, date: string, trigger: RunTrigger): KubeObject {
   const namespace = join.metadata.namespace ?? '';
@@ -108,7 +120,37 @@ export function planDailyJoin(join: KubeObject, allRuns: readonly KubeObject[], 
   const invalid = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
   const actions: Action[] = [];
   const creates: string[] = [];
+  const deleted = new Set<string>();
+  const del = (r: KubeObject) => {
+    const date = (r['spec'] as DailyJoinRunSpec).date;
+    if (deleted.has(date)) return;
+    deleted.add(date);
+    actions.push({
+      op: 'delete',
+      ref: { resource: DAILY_JOIN_RUNS, name: r.metadata.name ?? '', namespace },
+      ...(r.metadata.uid ? { uid: r.metadata.uid } : {}),
+    });
+  };
+  const create = (date: string, trigger: RunTrigger) => {
+    const body = renderRun(join, date, trigger);
+    creates.push(body.metadata.name ?? '');
+    actions.push({ op: 'create', ref: { resource: DAILY_JOIN_RUNS, name: body.metadata.name ?? '', namespace }, body });
+  };
+  const rerunRuns: RerunRun[] = runs.map((r) => ({ obj: r.obj, date: r.date, finished: runFinished(r.obj) }));
+  // An invalid spec (e.g. an unknown time zone) plans nothing: the rerun memory is carried over as it is.
+  const pending = invalid
+    ? new Map((prev?.pendingReruns ?? []).map((p) => [p.date, p]))
+    : collectReruns({
+        lateDataDays: spec.lateDataDays,
+        timeZone: spec.timeZone,
+        runs: rerunRuns,
+        prevKnown: prev?.knownRuns,
+        prevPending: prev?.pendingReruns,
+        now,
+      });
   let plan: SchedulePlan | null = null;
+  const rerunStarts: string[] = [];
+  let remaining = [...pending.values()];
   if (!invalid) {
     const created = join.metadata['creationTimestamp'];
     plan = planSchedule(spec, {
@@ -120,34 +162,36 @@ export function planDailyJoin(join: KubeObject, allRuns: readonly KubeObject[], 
     });
     for (const date of plan.replace) {
       const r = runs.find((x) => x.date === date);
-      if (r)
-        actions.push({
-          op: 'delete',
-          ref: { resource: DAILY_JOIN_RUNS, name: r.name, namespace },
-          ...(r.obj.metadata.uid ? { uid: r.obj.metadata.uid } : {}),
-        });
+      if (r) del(r.obj);
     }
-    for (const due of plan.start) {
-      const body = renderRun(join, due.date, due.trigger === 'on-time' ? 'Schedule' : 'CatchUp');
-      creates.push(body.metadata.name ?? '');
-      actions.push({
-        op: 'create',
-        ref: { resource: DAILY_JOIN_RUNS, name: body.metadata.name ?? '', namespace },
-        body,
-      });
-    }
-  }
-  for (const r of pruneRuns(join, allRuns, spec))
-    actions.push({
-      op: 'delete',
-      ref: { resource: DAILY_JOIN_RUNS, name: r.metadata.name ?? '', namespace },
-      ...(r.metadata.uid ? { uid: r.metadata.uid } : {}),
+    for (const due of plan.start) create(due.date, due.trigger === 'on-time' ? 'Schedule' : 'CatchUp');
+    // Reruns take what room the schedule leaves (none while suspended).
+    const activeNow = runs.filter((r) => !runFinished(r.obj) && !deleted.has(r.date)).length + plan.start.length;
+    const steps = stepReruns(pending, {
+      runs: rerunRuns,
+      terminatingDates: new Set(terminatingDates(join, allRuns)),
+      scheduled: new Set(plan.start.map((d) => d.date)),
+      capacity: spec.suspend ? 0 : Math.max(0, spec.maxActiveRuns - activeNow),
     });
+    for (const r of steps.deletes) del(r);
+    for (const s of steps.starts) {
+      create(s.date, s.trigger);
+      rerunStarts.push(s.date);
+    }
+    remaining = [...steps.remaining];
+  }
+  for (const r of pruneRuns(join, allRuns, spec)) del(r);
   const replaced = new Set(plan?.replace ?? []);
   const active = [
     ...runs.filter((r) => !runFinished(r.obj) && !replaced.has(r.date)).map((r) => ({ name: r.name, date: r.date })),
-    ...(plan?.start ?? []).map((d) => ({ name: dailyJoinRunName(join.metadata.name ?? '', d.date), date: d.date })),
+    ...[...(plan?.start ?? []).map((d) => d.date), ...rerunStarts].map((date) => ({
+      name: dailyJoinRunName(join.metadata.name ?? '', date),
+      date,
+    })),
   ].sort((a, b) => (a.date < b.date ? -1 : 1));
+  const knownRuns = invalid
+    ? (prev?.knownRuns ?? []).filter((k) => !deleted.has(k.date))
+    : knownRunsAfter(rerunRuns, deleted, [...(plan?.start ?? []).map((d) => d.date), ...rerunStarts]);
   const conditions = conditionsFor(
     prev?.conditions,
     generation,
@@ -165,6 +209,8 @@ export function planDailyJoin(join: KubeObject, allRuns: readonly KubeObject[], 
     ...(lastSuccessfulDate ? { lastSuccessfulDate } : {}),
     ...(lastSuccessfulTime ? { lastSuccessfulTime } : {}),
     ...(active.length > 0 ? { activeRuns: active.slice(0, 64) } : {}),
+    ...(knownRuns.length > 0 ? { knownRuns } : {}),
+    ...(remaining.length > 0 ? { pendingReruns: remaining } : {}),
   };
   const next = plan?.nextScheduleTime ?? null;
   return { actions, status, creates, requeueAfterMs: next === null ? null : Math.max(1000, next - now) };

@@ -49,6 +49,7 @@ export function renderRunJob(run: KubeObject, join: KubeObject, opts: WorkloadOp
     String(js.quality.minPowerCoverage),
     '--weather-coverage-min',
     String(js.quality.minWeatherCoverage),
+    ...(js.lateDataDays > 0 ? ['--late-data-days', String(js.lateDataDays)] : []),
     ...['--bucket', js.lake.bucket, '--prefix', js.lake.prefix, '--region', js.lake.region],
     ...(js.lake.endpoint ? ['--endpoint', js.lake.endpoint] : []),
     ...(sql
@@ -203,6 +204,7 @@ export function planRun(
     ...(duration !== undefined ? { durationSeconds: duration } : {}),
     ...(report?.rows ? { rows: report.rows } : {}),
     ...(report?.quality ? { quality: report.quality } : {}),
+    ...(report?.lateData?.length ? { lateData: report.lateData } : {}),
     ...(message ? { message: message.slice(0, 4096) } : {}),
     ...(prev?.progress ? { progress: prev.progress } : {}),
   };

@@ -15,6 +15,9 @@ import { DAILY_JOINS } from './resources.js';
  * counts as done, so two controllers or a restart never make a date twice.
  * concurrencyPolicy Forbid/Allow/Replace and maxActiveRuns bound active runs;
  * history limits delete old finished runs. Requeues at the next firing.
+ * Reruns (daily-join-reruns.ts): a run a person deleted, and earlier dates a
+ * run's late-data pass reported in its status.lateData, run again within
+ * maxActiveRuns; status.knownRuns and status.pendingReruns are the memory.
  * Status: lastScheduleTime, nextScheduleTime, nextDate, lastSuccessfulDate,
  * activeRuns. Conditions: Ready, Scheduling, InvalidSpec (checkDailyJoinSemantics),
  * LastRunFailed. Planning: daily-join-plan.ts (schedule: src/join/schedule.ts).

@@ -1,5 +1,6 @@
-import type { DailyJoinRunStatus, RunOutcome } from '../src/api/daily-join-run.js';
+import type { DailyJoinRunStatus, LateDataReason, RunOutcome } from '../src/api/daily-join-run.js';
 import type { RunReport } from '../src/join/manifest.js';
+import type { LateDate } from '../src/join/rerun-check.js';
 import type { KubeObject } from '../src/k8s/object-cache.js';
 
 /**
@@ -20,10 +21,17 @@ export interface RunReportSummary {
   readonly durationSeconds?: number;
   readonly rows?: NonNullable<DailyJoinRunStatus['rows']>;
   readonly quality?: NonNullable<DailyJoinRunStatus['quality']>;
+  /** earlier dates to rerun, from the run's late-data pass (`--late-data-days`) */
+  readonly lateData?: NonNullable<DailyJoinRunStatus['lateData']>;
 }
 
-/** What the join should write to its termination message: the summary of its report. */
-export function summarizeRunReport(report: RunReport): RunReportSummary {
+const LATE_REASONS: Record<LateDate['reason'], LateDataReason> = {
+  'inputs-changed': 'InputsChanged',
+  'never-joined': 'NeverJoined',
+};
+
+/** What the join should write to its termination message: the summary of its report (and its late dates). */
+export function summarizeRunReport(report: RunReport, late: readonly LateDate[] = []): RunReportSummary {
   const q = report.quality;
   const star = q?.locations.find((l) => l.location === '*');
   const weatherCoverage = star?.weatherCoverage ?? Math.min(1, ...(q?.locations.map((l) => l.weatherCoverage) ?? [1]));
@@ -48,6 +56,10 @@ export function summarizeRunReport(report: RunReport): RunReportSummary {
           },
         }
       : {}),
+    // 31 dates at most (lateDataDays ≤ 31): about 1.5 KiB, within the 4 KiB of a termination message.
+    ...(late.length > 0
+      ? { lateData: late.slice(-31).map((l) => ({ date: l.date, reason: LATE_REASONS[l.reason] })) }
+      : {}),
   };
 }
 
@@ -71,7 +83,21 @@ export function parseRunReport(text: string | undefined): RunReportSummary | nul
   const o = v as Record<string, unknown>;
   if (typeof o['outcome'] !== 'string' || !(o['outcome'] in OUTCOMES)) return null;
   if ('rowsOut' in o && 'inputs' in o) return summarizeRunReport(o as unknown as RunReport);
-  return o as unknown as RunReportSummary;
+  const summary = o as unknown as RunReportSummary;
+  // The status schema would refuse the whole write for one bad entry: keep only well-formed ones.
+  const late = Array.isArray(o['lateData']) ? (o['lateData'] as unknown[]).filter(isLateEntry).slice(-31) : [];
+  const { lateData: _, ...rest } = summary;
+  return late.length > 0 ? { ...rest, lateData: late } : rest;
+}
+
+function isLateEntry(v: unknown): v is NonNullable<RunReportSummary['lateData']>[number] {
+  if (typeof v !== 'object' || v === null) return false;
+  const e = v as Record<string, unknown>;
+  return (
+    typeof e['date'] === 'string' &&
+    /^\d{4}-\d{2}-\d{2}$/.test(e['date']) &&
+    Object.values(LATE_REASONS).includes(e['reason'] as LateDataReason)
+  );
 }
 
 export function runOutcome(summary: RunReportSummary): RunOutcome {

@@ -14,6 +14,9 @@ export type RunState = (typeof RUN_STATES)[number];
 /** What the join reported (warehouse.md: succeeded, partial, no-input, failed). */
 export const RUN_OUTCOMES = ['Succeeded', 'Partial', 'NoInput', 'Failed'] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
+/** Why a run reports an earlier date for a rerun (see `status.lateData`). */
+export const LATE_DATA_REASONS = ['InputsChanged', 'NeverJoined'] as const;
+export type LateDataReason = (typeof LATE_DATA_REASONS)[number];
 /** Steps of a join, as the worker reports them in `status.progress.stage`. */
 export const RUN_STAGES = ['Reading', 'Deduplicating', 'Joining', 'Writing', 'Exporting', 'Done'] as const;
 
@@ -100,6 +103,25 @@ export const DailyJoinRunStatus = Type.Object(
       ),
     ),
     message: Type.Optional(Type.String({ description: 'Why the run failed, or a summary.', maxLength: 4096 })),
+    lateData: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            date: CalendarDate('An earlier logical date of the same join.'),
+            reason: StringEnum(LATE_DATA_REASONS, {
+              description:
+                'InputsChanged: the lake holds raw files for the date that its manifest does not list (late data). NeverJoined: the date has inputs but no manifest (its run found nothing, or failed).',
+            }),
+          },
+          { description: 'A date the DailyJoin reruns because of late data.', additionalProperties: false },
+        ),
+        {
+          description:
+            "Earlier dates (within the DailyJoin's lateDataDays) whose inputs changed since they were joined, found by this run; the DailyJoin reruns them.",
+          maxItems: 31,
+        },
+      ),
+    ),
     progress: Type.Optional(DailyJoinRunProgress),
   },
   {

@@ -9,6 +9,9 @@ export const CATCH_UP_POLICIES = ['None', 'Latest', 'All'] as const;
 export type CatchUpPolicy = (typeof CATCH_UP_POLICIES)[number];
 export const CONCURRENCY_POLICIES = ['Forbid', 'Allow', 'Replace'] as const;
 export type ConcurrencyPolicy = (typeof CONCURRENCY_POLICIES)[number];
+/** Why a finished date runs again. */
+export const RERUN_REASONS = ['LateData', 'Deleted'] as const;
+export type RerunReason = (typeof RERUN_REASONS)[number];
 export const SQL_ENGINES = ['postgres', 'mysql'] as const;
 export const SQL_LOAD_MODES = ['overwrite', 'append', 'upsert'] as const;
 export type SqlLoadMode = (typeof SQL_LOAD_MODES)[number];
@@ -241,7 +244,7 @@ export const DailyJoinSpec = withRules(
       }),
       lateDataDays: Type.Integer({
         description:
-          'Look-back in days: a joined date whose inputs in the lake changed since its run (late data) is rerun. 0 turns it off.',
+          'Look-back in days: each run also checks this many dates before its own, and a joined date whose inputs in the lake changed since its run (late data) is rerun once that run finishes (in the embedded default the scheduler checks the window itself). 0 turns it off.',
         default: 3,
         minimum: 0,
         maximum: 31,
@@ -282,6 +285,47 @@ export const DailyJoinStatus = Type.Object(
     nextDate: Type.Optional(CalendarDate('Logical date the next firing will join.')),
     lastSuccessfulDate: Type.Optional(CalendarDate('Newest logical date whose run succeeded.')),
     lastSuccessfulTime: Type.Optional(Timestamp('When that run finished.')),
+    knownRuns: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            date: CalendarDate('Logical date of the run (its name is <join>-<yyyymmdd>).'),
+            finished: Type.Boolean({ description: 'Whether the run had finished.' }),
+          },
+          { description: 'A run the controller saw and did not delete itself.', additionalProperties: false },
+        ),
+        {
+          description:
+            'The runs of this join as the controller last saw them: a run missing from here was deleted by someone else, and its date is run again.',
+          maxItems: 2100,
+          'x-kubernetes-list-type': 'map',
+          'x-kubernetes-list-map-keys': ['date'],
+        },
+      ),
+    ),
+    pendingReruns: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            date: CalendarDate('Logical date to run again.'),
+            reason: StringEnum(RERUN_REASONS, {
+              description:
+                'LateData: a run found inputs its manifest does not list. Deleted: a person deleted its run.',
+            }),
+            since: Type.Optional(
+              Timestamp('LateData: when the late data was found; a run of the date created after that has it.'),
+            ),
+          },
+          { description: 'A date waiting to run again.', additionalProperties: false },
+        ),
+        {
+          description: 'Dates waiting to run again (within maxActiveRuns, after due dates).',
+          maxItems: 64,
+          'x-kubernetes-list-type': 'map',
+          'x-kubernetes-list-map-keys': ['date'],
+        },
+      ),
+    ),
     activeRuns: Type.Optional(
       Type.Array(
         Type.Object(

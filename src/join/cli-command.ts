@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import { ulid } from 'ulid';
 import { summarizeRunReport } from '../../controllers/run-report.js';
@@ -14,6 +14,7 @@ import { joinStoreFromObjectStore } from './object-store-join-store.js';
 import { LocalJoinStore } from './join-store.js';
 import type { JoinStore } from './join-store.js';
 import type { RunReport } from './manifest.js';
+import { findLateDates, type LateDate } from './rerun-check.js';
 import { runDailyJoin } from './run-join.js';
 import { sqlExportStep } from './sql-export.js';
 import { SQL_MODES } from './sql-schema.js';
@@ -58,9 +59,15 @@ interface JoinOptions {
   readonly endpoint?: string;
   readonly region?: string;
   readonly reportFile?: string;
+  readonly lateDataDays?: number;
 }
 
 const ratio = (v: string): number => Number(v);
+const lateDays = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 31) throw new InvalidArgumentError('an integer from 0 to 31');
+  return n;
+};
 
 /** Registers the `join` subcommand (the lead wires it into src/cli.ts). */
 export function registerJoinCommand(program: Command, deps: JoinCommandDeps = {}): Command {
@@ -105,6 +112,12 @@ export function registerJoinCommand(program: Command, deps: JoinCommandDeps = {}
     .option('--sql-hourly-table <name>', 'SQL table for power_weather_hourly')
     .option('--sql-daily-table <name>', 'SQL table for power_weather_daily')
     .option('--metrics-textfile <path>', 'write the join metrics in Prometheus text format here after the run')
+    .addOption(
+      new Option(
+        '--late-data-days <n>',
+        'after the run, check this many earlier dates for inputs their manifests do not list, and name them in the run summary (the operator reruns them)',
+      ).argParser(lateDays),
+    )
     .action(async (opts: JoinOptions) => {
       try {
         const report = await runJoinCommand(opts, deps);
@@ -157,9 +170,10 @@ export async function runJoinCommand(opts: JoinOptions, deps: JoinCommandDeps = 
       },
     });
   }
+  const store = deps.store ? deps.store(opts.lake) : lakeStore(opts, env);
   const report = await runDailyJoin(
     {
-      store: deps.store ? deps.store(opts.lake) : lakeStore(opts, env),
+      store,
       clock,
       newRunId: () => ulid(clock()),
       gridlakeVersion: deps.version ?? '0.1.0',
@@ -172,8 +186,15 @@ export async function runJoinCommand(opts: JoinOptions, deps: JoinCommandDeps = 
   );
   (deps.stdout ?? process.stdout).write(`${JSON.stringify(report, null, 2)}\n`);
   if (opts.metricsTextfile !== undefined) await writeFile(opts.metricsTextfile, await registry.metrics());
+  let late: LateDate[] = [];
+  if ((opts.lateDataDays ?? 0) > 0) {
+    late = await findLateDates(store, config, opts.date, opts.lateDataDays ?? 0, (date, err) =>
+      logger.warn({ join: opts.join, date, err }, 'late-data check failed; the next run checks again'),
+    );
+    if (late.length > 0) logger.info({ join: opts.join, date: opts.date, late }, 'earlier dates have late data');
+  }
   // ≤ 4 KiB: the kubelet keeps only that much of a termination message.
-  if (opts.reportFile !== undefined) await writeFile(opts.reportFile, JSON.stringify(summarizeRunReport(report)));
+  if (opts.reportFile !== undefined) await writeFile(opts.reportFile, JSON.stringify(summarizeRunReport(report, late)));
   return report;
 }
 

@@ -3,6 +3,7 @@ import type { JoinStore } from './join-store.js';
 import { inputsChanged, manifestKey } from './manifest.js';
 import type { Manifest } from './manifest.js';
 import { listDayFiles } from './raw-reader.js';
+import { addDays } from './kst.js';
 
 /**
  * Late-data check for the scheduler: compares the raw files listed now with
@@ -36,4 +37,38 @@ export async function checkRerun(store: JoinStore, config: JoinConfig, date: str
     added: [...now].filter((k) => !before.has(k)),
     removed: [...before].filter((k) => !now.has(k)),
   };
+}
+
+/** An earlier date whose inputs changed since it was joined, as a run reports it. */
+export interface LateDate {
+  readonly date: string;
+  /** inputs-changed: raw files the manifest does not list; never-joined: inputs but no manifest */
+  readonly reason: 'inputs-changed' | 'never-joined';
+}
+
+/**
+ * The late-data pass a cluster run makes after joining `date`: checks the
+ * `days` dates before it and returns those to rerun, oldest first. The
+ * DailyJoin controller decides what to rerun (window, known runs); this only
+ * reads the lake. A date whose check fails is left out and logged by the
+ * caller through `onError`: the run's own result does not depend on it.
+ */
+export async function findLateDates(
+  store: JoinStore,
+  config: JoinConfig,
+  date: string,
+  days: number,
+  onError: (date: string, err: unknown) => void = () => undefined,
+): Promise<LateDate[]> {
+  const out: LateDate[] = [];
+  for (let back = days; back >= 1; back--) {
+    const d = addDays(date, -back);
+    const check = await checkRerun(store, config, d).catch((err: unknown) => {
+      onError(d, err);
+      return null;
+    });
+    if (check?.kind === 'inputs-changed') out.push({ date: d, reason: 'inputs-changed' });
+    else if (check?.kind === 'never-run' && check.inputFiles > 0) out.push({ date: d, reason: 'never-joined' });
+  }
+  return out;
 }

@@ -15,7 +15,7 @@ import {
   setup,
   type Env,
 } from './helpers.js';
-import { dailyJoin, finishRun, poke } from './runs.js';
+import { REPORT, dailyJoin, finishRun, poke } from './runs.js';
 
 /**
  * The DailyJoin scheduler against the real API server, on a test clock.
@@ -259,4 +259,58 @@ describe('DailyJoin end to end with the DailyJoinRun controller and the Job cont
       500,
     );
   }, 180_000);
+
+  it('reruns a date whose inputs a later run found changed (LateData), and a date whose run a person deleted', async () => {
+    const { client, ns } = e2e;
+    await create(client, DAILY_JOINS, ns, dailyJoin('heal', { startDate: '2026-03-04', catchUp: { policy: 'All' } }));
+    const uidOf = async (name: string) => (await get(client, DAILY_JOIN_RUNS, ns, name))?.metadata.uid;
+    const triggerOf = async (name: string) =>
+      ((await get(client, DAILY_JOIN_RUNS, ns, name))?.['spec'] as { trigger?: string } | undefined)?.trigger;
+    const stateIs = async (name: string, state: string) => {
+      const r = await get(client, DAILY_JOIN_RUNS, ns, name);
+      return r !== undefined && stateOf(r) === state && r;
+    };
+    // Catch-up, one at a time (Forbid): 03-04, then 03-05, whose late-data pass finds new inputs for 03-04.
+    await eventually(() => get(client, JOBS, ns, 'heal-20260304'), 30_000);
+    await finishRun(client, ns, 'heal-20260304', true);
+    const before = await eventually(() => stateIs('heal-20260304', 'Succeeded'), 60_000);
+    await eventually(() => get(client, JOBS, ns, 'heal-20260305'), 30_000);
+    await finishRun(client, ns, 'heal-20260305', true, {
+      ...REPORT,
+      lateData: [{ date: '2026-03-04', reason: 'InputsChanged' }],
+    });
+    const reporter = await eventually(() => stateIs('heal-20260305', 'Succeeded'), 60_000);
+    expect(reporter['status']).toMatchObject({ lateData: [{ date: '2026-03-04', reason: 'InputsChanged' }] });
+
+    // The old run of 03-04 makes way and the date runs again, with a Job of its own once the old Job is gone.
+    const rerun = await eventually(async () => {
+      const r = await get(client, DAILY_JOIN_RUNS, ns, 'heal-20260304');
+      return r && r.metadata.uid !== before.metadata.uid && r;
+    }, 60_000);
+    expect((rerun['spec'] as { trigger: string }).trigger).toBe('LateData');
+    const job = await eventually(async () => {
+      const j = await get(client, JOBS, ns, 'heal-20260304');
+      return j?.metadata.ownerReferences?.[0]?.uid === rerun.metadata.uid && j;
+    }, GC_TIMEOUT_MS);
+    expect(job.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'DailyJoinRun', name: 'heal-20260304' });
+    await finishRun(client, ns, 'heal-20260304', true);
+    await eventually(() => stateIs('heal-20260304', 'Succeeded'), 60_000);
+
+    // A person deletes the finished 03-05 run: the date runs again (trigger Manual). The report that
+    // asked for the 03-04 rerun is read once: 03-04 keeps its rerun.
+    const rerunUid = await uidOf('heal-20260304');
+    await remove(client, DAILY_JOIN_RUNS, ns, 'heal-20260305');
+    await eventually(async () => {
+      const uid = await uidOf('heal-20260305');
+      return uid !== undefined && uid !== reporter.metadata.uid;
+    }, 60_000);
+    expect(await triggerOf('heal-20260305')).toBe('Manual');
+    expect(await uidOf('heal-20260304')).toBe(rerunUid);
+    const status = (await get(client, DAILY_JOINS, ns, 'heal'))?.['status'] as Record<string, unknown>;
+    expect(status['pendingReruns']).toBeUndefined();
+    expect(status['knownRuns']).toEqual([
+      { date: '2026-03-04', finished: true },
+      { date: '2026-03-05', finished: false },
+    ]);
+  }, 300_000);
 });

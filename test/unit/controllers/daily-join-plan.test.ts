@@ -338,3 +338,118 @@ describe('InvalidSpec and generations', () => {
     expect(condOf(plan.status, 'LastRunFailed')).toMatchObject({ status: 'False', reason: 'NoRunsYet' });
   });
 });
+
+describe('reruns', () => {
+  // 03-05 was scheduled at its firing; nothing else is due at NOW (03-06 01:31 KST).
+  const settled = { startDate: '2026-03-05', catchUp: { policy: 'None' } };
+  const scheduled = { lastScheduleTime: FIRING_0305 };
+  const withStatus = (p: JoinPlan, spec: Record<string, unknown> = settled) => join(spec, p.status);
+  const done = (date: string, extra: Record<string, unknown> = {}, created = '2026-03-04T00:00:00Z') => {
+    const r = run(date, 'Succeeded', true, `${date}T17:00:00Z`);
+    r.metadata['creationTimestamp'] = created;
+    r['status'] = { ...(r['status'] as object), ...extra };
+    return r;
+  };
+  const triggers = (p: JoinPlan) => creates(p).map((b) => (b['spec'] as { trigger: string }).trigger);
+
+  it('runs a date again when a person deletes its run, with trigger Manual', () => {
+    const first = planDailyJoin(join(settled, scheduled), [done('2026-03-04'), done('2026-03-05')], NOW);
+    expect(first.status['knownRuns']).toEqual([
+      { date: '2026-03-04', finished: true },
+      { date: '2026-03-05', finished: true },
+    ]);
+    // Someone deletes pw-20260304.
+    const again = planDailyJoin(withStatus(first), [done('2026-03-05')], NOW);
+    expect(createdDates(again)).toEqual(['2026-03-04']);
+    expect(triggers(again)).toEqual(['Manual']);
+    expect(again.status['pendingReruns']).toBeUndefined();
+    expect(again.status['knownRuns']).toContainEqual({ date: '2026-03-04', finished: false });
+    expect(again.creates).toEqual(['pw-20260304']);
+  });
+
+  it('never reruns a date whose run it pruned itself (history limits)', () => {
+    const spec = { ...settled, successfulRunsHistoryLimit: 1 };
+    const first = planDailyJoin(join(spec, scheduled), [done('2026-03-04'), done('2026-03-05')], NOW);
+    expect(deleted(first)).toEqual([['pw-20260304', 'run-2026-03-04']]);
+    expect(first.status['knownRuns']).toEqual([{ date: '2026-03-05', finished: true }]);
+    const after = planDailyJoin(withStatus(first, spec), [done('2026-03-05')], NOW);
+    expect(after.actions).toEqual([]);
+  });
+
+  it('waits for room: with a run active (Forbid), the deleted date stays pending', () => {
+    const first = planDailyJoin(join(settled, scheduled), [done('2026-03-04'), run('2026-03-05', 'Running')], NOW);
+    const busy = planDailyJoin(withStatus(first), [run('2026-03-05', 'Running')], NOW);
+    expect(busy.actions).toEqual([]);
+    expect(busy.status['pendingReruns']).toEqual([{ date: '2026-03-04', reason: 'Deleted' }]);
+    const free = planDailyJoin(withStatus(busy), [done('2026-03-05')], NOW);
+    expect(createdDates(free)).toEqual(['2026-03-04']);
+  });
+
+  it('keeps a pending rerun while suspended', () => {
+    const first = planDailyJoin(join(settled, scheduled), [done('2026-03-04'), done('2026-03-05')], NOW);
+    const suspended = { ...settled, suspend: true };
+    const plan = planDailyJoin(withStatus(first, suspended), [done('2026-03-05')], NOW);
+    expect(plan.actions).toEqual([]);
+    expect(plan.status['pendingReruns']).toEqual([{ date: '2026-03-04', reason: 'Deleted' }]);
+  });
+
+  describe('late data found by a run', () => {
+    const late = (date: string, reason = 'InputsChanged') => ({ lateData: [{ date, reason }] });
+
+    it('deletes the older run of the date, then creates it again with trigger LateData, once', () => {
+      const prior = planDailyJoin(join(settled, scheduled), [done('2026-03-03'), run('2026-03-05', 'Running')], NOW);
+      const reporter = done('2026-03-05', late('2026-03-03'), '2026-03-05T16:30:00Z');
+      const first = planDailyJoin(withStatus(prior), [done('2026-03-03'), reporter], NOW);
+      expect(deleted(first)).toEqual([['pw-20260303', 'run-2026-03-03']]);
+      expect(first.status['pendingReruns']).toEqual([
+        { date: '2026-03-03', reason: 'LateData', since: '2026-03-05T17:00:00Z' },
+      ]);
+      expect(first.status['knownRuns']).toEqual([{ date: '2026-03-05', finished: true }]);
+      const second = planDailyJoin(withStatus(first), [reporter], NOW);
+      expect(createdDates(second)).toEqual(['2026-03-03']);
+      expect(triggers(second)).toEqual(['LateData']);
+      expect(second.status['pendingReruns']).toBeUndefined();
+      // The rerun finishes; the report that asked for it is not read again.
+      const rerun = done('2026-03-03', {}, '2026-03-06T00:00:00Z');
+      const third = planDailyJoin(withStatus(second), [rerun, reporter], NOW);
+      expect(third.actions).toEqual([]);
+      // Even once the rerun is pruned, the old report does not bring the date back.
+      const limited = { ...settled, successfulRunsHistoryLimit: 1 };
+      const pruning = planDailyJoin(withStatus(third, limited), [rerun, reporter], NOW);
+      expect(deleted(pruning)).toEqual([['pw-20260303', 'run-2026-03-03']]);
+      expect(planDailyJoin(withStatus(pruning, limited), [reporter], NOW).actions).toEqual([]);
+    });
+
+    it('reruns a date whose run was already pruned', () => {
+      const prior = planDailyJoin(join(settled, scheduled), [run('2026-03-05', 'Running')], NOW);
+      const reporter = done('2026-03-05', late('2026-03-03'));
+      const plan = planDailyJoin(withStatus(prior), [reporter], NOW);
+      expect(createdDates(plan)).toEqual(['2026-03-03']);
+    });
+
+    it('does nothing when a run of the date was created after the late data was found', () => {
+      const prior = planDailyJoin(join(settled, scheduled), [run('2026-03-05', 'Running')], NOW);
+      const reporter = done('2026-03-05', late('2026-03-03'));
+      const fresh = done('2026-03-03', {}, '2026-03-05T18:00:00Z');
+      const plan = planDailyJoin(withStatus(prior), [fresh, reporter], NOW);
+      expect(plan.actions).toEqual([]);
+      expect(plan.status['pendingReruns']).toBeUndefined();
+    });
+
+    it('ignores dates beyond lateDataDays, lateDataDays 0, and never-joined dates that were never scheduled', () => {
+      const prior = planDailyJoin(join(settled, scheduled), [run('2026-03-05', 'Running')], NOW);
+      const reporter = done('2026-03-05', late('2026-03-03'));
+      for (const spec of [
+        { ...settled, lateDataDays: 1 },
+        { ...settled, lateDataDays: 0 },
+      ])
+        expect(planDailyJoin(withStatus(prior, spec), [reporter], NOW).actions).toEqual([]);
+      const never = done('2026-03-05', late('2026-03-03', 'NeverJoined'));
+      expect(planDailyJoin(withStatus(prior), [never], NOW).actions).toEqual([]);
+      // …but a never-joined date that has a run (it found no input then) is rerun.
+      const prior2 = planDailyJoin(join(settled, scheduled), [done('2026-03-03'), run('2026-03-05', 'Running')], NOW);
+      const plan = planDailyJoin(withStatus(prior2), [done('2026-03-03'), never], NOW);
+      expect(deleted(plan)).toEqual([['pw-20260303', 'run-2026-03-03']]);
+    });
+  });
+});

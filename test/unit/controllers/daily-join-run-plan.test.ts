@@ -91,7 +91,7 @@ describe('planRun', () => {
     expect(body.spec.activeDeadlineSeconds).toBe(900);
     expect(body.spec.template.spec.restartPolicy).toBe('Never');
     expect(body.spec.template.spec.containers[0]!.args).toEqual(
-      expect.arrayContaining(['join', '--join', `${NS}/pw`, '--date', '2026-03-09']),
+      expect.arrayContaining(['join', '--join', `${NS}/pw`, '--date', '2026-03-09', '--late-data-days', '3']),
     );
     expect(plan.status).toMatchObject({ state: 'Pending', jobName: 'pw-20260309', observedGeneration: 1 });
     expect(condOf(plan.status, 'Succeeded')).toMatchObject({ status: 'Unknown', reason: 'JobPending' });
@@ -211,6 +211,24 @@ describe('run report', () => {
     expect(parseRunReport('Error: boom')).toBeNull();
     expect(parseRunReport(JSON.stringify({ outcome: 'exploded' }))).toBeNull();
     expect(parseRunReport(undefined)).toBeNull();
+  });
+
+  it('copies the late dates a run found, keeping only well-formed entries (the status schema refuses the rest)', () => {
+    const lateData = [
+      { date: '2026-03-07', reason: 'InputsChanged' },
+      { date: 'yesterday', reason: 'InputsChanged' },
+      { date: '2026-03-06', reason: 'Exploded' },
+      { date: '2026-03-08', reason: 'NeverJoined' },
+    ];
+    expect(parseRunReport(JSON.stringify({ ...SUMMARY, lateData }))?.lateData).toEqual([lateData[0], lateData[3]]);
+    expect(parseRunReport(JSON.stringify({ ...SUMMARY, lateData: 'no' }))).not.toHaveProperty('lateData');
+    const done = job({
+      succeeded: 1,
+      completionTime: '2026-03-10T02:10:30Z',
+      conditions: [{ type: 'Complete', status: 'True' }],
+    });
+    const plan = planRun(obs({ job: done, pods: [pod(JSON.stringify({ ...SUMMARY, lateData }))] }), OPTS, NOW);
+    expect(plan.status['lateData']).toEqual([lateData[0], lateData[3]]);
   });
 
   it('takes the newest report among the retries of a run', () => {

@@ -8,7 +8,7 @@ import { registerJoinCommand, runJoinCommand } from '../../../src/join/cli-comma
 import { LocalJoinStore } from '../../../src/join/join-store.js';
 import type { RunReport } from '../../../src/join/manifest.js';
 import { createLogger } from '../../../src/observe/log.js';
-import { hm, power, weather } from '../../fixtures/join/records.js';
+import { hm, kst, power, weather } from '../../fixtures/join/records.js';
 import { writeRaw } from '../../fixtures/join/raw-files.js';
 
 const D = '2025-11-22';
@@ -106,5 +106,29 @@ describe('gridlake join', () => {
         { env: {}, stdout: sink(), logger: quiet },
       ),
     ).rejects.toMatchObject({ code: 'GL_JOIN_CONFIG_INVALID' });
+  });
+
+  it('names earlier dates with late data in the run summary (--late-data-days), for the operator to rerun', async () => {
+    const store = new LocalJoinStore(dir);
+    const base = { join: 'grid/daily', lake: dir, locations: 'seoul', sqlUrlEnv: 'X' };
+    const deps = { stdout: sink(), logger: quiet };
+    await runJoinCommand({ ...base, date: D }, deps);
+    // Late: a reading of D lands after D was joined; D-1 has inputs but was never joined; D-2 has nothing.
+    await writeRaw(store, 'power', [
+      power(D, '23:55', 61_000, { ingestedAt: kst('2025-11-24', '01:00'), kafkaOffset: 10_000n }),
+    ]);
+    await writeRaw(store, 'power', [power('2025-11-21', '00:00', 60_000, { kafkaOffset: 20_000n })]);
+    const next = '2025-11-23';
+    await writeRaw(store, 'power', [power(next, '00:00', 60_000, { kafkaOffset: 30_000n })]);
+    const reportFile = join(dir, 'summary.json');
+    await runJoinCommand({ ...base, date: next, lateDataDays: 3, reportFile }, deps);
+    const summary = JSON.parse(await readFile(reportFile, 'utf8')) as { outcome: string; lateData?: unknown };
+    expect(summary.lateData).toEqual([
+      { date: '2025-11-21', reason: 'NeverJoined' },
+      { date: D, reason: 'InputsChanged' },
+    ]);
+    // Without the option the summary names none.
+    await runJoinCommand({ ...base, date: next, reportFile }, deps);
+    expect(JSON.parse(await readFile(reportFile, 'utf8'))).not.toHaveProperty('lateData');
   });
 });
