@@ -47,6 +47,7 @@ export function startCollectors(options: CollectRunOptions): CollectRun {
     budget: options.budget ?? new CallBudget(options.limits ?? {}),
     metrics,
     logger: options.logger,
+    ...(options.signal ? { stop: options.signal } : {}),
   });
   for (const s of options.sources) initPollSeries(metrics, s.kind, s.source, OUTCOMES);
   const done = runTasks(built.tasks, {

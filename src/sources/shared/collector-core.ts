@@ -10,7 +10,7 @@ import type { ReadingSink } from './reading-sink.js';
 import type { ServiceKey } from './service-key.js';
 import { redactServiceKey } from './service-key.js';
 import type { SourceKind, SourceMetrics } from './source-metrics.js';
-import type { Transport } from './transport.js';
+import { StopRequested, type Transport } from './transport.js';
 
 /** What every collector is built from; all I/O and time come in here. */
 export interface CollectorDeps {
@@ -21,6 +21,8 @@ export interface CollectorDeps {
   readonly budget: CallBudget;
   readonly metrics: SourceMetrics;
   readonly logger: Logger;
+  /** asks the collectors to stop: no new call starts and a call in flight is abandoned */
+  readonly stop?: AbortSignal;
 }
 
 /** Which source this is and where its records go. */
@@ -79,13 +81,15 @@ export class CollectorCore {
 
   /** One API call, if the budget allows it (`reserve` calls are kept back for planned work). */
   async call(op: Operation, url: string, reserve = 0): Promise<CallResult> {
-    const { budget, clock, transport, metrics } = this.deps;
+    const { budget, clock, transport, metrics, stop } = this.deps;
+    // A step may make many calls (a backfill): stopping must not wait for all of them.
+    if (stop?.aborted) throw new StopRequested();
     const keyId = this.binding.key.id;
     const denial = budget.tryAcquire(keyId, op, clock.now(), reserve);
     if (denial !== null) return { kind: 'denied', denial };
     this.progress.called(clock.now());
     metrics.quotaUsed.set(this.labels, budget.usedRatio(keyId, op, clock.now()));
-    const res = await transport(url);
+    const res = await transport(url, stop);
     metrics.requestDuration.observe(this.labels, res.durationMs / 1000);
     this.log.debug(
       {

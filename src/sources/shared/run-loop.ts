@@ -1,4 +1,5 @@
 import type { Clock, Sleep } from './clock.js';
+import { StopRequested } from './transport.js';
 
 /** A scheduled unit of work: `step` does what is due and says when it wants to run next (null: stopped). */
 export interface Task {
@@ -41,7 +42,14 @@ export async function runTasks(tasks: readonly Task[], options: RunOptions): Pro
     const wait = at - clock.now();
     if (wait > 0) await abortableSleep(sleep, wait, signal);
     if (signal?.aborted) return;
-    const nextDue = await next.step(clock.now());
+    let nextDue: number | null;
+    try {
+      nextDue = await next.step(clock.now());
+    } catch (err) {
+      // The step gave up mid-way because the run is stopping; its task keeps its state for a restart.
+      if (err instanceof StopRequested && signal?.aborted) return;
+      throw err;
+    }
     if (nextDue === null) due.delete(next);
     else due.set(next, Math.max(nextDue, clock.now() + 1));
   }

@@ -16,8 +16,20 @@ export interface HttpNoAnswer {
   readonly durationMs: number;
 }
 
-/** Performs one GET; the only I/O the collectors do towards the APIs. */
-export type Transport = (url: string) => Promise<HttpAnswer | HttpNoAnswer>;
+/**
+ * Performs one GET; the only I/O the collectors do towards the APIs. `stop`
+ * aborts a request in flight when the collector is asked to stop: the
+ * transport then throws `StopRequested` instead of answering.
+ */
+export type Transport = (url: string, stop?: AbortSignal) => Promise<HttpAnswer | HttpNoAnswer>;
+
+/** The collector was asked to stop during a call: no answer, and nothing to classify. */
+export class StopRequested extends Error {
+  constructor() {
+    super('the collector is stopping');
+    this.name = 'StopRequested';
+  }
+}
 
 /** Options of the fetch transport. */
 export interface FetchTransportOptions {
@@ -31,19 +43,21 @@ export interface FetchTransportOptions {
  */
 export function createFetchTransport(options: FetchTransportOptions = {}): Transport {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  return async (url) => {
+  return async (url, stop) => {
     const started = performance.now();
-    const signal = AbortSignal.timeout(timeoutMs);
+    if (stop?.aborted) throw new StopRequested();
+    const timeout = AbortSignal.timeout(timeoutMs);
     try {
       const res = await fetch(url, {
-        signal,
+        signal: stop ? AbortSignal.any([timeout, stop]) : timeout,
         headers: { accept: 'application/json, application/xml;q=0.9, */*;q=0.1' },
       });
       const text = await res.text();
       return { kind: 'answer', status: res.status, text, durationMs: performance.now() - started };
     } catch (err) {
       const durationMs = performance.now() - started;
-      if (signal.aborted) return { kind: 'timeout', reason: `no answer within ${timeoutMs} ms`, durationMs };
+      if (stop?.aborted) throw new StopRequested();
+      if (timeout.aborted) return { kind: 'timeout', reason: `no answer within ${timeoutMs} ms`, durationMs };
       return { kind: 'network', reason: redactServiceKey(describe(err)), durationMs };
     }
   };
