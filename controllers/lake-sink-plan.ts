@@ -2,6 +2,7 @@ import type { LakeSinkSpec, LakeSinkStatus } from '../src/api/lake-sink.js';
 import type { ConditionInput } from '../src/k8s/conditions.js';
 import type { KubeObject } from '../src/k8s/object-cache.js';
 import type { Action } from './apply.js';
+import { LAKE_SINKS } from './resources.js';
 import { COND, REASON, conditionsFor, invalidSpecCondition } from './conditions.js';
 import {
   deploymentAvailable,
@@ -28,6 +29,9 @@ export interface LakeSinkObserved {
   readonly secret: KubeObject | undefined;
   readonly configMap: KubeObject | undefined;
   readonly deployment: KubeObject | undefined;
+  readonly serviceAccount?: KubeObject | undefined;
+  readonly role?: KubeObject | undefined;
+  readonly roleBinding?: KubeObject | undefined;
 }
 
 /** `gridlake sink` arguments, credentials and rendered config. */
@@ -50,6 +54,8 @@ export function sinkWorker(sink: KubeObject): WorkerSpec {
       : [],
     config: { apiVersion: sink.apiVersion, kind: 'LakeSink', metadata: { namespace: ns, name }, spec },
     suspend: spec.suspend,
+    // Sinking comes from the sink's own status.progress.
+    reportsStatusOf: LAKE_SINKS,
   };
 }
 

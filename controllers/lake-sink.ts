@@ -11,9 +11,10 @@ import { LAKE_SINKS } from './resources.js';
 
 /**
  * CRD: LakeSink (gridlake.io/v1alpha1, lakesinks).
- * Children: ConfigMap `<name>-sink` (rendered config) and Deployment
- * `<name>-sink` running `gridlake sink --sink <ns/name> --config …`, owned by
- * the sink. Conditions: Ready, Sinking (from status.progress, written by the
+ * Children: ConfigMap `<name>-sink` (rendered config), Deployment
+ * `<name>-sink` running `gridlake sink --sink <ns/name> --config …
+ * --report-status`, and the sink's identity (ServiceAccount, Role allowed only
+ * `patch` on this LakeSink's status, RoleBinding), all owned by the sink. Conditions: Ready, Sinking (from status.progress, written by the
  * sink), SecretMissing (S3 credentials), InvalidSpec. Planning: lake-sink-plan.ts.
  */
 export interface LakeSinkInformers {
@@ -21,6 +22,9 @@ export interface LakeSinkInformers {
   readonly secrets: Informer;
   readonly configMaps: Informer;
   readonly deployments: Informer;
+  readonly serviceAccounts: Informer;
+  readonly roles: Informer;
+  readonly roleBindings: Informer;
 }
 
 export function lakeSinkController(deps: ControllerDeps, inf: LakeSinkInformers): ControllerOptions {
@@ -31,6 +35,9 @@ export function lakeSinkController(deps: ControllerDeps, inf: LakeSinkInformers)
     watches: [
       { informer: inf.configMaps, keys: owned },
       { informer: inf.deployments, keys: owned },
+      { informer: inf.serviceAccounts, keys: owned },
+      { informer: inf.roles, keys: owned },
+      { informer: inf.roleBindings, keys: owned },
       {
         informer: inf.secrets,
         keys: (secret) =>
@@ -53,6 +60,9 @@ export function lakeSinkController(deps: ControllerDeps, inf: LakeSinkInformers)
           secret: creds ? inf.secrets.get(`${namespace}/${creds.name}`) : undefined,
           configMap: inf.configMaps.get(`${namespace}/${name}-sink`),
           deployment: inf.deployments.get(`${namespace}/${name}-sink`),
+          serviceAccount: inf.serviceAccounts.get(`${namespace}/${name}-sink`),
+          role: inf.roles.get(`${namespace}/${name}-sink`),
+          roleBinding: inf.roleBindings.get(`${namespace}/${name}-sink`),
         },
         deps.workload,
         deps.clock.now(),

@@ -123,6 +123,7 @@ export function addControllers(manager: Manager, deps: ControllerDeps, options: 
         secrets: secrets(),
         configMaps: configMaps(),
         deployments: deployments(),
+        ...identity(),
       }),
     );
   if (kinds.has('DailyJoin'))

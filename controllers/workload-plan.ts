@@ -325,11 +325,12 @@ export function progressCondition(
       },
       changesAt: null,
     };
-  const okOutcome =
-    progress.lastOutcome === undefined || progress.lastOutcome === 'ok' || progress.lastOutcome === 'no_data';
-  const errorNewer =
-    progress.lastError !== undefined && Date.parse(progress.lastError.time) >= updated - 1000 && !okOutcome;
-  if (!okOutcome || errorNewer)
+  // A collector says how its last poll went; a sink has no outcomes and keeps lastError only while it lasts.
+  const failing =
+    progress.lastOutcome === undefined
+      ? progress.lastError !== undefined
+      : progress.lastOutcome !== 'ok' && progress.lastOutcome !== 'no_data';
+  if (failing)
     return {
       condition: {
         type,

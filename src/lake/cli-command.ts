@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadResourcesFromText } from '../api/load.js';
 import type { LakeSinkSpec } from '../api/lake-sink.js';
 import { glError } from '../errors.js';
+import { workerProgressReporter } from '../k8s/worker-reporter.js';
 import { createObserveServer } from '../observe/http-server.js';
 import { createLogger } from '../observe/log.js';
 import { createRegistry } from '../observe/metrics.js';
@@ -30,6 +31,8 @@ interface SinkFlags {
   config?: string;
   /** namespace/name of the LakeSink; the sink's name */
   sink?: string;
+  reportStatus?: boolean;
+  kubeconfig?: string;
 }
 
 /**
@@ -136,6 +139,11 @@ export function registerSinkCommand(program: Command): void {
     .option('--max-age-ms <n>', 'flush a partition this long after its oldest record arrived', '900000')
     .option('--max-buffered-bytes <n>', 'global buffer cap', String(16 * 1024 * 1024))
     .option('--metrics-port <port>', 'port for /metrics, /healthz, /readyz', '9464')
+    .option(
+      '--report-status',
+      "write the sink's progress into its LakeSink's status.progress (needs --sink; in-cluster credentials, or --kubeconfig)",
+    )
+    .option('--kubeconfig <file>', 'kubeconfig for --report-status (default: KUBECONFIG or in-cluster)')
     .action(async (given: SinkFlags, cmd: Command) => {
       const log = createLogger({ name: 'gridlake-sink' });
       const fromFile = given.config ? flagsFromLakeSink(readFileSync(given.config, 'utf8'), given.config) : {};
@@ -146,8 +154,21 @@ export function registerSinkCommand(program: Command): void {
       if (given.sink !== undefined && cmd.getOptionValueSource('name') !== 'cli')
         flags.name = given.sink.split('/').at(-1) ?? given.sink;
       const config = sinkConfigFromFlags(flags, process.env);
+      if (given.reportStatus && given.sink === undefined)
+        throw glError('GL_CONFIG_INVALID', '--report-status needs --sink namespace/name');
       const registry = createRegistry();
       const runtime = await startSink(config, { log, registry });
+      const reporter = given.reportStatus
+        ? workerProgressReporter({
+            plural: 'lakesinks',
+            target: given.sink ?? '',
+            kubeconfig: given.kubeconfig,
+            flag: '--sink',
+            snapshot: () => runtime.sink.progress.snapshot(),
+            logger: log,
+          })
+        : null;
+      reporter?.start();
       const server = createObserveServer({
         registry,
         logger: log,
@@ -158,6 +179,7 @@ export function registerSinkCommand(program: Command): void {
       const shutdown = async (): Promise<void> => {
         log.info('sink stopping');
         await runtime.stop();
+        await reporter?.stop();
         await server.close();
         process.exit(0);
       };

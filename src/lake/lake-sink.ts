@@ -9,6 +9,7 @@ import { PartitionBuffer } from './partition-buffer.js';
 import { compileDecoder, type ColumnValues, type FastDecode } from './record-fast-decoder.js';
 import { backoffDelay, isRetryable } from './retry.js';
 import { createSinkMetrics, type SinkMetrics } from './sink-metrics.js';
+import { SinkProgress } from './sink-progress.js';
 import { resumePoint } from './sink-state.js';
 import { FlushAborted, FlushJob } from './flush.js';
 import { sinkLimits, type LakeSinkOptions, type SinkLimits } from './sink-options.js';
@@ -30,6 +31,8 @@ const noopLog = {
  */
 export class LakeSink {
   readonly metrics: SinkMetrics;
+  /** what the sink reports in its LakeSink's `status.progress` */
+  readonly progress = new SinkProgress();
   private readonly o: SinkLimits;
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -43,6 +46,7 @@ export class LakeSink {
   /** set while the store is failing: consumption paused, flushes retried with backoff */
   private outage: { attempt: number; retryAt: number } | undefined;
   private readonly lagByPartition = new Map<string, number>();
+  private readonly highWatermarks = new Map<string, number>();
   /** one compiled decoder per schema, and the slot array every decoded row goes through */
   private readonly decoders = new Map<string, FastDecode>();
   private readonly slots: ColumnValues = [];
@@ -259,11 +263,17 @@ export class LakeSink {
         throw err;
       }
       if (p.pending === job) p.pending = undefined;
+      this.setLag(p);
       job.plan.files.forEach((f, i) => {
         this.metrics.files.inc({ sink: this.options.name, topic: p.tp.topic });
         this.metrics.records.inc({ sink: this.options.name, topic: p.tp.topic }, f.records);
         this.metrics.bytes.inc({ sink: this.options.name, topic: p.tp.topic }, job.sizes[i]!);
       });
+      this.progress.flushed(
+        p.tp.topic,
+        job.plan.files.map((f, i) => ({ records: f.records, bytes: job.sizes[i]! })),
+        this.clock.now(),
+      );
       // From the cut to the last file: encoding, uploads and any retries after an outage.
       this.metrics.flushDuration.observe({ sink: this.options.name }, (performance.now() - job.startedAt) / 1000);
       const previous = job.previousKey;
@@ -310,12 +320,14 @@ export class LakeSink {
       retryAt: this.clock.now() + backoffDelay(attempt, this.o.retryInitialMs, this.o.retryMaxMs),
     };
     if (attempt === 1) this.log.warn({ err }, 'lake store failing; consumption paused');
+    this.progress.storeFailed(err, this.clock.now());
     this.consumer?.pause(this.consumer.assignment());
   }
 
   private endOutage(): void {
     this.outage = undefined;
     this.log.info('lake store back; consumption resumed');
+    this.progress.storeRecovered();
     this.consumer?.resume(this.consumer.assignment());
   }
 
@@ -352,11 +364,19 @@ export class LakeSink {
     return this.bufferedBytes();
   }
 
-  private setLag(p: PartitionBuffer, highWatermark: number): void {
-    this.lagByPartition.set(tpKey(p.tp), Math.max(0, highWatermark - p.unitStart));
+  /**
+   * Lag = end offset − first offset not yet in the lake (the start of an upload
+   * under way, else of the open range). Recomputed on every batch and after
+   * every upload, so a quiet topic reads 0 once its last records land.
+   */
+  private setLag(p: PartitionBuffer, highWatermark = this.highWatermarks.get(tpKey(p.tp))): void {
+    if (highWatermark === undefined) return;
+    this.highWatermarks.set(tpKey(p.tp), highWatermark);
+    this.lagByPartition.set(tpKey(p.tp), Math.max(0, highWatermark - (p.pending?.first ?? p.unitStart)));
     let sum = 0;
     for (const [k, v] of this.lagByPartition) if (k.startsWith(`${p.tp.topic}\u0000`)) sum += v;
     this.metrics.lag.set({ sink: this.options.name, topic: p.tp.topic }, sum);
+    this.progress.lag(p.tp.topic, sum);
   }
 
   private locked<T>(fn: () => Promise<T>): Promise<T> {

@@ -1,10 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { KubeConfig } from '@kubernetes/client-node';
 import { Option, type Command } from 'commander';
-import { GROUP, VERSION } from '../api/common.js';
-import { createKubeClient } from '../k8s/kube-client.js';
-import { ProgressReporter } from '../k8s/progress-reporter.js';
+import type { ProgressReporter } from '../k8s/progress-reporter.js';
+import { workerProgressReporter } from '../k8s/worker-reporter.js';
 import { parse as parseYaml } from 'yaml';
 import { glError } from '../errors.js';
 import { createObserveServer } from '../observe/http-server.js';
@@ -140,21 +137,11 @@ export function sourceProgressReporter(
   progress: () => readonly SourceProgress[],
   logger: Logger,
 ): ProgressReporter {
-  const [namespace, name, ...rest] = opts.source.split('/');
-  if (!namespace || !name || rest.length > 0) {
-    throw glError('GL_SOURCES_CONFIG_INVALID', `--report-status needs --source as namespace/name, got ${opts.source}`);
-  }
-  const kc = new KubeConfig();
-  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-  else kc.loadFromDefault();
-  return new ProgressReporter({
-    client: createKubeClient(kc),
-    target: {
-      resource: { group: GROUP, version: VERSION, plural: opts.kind === 'power' ? 'powersources' : 'weathersources' },
-      namespace,
-      name,
-    },
-    reporter: process.env['POD_NAME'] ?? hostname(),
+  return workerProgressReporter({
+    plural: opts.kind === 'power' ? 'powersources' : 'weathersources',
+    target: opts.source,
+    kubeconfig: opts.kubeconfig,
+    flag: '--source',
     snapshot: () => {
       const mine = progress().find((p) => p.source === opts.source);
       return mine ? { ...mine.progress } : null;

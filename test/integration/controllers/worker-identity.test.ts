@@ -6,7 +6,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CONFIG_MAPS,
   DEPLOYMENTS,
+  LAKE_SINKS,
   POWER_SOURCES,
   ROLES,
   ROLE_BINDINGS,
@@ -16,16 +18,21 @@ import {
 import type { KubeObject } from '../../../src/k8s/object-cache.js';
 import { systemClock } from '../../../src/sources/shared/clock.js';
 import { createSimulator } from '../../../src/sources/simulator/simulator-server.js';
+import { KafkaBus } from '../../../src/bus/kafka/kafka-bus.js';
+import { S3Store } from '../../../src/lake/s3-store.js';
+import { kafka, s3 } from '../../infra/index.js';
+import { produceReadings } from '../lake/lake-helpers.js';
 import { buildCli } from './controller-process.js';
-import { GC_TIMEOUT_MS, cond, create, eventually, get, remove, setup, type Env } from './helpers.js';
+import { GC_TIMEOUT_MS, cond, create, eventually, get, rand, remove, setup, type Env } from './helpers.js';
 
 /**
- * The identity the operator gives a collector is enough, and no more: the
- * rendered ServiceAccount, Role and RoleBinding let the collector patch its
- * own resource's status and nothing else (checked with SubjectAccessReviews),
- * and the real `gridlake collect`, started with the Deployment's own
- * arguments and a token of that ServiceAccount (the test plays the kubelet,
- * which would mount it), writes status.progress, which turns Collecting True.
+ * The identity the operator gives a worker is enough, and no more: the
+ * rendered ServiceAccount, Role and RoleBinding let the collector (or sink)
+ * patch its own resource's status and nothing else (checked with
+ * SubjectAccessReviews), and the real `gridlake collect` / `gridlake sink`,
+ * started with the Deployment's own arguments and a token of that
+ * ServiceAccount (the test plays the kubelet, which would mount it and the
+ * config), writes status.progress, which turns Collecting / Sinking True.
  */
 let env: Env;
 let sim: FastifyInstance;
@@ -36,7 +43,7 @@ const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   env = await setup('ctl-id', Date.now());
-  env.start(['PowerSource']);
+  env.start(['PowerSource', 'LakeSink']);
   await create(env.client, SECRETS, env.ns, { metadata: { name: 'kpx' }, stringData: { serviceKey: 'sim-key' } });
   sim = createSimulator({ clock: systemClock, config: { keys: ['sim-key'] } }).app;
   simUrl = await sim.listen({ port: 0, host: '127.0.0.1' });
@@ -109,23 +116,7 @@ describe('a collector identity', () => {
     expect(await allowed(user, { verb: 'list', ...gl })).toBe(false);
 
     // The kubelet's part: a token of the pod's ServiceAccount.
-    const token = await client.request<{ status: { token: string } }>({
-      method: 'POST',
-      path: `/api/v1/namespaces/${ns}/serviceaccounts/${name}/token`,
-      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
-    });
-    const admin = new KubeConfig();
-    admin.loadFromFile(env.k.kubeconfig);
-    const cluster = admin.getCurrentCluster()!;
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [cluster],
-      users: [{ name, token: token.status.token }],
-      contexts: [{ name, cluster: cluster.name, user: name }],
-      currentContext: name,
-    });
-    const kubeconfig = path.join(dir, 'collector.kubeconfig');
-    await writeFile(kubeconfig, kc.exportConfig());
+    const kubeconfig = await tokenKubeconfig(name);
 
     // The Deployment's own arguments; only what points outside this machine is swapped.
     const args = withoutOption(container.args, '--brokers').map((a, i, all) =>
@@ -176,6 +167,108 @@ describe('a collector identity', () => {
     );
   }, 240_000);
 
+  it('lets the real sink report into its LakeSink, which turns Sinking True', async () => {
+    const { client, ns } = env;
+    const { brokers } = await kafka();
+    const s3info = await s3();
+    const id = rand();
+    const topic = `identity.weather.${id}`;
+    const producer = new KafkaBus({ brokers: [...brokers] });
+    await producer.ensureTopic(topic, 1);
+    const store = new S3Store({
+      endpoint: s3info.endpoint,
+      region: s3info.region,
+      bucket: 'gridlake-identity',
+      prefix: id,
+      credentials: { accessKeyId: s3info.accessKeyId, secretAccessKey: s3info.secretAccessKey },
+    });
+    await store.ensureBucket();
+    await create(client, SECRETS, ns, {
+      metadata: { name: 's3' },
+      stringData: { accessKeyId: s3info.accessKeyId, secretAccessKey: s3info.secretAccessKey },
+    });
+    await create(client, LAKE_SINKS, ns, {
+      apiVersion: 'gridlake.io/v1alpha1',
+      kind: 'LakeSink',
+      metadata: { name: 'lake' },
+      spec: {
+        topics: [topic],
+        lake: {
+          bucket: 'gridlake-identity',
+          prefix: `${id}/`,
+          endpoint: s3info.endpoint,
+          region: s3info.region,
+          credentialsSecretRef: { name: 's3' },
+        },
+        flush: { maxRecords: 100, maxAgeSeconds: 10 },
+      },
+    });
+    const name = 'lake-sink';
+    const dep = await eventually(() => get(client, DEPLOYMENTS, ns, name), 30_000);
+    const cm = await eventually(() => get(client, CONFIG_MAPS, ns, name));
+    const role = await eventually(() => get(client, ROLES, ns, name));
+    expect(role['rules']).toEqual([
+      { apiGroups: ['gridlake.io'], resources: ['lakesinks/status'], resourceNames: ['lake'], verbs: ['patch'] },
+    ]);
+    await eventually(() => get(client, ROLE_BINDINGS, ns, name));
+    const user = `system:serviceaccount:${ns}:${name}`;
+    await eventually(() =>
+      allowed(user, {
+        verb: 'patch',
+        group: 'gridlake.io',
+        resource: 'lakesinks',
+        subresource: 'status',
+        name: 'lake',
+      }),
+    );
+    const container = (dep['spec'] as { template: { spec: { containers: { args: string[] }[] } } }).template.spec
+      .containers[0]!;
+    // The kubelet's part: the mounted config and a token of the pod's ServiceAccount.
+    const configFile = path.join(dir, 'sink-config.json');
+    await writeFile(configFile, (cm['data'] as Record<string, string>)['config.json']!);
+    const kubeconfig = await tokenKubeconfig(name);
+    const args = container.args.map((a, i, all) =>
+      all[i - 1] === '--brokers' ? brokers.join(',') : all[i - 1] === '--config' ? configFile : a,
+    );
+    expect(args).toContain('--report-status');
+    let stderr = '';
+    const proc = spawn(process.execPath, [cli, ...args, '--kubeconfig', kubeconfig, '--metrics-port', '0'], {
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: s3info.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: s3info.secretAccessKey,
+        POD_NAME: 'lake-sink-test',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    children.push(proc);
+    proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    await produceReadings(producer, topic, 'weather', 250, 1);
+    const reported = await eventually(
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`sink exited ${proc.exitCode}: ${stderr}`);
+        const s = await get(client, LAKE_SINKS, ns, 'lake');
+        const progress = (s?.['status'] as { progress?: Record<string, unknown> } | undefined)?.progress;
+        return (
+          progress?.['reporter'] === 'lake-sink-test' &&
+          progress['recordsTotal'] === 250 &&
+          cond(s, 'Sinking')?.status === 'True' &&
+          s
+        );
+      },
+      90_000,
+      500,
+    );
+    expect((reported['status'] as { progress: Record<string, unknown> }).progress).toMatchObject({
+      filesTotal: expect.any(Number),
+      lagRecords: 0,
+      topics: [{ topic, lagRecords: 0, lastFlushTime: expect.any(String) }],
+    });
+    expect(cond(reported, 'Sinking')).toMatchObject({ reason: 'WorkerReportsOk' });
+    proc.kill('SIGTERM');
+    await producer.close();
+  }, 240_000);
+
   it('recreates a deleted Role (the controller watches its identity objects)', async () => {
     const { client, ns } = env;
     await create(client, POWER_SOURCES, ns, power('kpx-heal'));
@@ -189,6 +282,28 @@ describe('a collector identity', () => {
     expect(again['rules']).toEqual(first['rules']);
   }, 120_000);
 });
+
+/** A kubeconfig file with a token of ServiceAccount `name` (what the kubelet would mount in its pod). */
+async function tokenKubeconfig(name: string): Promise<string> {
+  const token = await env.client.request<{ status: { token: string } }>({
+    method: 'POST',
+    path: `/api/v1/namespaces/${env.ns}/serviceaccounts/${name}/token`,
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
+  });
+  const admin = new KubeConfig();
+  admin.loadFromFile(env.k.kubeconfig);
+  const cluster = admin.getCurrentCluster()!;
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [cluster],
+    users: [{ name, token: token.status.token }],
+    contexts: [{ name, cluster: cluster.name, user: name }],
+    currentContext: name,
+  });
+  const file = path.join(dir, `${name}.kubeconfig`);
+  await writeFile(file, kc.exportConfig());
+  return file;
+}
 
 /** `args` without `flag` and its value. */
 function withoutOption(args: readonly string[], flag: string): string[] {

@@ -3,6 +3,7 @@ import { credentialsState, planLakeSink, type LakeSinkObserved } from '../../../
 import { CONFIG_HASH } from '../../../controllers/resources.js';
 import type { LakeSinkSpec } from '../../../src/api/lake-sink.js';
 import type { KubeObject } from '../../../src/k8s/object-cache.js';
+import type { Action } from '../../../controllers/apply.js';
 import { NS, OPTS, at, bodyOf, condOf, generationsOf, resource, secret } from './fixtures.js';
 
 const NOW = at('2026-03-10T03:00:00Z');
@@ -24,6 +25,7 @@ const obs = (s: KubeObject, extra: Partial<LakeSinkObserved> = {}): LakeSinkObse
 });
 
 const CREDS = { credentialsSecretRef: { name: 's3' } };
+const depAction = (actions: readonly Action[]) => actions.find((a) => a.ref.resource.kind === 'Deployment');
 
 type Dep = {
   spec: {
@@ -42,13 +44,22 @@ describe('planLakeSink', () => {
       NOW,
     );
     expect(plan.actions.map((a) => [a.op, a.ref.resource.kind, a.ref.name])).toEqual([
+      ['apply', 'ServiceAccount', 'lake-sink'],
+      ['apply', 'Role', 'lake-sink'],
+      ['apply', 'RoleBinding', 'lake-sink'],
       ['apply', 'ConfigMap', 'lake-sink'],
       ['apply', 'Deployment', 'lake-sink'],
     ]);
-    const dep = bodyOf<Dep & KubeObject>(plan.actions[1]);
+    // It reports its progress with a token that may patch this LakeSink's status and nothing else.
+    expect(bodyOf(plan.actions[1])['rules']).toEqual([
+      { apiGroups: ['gridlake.io'], resources: ['lakesinks/status'], resourceNames: ['lake'], verbs: ['patch'] },
+    ]);
+    const dep = bodyOf<Dep & KubeObject>(depAction(plan.actions));
     expect(dep.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'LakeSink', name: 'lake', controller: true });
     const c = dep.spec.template.spec.containers[0];
-    expect(c.args).toEqual(expect.arrayContaining(['sink', '--sink', `${NS}/lake`, '--brokers', 'kafka:9092']));
+    expect(c.args).toEqual(
+      expect.arrayContaining(['sink', '--sink', `${NS}/lake`, '--report-status', '--brokers', 'kafka:9092']),
+    );
     expect(c.env).toEqual(
       expect.arrayContaining([
         { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 's3', key: 'accessKeyId' } } },
@@ -61,7 +72,7 @@ describe('planLakeSink', () => {
 
   it('rolls the Deployment when the flush policy changes', () => {
     const hash = (s: KubeObject) =>
-      bodyOf<Dep & KubeObject>(planLakeSink(obs(s), OPTS, NOW).actions[1]).spec.template.metadata.annotations[
+      bodyOf<Dep & KubeObject>(depAction(planLakeSink(obs(s), OPTS, NOW).actions)).spec.template.metadata.annotations[
         CONFIG_HASH
       ];
     expect(hash(sink({}, { flush: { maxAgeSeconds: 120 } }, 2))).not.toBe(hash(sink()));
@@ -84,7 +95,7 @@ describe('planLakeSink', () => {
   it('uses the pod default credential chain when no Secret is referenced', () => {
     const plan = planLakeSink(obs(sink()), OPTS, NOW);
     expect(condOf(plan.status, 'SecretMissing')).toMatchObject({ status: 'False' });
-    const c = bodyOf<Dep & KubeObject>(plan.actions[1]).spec.template.spec.containers[0];
+    const c = bodyOf<Dep & KubeObject>(depAction(plan.actions)).spec.template.spec.containers[0];
     expect(JSON.stringify(c.env)).not.toContain('AWS_');
   });
 
@@ -109,7 +120,30 @@ describe('planLakeSink', () => {
 
   it('scales a suspended sink to zero', () => {
     const plan = planLakeSink(obs(sink({}, { suspend: true })), OPTS, NOW);
-    expect((bodyOf(plan.actions[1])['spec'] as { replicas: number }).replicas).toBe(0);
+    expect((bodyOf(depAction(plan.actions))['spec'] as { replicas: number }).replicas).toBe(0);
     expect(condOf(plan.status, 'Ready')).toMatchObject({ status: 'False', reason: 'Suspended' });
+  });
+
+  it('is Sinking while the sink reports without an error, and not during a store outage it reports', () => {
+    const progress = (extra: Record<string, unknown> = {}) =>
+      resource(
+        'LakeSink',
+        'lake',
+        { topics: ['gridlake.power.kpx.v1'], lake: { bucket: 'gridlake' } },
+        { generation: 1 },
+        { progress: { reporter: 'pod', updatedAt: '2026-03-10T02:59:00Z', filesTotal: 3, ...extra } },
+      );
+    expect(condOf(planLakeSink(obs(progress()), OPTS, NOW).status, 'Sinking')).toMatchObject({
+      status: 'True',
+      reason: 'WorkerReportsOk',
+    });
+    const failing = progress({
+      lastError: { class: 'GridlakeError', message: 'lake store failing', time: '2026-03-10T02:58:00Z' },
+    });
+    expect(condOf(planLakeSink(obs(failing), OPTS, NOW).status, 'Sinking')).toMatchObject({
+      status: 'False',
+      reason: 'WorkerReportsError',
+      message: 'GridlakeError: lake store failing',
+    });
   });
 });

@@ -173,6 +173,11 @@ describe('LakeSink', () => {
     expect((await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows).toBe(0);
     clock.advance(2_000);
     await eventually(async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 3);
+    // Nothing follows the last records, yet lag reads 0 once they landed (metric and status.progress).
+    await eventually(() => s.progress.snapshot()?.lagRecords === 0);
+    expect((await s.metrics.lag.get()).values.map((v) => v.value)).toEqual([0]);
+    expect(s.progress.snapshot()).toMatchObject({ filesTotal: 2, recordsTotal: 3, topics: [{ topic: TOPIC }] });
+    expect(s.progress.snapshot()?.lastFlushTime).toBe(new Date(DAY0 + 31_000).toISOString().replace('.000Z', 'Z'));
   });
 
   it('sends undecodable records to the dead-letter topic with the reason and keeps going', async () => {
@@ -280,6 +285,10 @@ describe('LakeSink', () => {
     store.down = true;
     await bus.send(TOPIC, readings(4000, 2));
     await eventually(() => s.inOutage);
+    expect(s.progress.snapshot()?.lastError).toMatchObject({
+      class: 'GridlakeError',
+      message: expect.stringContaining('lake store failing'),
+    });
     await new Promise((r) => setTimeout(r, 300));
     expect(s.bufferedBytes()).toBeLessThanOrEqual(150_000 + 1000);
     for (let i = 0; i < 5; i++) {
@@ -294,6 +303,8 @@ describe('LakeSink', () => {
     }
     await eventually(async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 4000);
     expect(s.inOutage).toBe(false);
+    expect(s.progress.snapshot()?.lastError).toBeUndefined();
+    expect(s.progress.snapshot()?.recordsTotal).toBe(4000);
     await expectExactlyOnce(store, bus);
   });
 });

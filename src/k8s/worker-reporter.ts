@@ -1,0 +1,38 @@
+import { hostname } from 'node:os';
+import { KubeConfig } from '@kubernetes/client-node';
+import { GROUP, VERSION } from '../api/common.js';
+import { glError } from '../errors.js';
+import type { Logger } from '../observe/log.js';
+import { createKubeClient } from './kube-client.js';
+import { ProgressReporter } from './progress-reporter.js';
+
+/**
+ * The progress reporter of a worker process (`--report-status`): it writes
+ * `status.progress` of the gridlake resource `target` (namespace/name) with
+ * the pod's own credentials (in-cluster: the ServiceAccount the operator gave
+ * it, allowed to patch only that resource's status) or `kubeconfig`.
+ */
+export function workerProgressReporter(o: {
+  readonly plural: string;
+  /** `namespace/name` of the resource */
+  readonly target: string;
+  readonly kubeconfig?: string | undefined;
+  readonly snapshot: () => Record<string, unknown> | null;
+  readonly logger: Logger;
+  /** the option naming the target, for the error message */
+  readonly flag: string;
+}): ProgressReporter {
+  const [namespace, name, ...rest] = o.target.split('/');
+  if (!namespace || !name || rest.length > 0)
+    throw glError('GL_CONFIG_INVALID', `--report-status needs ${o.flag} as namespace/name, got ${o.target}`);
+  const kc = new KubeConfig();
+  if (o.kubeconfig) kc.loadFromFile(o.kubeconfig);
+  else kc.loadFromDefault();
+  return new ProgressReporter({
+    client: createKubeClient(kc),
+    target: { resource: { group: GROUP, version: VERSION, plural: o.plural }, namespace, name },
+    reporter: process.env['POD_NAME'] ?? hostname(),
+    snapshot: o.snapshot,
+    logger: o.logger,
+  });
+}
