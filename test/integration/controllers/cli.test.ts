@@ -67,9 +67,15 @@ describe('gridlake controller', () => {
         path: `/apis/events.k8s.io/v1/namespaces/${ns}/events`,
       });
       const mine = l.items.filter((e) => e.regarding.name === 'kpx-cli').map((e) => e.reason);
-      return mine.length >= 2 && mine.sort();
+      return mine.length >= 5 && mine.sort();
     });
-    expect(events).toEqual(['AppliedConfigMap', 'AppliedDeployment']);
+    expect(events).toEqual([
+      'AppliedConfigMap',
+      'AppliedDeployment',
+      'AppliedRole',
+      'AppliedRoleBinding',
+      'AppliedServiceAccount',
+    ]);
     const held = await get(client, LEASES, ns, lease);
     expect((held?.['spec'] as { holderIdentity?: string }).holderIdentity).toBe(identity);
 
