@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { allCrdsYaml, writeCrds } from './crd.js';
 
 /** `gridlake crds [--out dir]`: print every CRD as YAML, or write crds/<plural>.gridlake.io.yaml. */
 export function registerCrdsCommand(program: Command): Command {
@@ -8,6 +7,8 @@ export function registerCrdsCommand(program: Command): Command {
     .description('print or write the CustomResourceDefinitions generated from src/api')
     .option('-o, --out <dir>', 'write one file per CRD into this folder instead of printing')
     .action(async (opts: { out?: string }) => {
+      // The schemas load only when the command runs (src/cli/program.ts builds every command).
+      const { allCrdsYaml, writeCrds } = await import('./crd.js');
       if (opts.out === undefined) {
         process.stdout.write(allCrdsYaml());
         return;

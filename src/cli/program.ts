@@ -1,6 +1,4 @@
 import { Command, Option } from 'commander';
-import { createLogger } from '../observe/log.js';
-import { runStandalone } from '../standalone.js';
 import { registerCrdsCommand } from '../api/cli-command.js';
 import { registerJoinCommand } from '../join/cli-command.js';
 import { registerSinkCommand } from '../lake/cli-command.js';
@@ -21,7 +19,10 @@ export const PLANNED_COMMANDS: readonly PlannedCommand[] = [
 /**
  * The one CLI behind every process (DESIGN.md §3). Each subcommand is a thin
  * shell around the library; commands whose parts are not built yet say so and
- * exit non-zero rather than pretend.
+ * exit non-zero rather than pretend. Every command is declared (options and
+ * help) in every process, but each loads its libraries with `await import()`
+ * only when it runs: the controller does not carry the sink's S3 and Parquet
+ * code, nor the collector's Kafka client (the controller's RSS goal, issue 7).
  */
 export function buildProgram(): Command {
   const program = new Command('gridlake')
@@ -63,6 +64,10 @@ export function buildProgram(): Command {
     .addOption(new Option('--port <port>', 'port for /metrics, /healthz and /readyz').default(9464).argParser(Number))
     .addOption(new Option('--host <host>', 'address to listen on').default('127.0.0.1'))
     .action(async (opts: { resources: string; dataDir: string; port: number; host: string }) => {
+      const [{ createLogger }, { runStandalone }] = await Promise.all([
+        import('../observe/log.js'),
+        import('../standalone.js'),
+      ]);
       const logger = createLogger({ name: 'gridlake-standalone' });
       process.exitCode = await runStandalone({ ...opts, logger }).catch((err: unknown) => {
         // One JSON line with the code and every problem (file:line:col), then a non-zero exit.

@@ -1,24 +1,10 @@
-import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
-import { ulid } from 'ulid';
-import { summarizeRunReport } from '../../controllers/run-report.js';
-import { S3Store } from '../lake/s3-store.js';
-import { glError } from '../errors.js';
-import { createLogger } from '../observe/log.js';
 import type { Logger } from '../observe/log.js';
-import { createRegistry } from '../observe/metrics.js';
-import { joinConfig } from './join-config.js';
-import { createJoinMetrics } from './join-metrics.js';
-import { joinStoreFromObjectStore } from './object-store-join-store.js';
-import { LocalJoinStore } from './join-store.js';
 import type { JoinStore } from './join-store.js';
 import type { RunReport } from './manifest.js';
-import { findLateDates, type LateDate } from './rerun-check.js';
-import { runDailyJoin } from './run-join.js';
-import { sqlExportStep } from './sql-export.js';
-import { SQL_MODES } from './sql-schema.js';
-import type { SqlMode } from './sql-schema.js';
+import { SQL_MODES } from './sql-modes.js';
+import type { SqlMode } from './sql-modes.js';
 
 /**
  * `gridlake join --join <ns/name> --date YYYY-MM-DD`: one DailyJoinRun as a
@@ -38,7 +24,7 @@ export interface JoinCommandDeps {
   readonly version?: string;
 }
 
-interface JoinOptions {
+export interface JoinOptions {
   readonly join: string;
   readonly date: string;
   readonly lake: string;
@@ -130,86 +116,12 @@ export function registerJoinCommand(program: Command, deps: JoinCommandDeps = {}
     });
 }
 
-/** The command's body, separate from commander so tests call it directly. */
+/**
+ * The command's body, separate from commander so tests call it directly. The
+ * join's libraries (Parquet, S3, SQL drivers) load only when it runs:
+ * src/cli/program.ts declares every command in every process.
+ */
 export async function runJoinCommand(opts: JoinOptions, deps: JoinCommandDeps = {}): Promise<RunReport> {
-  const env = deps.env ?? process.env;
-  const clock = deps.clock ?? Date.now;
-  const logger = deps.logger ?? createLogger({ name: 'gridlake-join' });
-  const registry = createRegistry({ defaultMetrics: false });
-  const metrics = createJoinMetrics(registry);
-  const config = joinConfig({
-    join: opts.join,
-    ...(opts.locations !== undefined
-      ? {
-          locations: opts.locations
-            .split(',')
-            .map((s) => s.trim())
-            .filter((s) => s !== ''),
-        }
-      : {}),
-    ...(opts.powerTopic !== undefined ? { powerTopic: opts.powerTopic } : {}),
-    ...(opts.weatherTopic !== undefined ? { weatherTopic: opts.weatherTopic } : {}),
-    ...(opts.rawPrefix !== undefined ? { rawPrefix: opts.rawPrefix } : {}),
-    ...(opts.warehousePrefix !== undefined ? { warehousePrefix: opts.warehousePrefix } : {}),
-    thresholds: { powerCoverageMin: opts.powerCoverageMin ?? 0.95, weatherCoverageMin: opts.weatherCoverageMin ?? 0.9 },
-  });
-  let exportSql;
-  if (opts.sqlMode !== undefined) {
-    const url = env[opts.sqlUrlEnv];
-    if (url === undefined || url === '') {
-      throw glError('GL_JOIN_CONFIG_INVALID', `--sql-mode needs the SQL URL in $${opts.sqlUrlEnv}`, {
-        context: { env: opts.sqlUrlEnv },
-      });
-    }
-    exportSql = sqlExportStep({
-      url,
-      mode: opts.sqlMode,
-      tables: {
-        ...(opts.sqlHourlyTable !== undefined ? { power_weather_hourly: opts.sqlHourlyTable } : {}),
-        ...(opts.sqlDailyTable !== undefined ? { power_weather_daily: opts.sqlDailyTable } : {}),
-      },
-    });
-  }
-  const store = deps.store ? deps.store(opts.lake) : lakeStore(opts, env);
-  const report = await runDailyJoin(
-    {
-      store,
-      clock,
-      newRunId: () => ulid(clock()),
-      gridlakeVersion: deps.version ?? '0.1.0',
-      logger,
-      metrics,
-      ...(exportSql !== undefined ? { exportSql } : {}),
-    },
-    config,
-    opts.date,
-  );
-  (deps.stdout ?? process.stdout).write(`${JSON.stringify(report, null, 2)}\n`);
-  if (opts.metricsTextfile !== undefined) await writeFile(opts.metricsTextfile, await registry.metrics());
-  let late: LateDate[] = [];
-  if ((opts.lateDataDays ?? 0) > 0) {
-    late = await findLateDates(store, config, opts.date, opts.lateDataDays ?? 0, (date, err) =>
-      logger.warn({ join: opts.join, date, err }, 'late-data check failed; the next run checks again'),
-    );
-    if (late.length > 0) logger.info({ join: opts.join, date: opts.date, late }, 'earlier dates have late data');
-  }
-  // ≤ 4 KiB: the kubelet keeps only that much of a termination message.
-  if (opts.reportFile !== undefined) await writeFile(opts.reportFile, JSON.stringify(summarizeRunReport(report, late)));
-  return report;
-}
-
-/** The lake the run reads and writes: S3 with `--bucket`, else the folder `--lake`. */
-function lakeStore(opts: JoinOptions, env: NodeJS.ProcessEnv): JoinStore {
-  if (opts.bucket === undefined) return new LocalJoinStore(opts.lake);
-  const accessKeyId = env['AWS_ACCESS_KEY_ID'];
-  const secretAccessKey = env['AWS_SECRET_ACCESS_KEY'];
-  return joinStoreFromObjectStore(
-    new S3Store({
-      bucket: opts.bucket,
-      region: opts.region ?? 'ap-northeast-2',
-      prefix: opts.prefix ?? '',
-      ...(opts.endpoint === undefined ? {} : { endpoint: opts.endpoint }),
-      ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
-    }),
-  );
+  const { executeJoinCommand } = await import('./run-join-command.js');
+  return executeJoinCommand(opts, deps);
 }

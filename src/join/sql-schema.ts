@@ -1,6 +1,7 @@
 import { glError } from '../errors.js';
 import { PRIMARY_KEYS, TABLE_COLUMNS } from './warehouse-parquet.js';
 import type { ColumnSpec, WarehouseTable } from './warehouse-parquet.js';
+import type { SqlMode } from './sql-modes.js';
 
 /**
  * SQL shapes of the warehouse tables for PostgreSQL and MySQL/MariaDB: DDL
@@ -9,9 +10,7 @@ import type { ColumnSpec, WarehouseTable } from './warehouse-parquet.js';
  */
 
 export type SqlDialect = 'postgres' | 'mysql';
-/** Load modes of warehouse.md. */
-export type SqlMode = 'overwrite' | 'append' | 'upsert';
-export const SQL_MODES: readonly SqlMode[] = ['overwrite', 'append', 'upsert'];
+export { SQL_MODES, type SqlMode } from './sql-modes.js';
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 

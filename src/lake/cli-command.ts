@@ -3,12 +3,8 @@ import type { Command } from 'commander';
 import { loadResourcesFromText } from '../api/load.js';
 import type { LakeSinkSpec } from '../api/lake-sink.js';
 import { glError } from '../errors.js';
-import { workerProgressReporter } from '../k8s/worker-reporter.js';
-import { createObserveServer } from '../observe/http-server.js';
-import { createLogger } from '../observe/log.js';
-import { createRegistry } from '../observe/metrics.js';
 import { DEAD_LETTER_TOPIC } from './dead-letters.js';
-import { startSink, type SinkConfig } from './sink-runtime.js';
+import type { SinkConfig } from './sink-runtime.js';
 
 interface SinkFlags {
   name: string;
@@ -145,6 +141,16 @@ export function registerSinkCommand(program: Command): void {
     )
     .option('--kubeconfig <file>', 'kubeconfig for --report-status (default: KUBECONFIG or in-cluster)')
     .action(async (given: SinkFlags, cmd: Command) => {
+      // The sink's libraries (Kafka, S3, Parquet, the Kubernetes client) load only when it runs: every process
+      // declares every command.
+      const [{ workerProgressReporter }, { createObserveServer }, { createLogger }, { createRegistry }, { startSink }] =
+        await Promise.all([
+          import('../k8s/worker-reporter.js'),
+          import('../observe/http-server.js'),
+          import('../observe/log.js'),
+          import('../observe/metrics.js'),
+          import('./sink-runtime.js'),
+        ]);
       const log = createLogger({ name: 'gridlake-sink' });
       const fromFile = given.config ? flagsFromLakeSink(readFileSync(given.config, 'utf8'), given.config) : {};
       const flags = { ...given };

@@ -31,6 +31,121 @@ describe('gridlake CLI', () => {
     },
   );
 
+  // Each command loads its libraries only when it runs (src/cli/program.ts), but
+  // declares every option up front: `--help` lists them, and so does the
+  // command line the operator renders check against (worker-commands.test.ts).
+  it.each([
+    ['crds', ['--out']],
+    [
+      'simulate',
+      ['--host', '--port', '--clock', '--config', '--fault', '--quota-kpx', '--quota-kma', '--allow-client', '--key'],
+    ],
+    [
+      'collect',
+      [
+        '--kind',
+        '--source',
+        '--api',
+        '--endpoint',
+        '--service-key-env',
+        '--location',
+        '--brokers',
+        '--spool-dir',
+        '--topic',
+        '--deadletter-topic',
+        '--poll-interval',
+        '--budget-kpx-latest',
+        '--budget-kpx-history',
+        '--budget-kma',
+        '--clock',
+        '--state-file',
+        '--timeout-ms',
+        '--metrics-port',
+        '--metrics-host',
+        '--report-status',
+        '--kubeconfig',
+      ],
+    ],
+    [
+      'join',
+      [
+        '--join',
+        '--date',
+        '--lake',
+        '--bucket',
+        '--prefix',
+        '--endpoint',
+        '--region',
+        '--report-file',
+        '--locations',
+        '--power-topic',
+        '--weather-topic',
+        '--raw-prefix',
+        '--warehouse-prefix',
+        '--power-coverage-min',
+        '--weather-coverage-min',
+        '--sql-mode',
+        '--sql-url-env',
+        '--sql-hourly-table',
+        '--sql-daily-table',
+        '--metrics-textfile',
+        '--late-data-days',
+      ],
+    ],
+    [
+      'sink',
+      [
+        '--config',
+        '--sink',
+        '--name',
+        '--group',
+        '--topics',
+        '--brokers',
+        '--local-log',
+        '--bucket',
+        '--lake-dir',
+        '--prefix',
+        '--endpoint',
+        '--region',
+        '--create-bucket',
+        '--max-records',
+        '--max-bytes',
+        '--max-age-ms',
+        '--max-buffered-bytes',
+        '--metrics-port',
+        '--report-status',
+        '--kubeconfig',
+      ],
+    ],
+    [
+      'controller',
+      [
+        '--kubeconfig',
+        '--namespace',
+        '--controllers',
+        '--image',
+        '--image-pull-policy',
+        '--brokers',
+        '--metrics-port',
+        '--metrics-host',
+        '--no-leader-elect',
+        '--lease-namespace',
+        '--lease-name',
+        '--identity',
+        '--lease-duration-seconds',
+        '--renew-deadline-seconds',
+        '--retry-period-seconds',
+      ],
+    ],
+    ['standalone', ['--resources', '--data-dir', '--port', '--host']],
+  ] as const)('lists every option of %s in its --help', async (name, options) => {
+    const program = buildProgram();
+    const sink = capture(program);
+    await expect(program.parseAsync(['node', 'gridlake', name, '--help'])).rejects.toMatchObject({ exitCode: 0 });
+    const help = sink.out.join('');
+    for (const option of options) expect(help).toMatch(new RegExp(`${option}\\b`));
+  });
+
   it.each(PLANNED_COMMANDS.map((p) => [p.name, p.issue] as const))(
     'says plainly that %s is not built yet and exits non-zero',
     async (name, issue) => {

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { KafkaBus } from '../../../src/bus/kafka/kafka-bus.js';
 import { LocalLogBus } from '../../../src/bus/local-log/local-log-bus.js';
 import {
-  collectBus,
   parseLocationArg,
   registerCollectCommand,
   registerSimulateCommand,
 } from '../../../src/sources/cli-commands.js';
+import { collectBus } from '../../../src/sources/cli-actions.js';
 import { parseClockOption } from '../../../src/sources/simulator/sim-clock.js';
 
 describe('CLI helpers', () => {

@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildChild } from '../bus/build-child.js';
+
+// Every process runs the one CLI, which declares every command; each command
+// loads its libraries only when it runs (issue 7: the controller's RSS).
+// These run the bundled CLI as a process and record which packages it loads.
+
+/** A resolve hook that prints each package the bundle (in node_modules/.cache) imports. */
+const HOOKS = `
+export async function resolve(spec, ctx, next) {
+  if (!/^(node:|file:|data:|\\.|\\/)/.test(spec) && !/\\/node_modules\\/(?!\\.cache\\/)/.test(ctx.parentURL ?? ''))
+    process._rawDebug('[package] ' + spec);
+  return next(spec, ctx);
+}`;
+const REGISTER = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOKS)}`)});`;
+
+let cli: string;
+beforeAll(async () => {
+  cli = await buildChild(join(import.meta.dirname, '../../../src/cli.ts'), 'gridlake-cli-lazy');
+}, 60_000);
+
+function run(args: readonly string[]): { status: number | null; stdout: string; packages: string[] } {
+  const res = spawnSync(
+    process.execPath,
+    ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`, cli, ...args],
+    {
+      encoding: 'utf8',
+      timeout: 30_000,
+    },
+  );
+  const packages = [...res.stderr.matchAll(/^\[package\] (\S+)$/gm)].map((m) => m[1]!);
+  return { status: res.status, stdout: res.stdout, packages: [...new Set(packages)].sort() };
+}
+
+// What no command's declaration may load: each is a command's runtime.
+const HEAVY = [
+  '@kubernetes/client-node',
+  '@aws-sdk/client-s3',
+  'kafkajs',
+  'hyparquet',
+  'hyparquet-writer',
+  'fastify',
+  'pino',
+  'prom-client',
+  'pg',
+  'mysql2/promise',
+  'fast-xml-parser',
+];
+
+describe('the CLI loads a command only when it runs', () => {
+  it.each(['', 'controller', 'collect', 'sink', 'join', 'simulate', 'standalone', 'crds', 'agent'])(
+    '`gridlake %s --help` loads none of the runtime packages',
+    (command) => {
+      const { status, stdout, packages } = run([...(command ? [command] : []), '--help']);
+      expect(status).toBe(0);
+      expect(stdout).toContain(`Usage: gridlake${command ? ` ${command}` : ''}`);
+      expect(packages.filter((p) => HEAVY.includes(p))).toEqual([]);
+    },
+  );
+
+  it('runs a command whose body is loaded on demand (crds), from the bundle', () => {
+    const { status, stdout, packages } = run(['crds']);
+    expect(status).toBe(0);
+    expect(stdout).toContain('kind: CustomResourceDefinition');
+    expect(packages).toContain('yaml');
+  });
+
+  it('the check can fail: the controller, when it runs, loads what it needs', () => {
+    // A kubeconfig that does not exist: the controller loads its libraries, then stops on the file.
+    const { status, packages } = run(['controller', '--kubeconfig', '/nonexistent/kubeconfig', '--no-leader-elect']);
+    expect(status).toBe(2);
+    expect(packages).toEqual(expect.arrayContaining(['pino', 'prom-client']));
+  });
+});
