@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
-import { KubeConfig } from '@kubernetes/client-node';
 import { addControllers } from '../../controllers/operator.js';
 import { EventRecorder } from '../k8s/events.js';
 import { createKubeClient } from '../k8s/kube-client.js';
+import { loadKubeConfig } from '../k8s/kubeconfig.js';
 import { Manager } from '../k8s/manager.js';
 import { countRequests, runtimeMetrics } from '../k8s/runtime-metrics.js';
 import { serveManager, type ServedManager } from '../k8s/serve-manager.js';
@@ -20,10 +20,8 @@ export async function runController(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ServedManager> {
   const logger = createLogger({ name: 'gridlake-controller' });
-  const kc = new KubeConfig();
-  // --kubeconfig, else KUBECONFIG / ~/.kube/config / the in-cluster service account (loadFromDefault's order).
-  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-  else kc.loadFromDefault();
+  // --kubeconfig, else KUBECONFIG / ~/.kube/config / the in-cluster service account (client-node's loadFromDefault order).
+  const kc = await loadKubeConfig({ file: opts.kubeconfig, env });
   const registry = createRegistry();
   const metrics = runtimeMetrics(registry);
   const client = createKubeClient(kc, { onRequest: countRequests(metrics) });

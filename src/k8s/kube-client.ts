@@ -1,8 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { apiError } from './api-errors.js';
+import type { KubeCredentials } from './kubeconfig.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -46,8 +46,9 @@ export interface KubeClient {
 
 /**
  * A JSON client over node:http(s) that takes server, TLS and credentials from
- * a client-node KubeConfig (`applyToHTTPSOptions` runs per request, so exec and
- * token-file credentials refresh). Why not client-node's own `Watch`: in 1.4.0
+ * a kubeconfig (src/k8s/kubeconfig.ts, or client-node's KubeConfig:
+ * `applyToHTTPSOptions` runs per request, so exec and token-file credentials
+ * refresh). Why not client-node's own `Watch`: in 1.4.0
  * it builds a 30 s timeout signal and then overwrites it (no client-side
  * deadline at all), it only hands back its abort handle after the response
  * headers arrive (a hung connect cannot be cancelled), and it silently drops
@@ -55,7 +56,7 @@ export interface KubeClient {
  * turn timestamps into Date objects, which breaks "did status change" checks
  * (pitfall 6); this client keeps the server's JSON as is.
  */
-export function createKubeClient(kc: KubeConfig, options: { onRequest?: RequestObserver } = {}): KubeClient {
+export function createKubeClient(kc: KubeCredentials, options: { onRequest?: RequestObserver } = {}): KubeClient {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
   const base = new URL(cluster.server);

@@ -67,10 +67,11 @@ describe('the CLI loads a command only when it runs', () => {
     expect(packages).toContain('yaml');
   });
 
-  it('the check can fail: the controller, when it runs, loads what it needs', () => {
+  it('the check can fail: the controller, when it runs, loads what it needs (and not client-node)', () => {
     // A kubeconfig that does not exist: the controller loads its libraries, then stops on the file.
     const { status, packages } = run(['controller', '--kubeconfig', '/nonexistent/kubeconfig', '--no-leader-elect']);
     expect(status).toBe(2);
     expect(packages).toEqual(expect.arrayContaining(['pino', 'prom-client']));
+    expect(packages).not.toContain('@kubernetes/client-node');
   });
 });
