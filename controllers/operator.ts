@@ -1,6 +1,7 @@
 import { Informer, type InformerOptions, type ResourceRef } from '../src/k8s/informer.js';
 import type { Manager } from '../src/k8s/manager.js';
 import type { RuntimeMetrics } from '../src/k8s/runtime-metrics.js';
+import { metadataOnly, metadataStatusAndSpec, secretKeysOnly, type Transform } from '../src/k8s/transforms.js';
 import { dailyJoinRunController } from './daily-join-run.js';
 import { dailyJoinController } from './daily-join.js';
 import type { ControllerDeps } from './deps.js';
@@ -57,6 +58,27 @@ export interface OperatorOptions {
 const managed = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
 
 /**
+ * What the informers keep of the kinds the controllers only check (by
+ * group/plural): children compared through their applied-hash annotation,
+ * Deployments for available replicas, Secrets for which keys exist. The
+ * rest is dropped before caching. test/unit/controllers/cache-transforms.test.ts
+ * plans every controller with trimmed and whole objects and expects the same.
+ */
+export const CACHE_TRANSFORMS: ReadonlyMap<string, Transform> = new Map(
+  (
+    [
+      [SECRETS, secretKeysOnly],
+      [CONFIG_MAPS, metadataOnly],
+      [DEPLOYMENTS, metadataStatusAndSpec(['replicas'])],
+      [SERVICE_ACCOUNTS, metadataOnly],
+      [ROLES, metadataOnly],
+      [ROLE_BINDINGS, metadataOnly],
+      [NAMESPACES, metadataOnly],
+    ] as const
+  ).map(([r, t]) => [`${r.group}/${r.plural}`, t]),
+);
+
+/**
  * Adds gridlake's controllers to a Manager, with one informer per kind
  * shared by every controller that reads it (children are watched through the
  * managed-by label, so the cache holds only what gridlake made).
@@ -77,6 +99,7 @@ export function addControllers(manager: Manager, deps: ControllerDeps, options: 
         resource: { ...resource, ...(ns ? { namespace: ns } : {}) },
         ...(select.labelSelector ? { labelSelector: select.labelSelector } : {}),
         ...(select.fieldSelector ? { fieldSelector: select.fieldSelector } : {}),
+        transform: CACHE_TRANSFORMS.get(`${resource.group}/${resource.plural}`),
         ...options.informer,
         ...(options.metrics ? { metrics: options.metrics } : {}),
         ...(deps.logger ? { logger: deps.logger } : {}),

@@ -18,7 +18,7 @@ export interface ResourceRef {
   readonly namespace?: string;
 }
 
-export interface InformerOptions {
+export interface InformerOptions<T extends KubeObject = KubeObject> {
   readonly client: KubeClient;
   readonly resource: ResourceRef;
   readonly labelSelector?: string;
@@ -36,6 +36,14 @@ export interface InformerOptions {
   readonly backoffMaxMs?: number;
   /** list page size; default 500 */
   readonly pageSize?: number;
+  /**
+   * Trims each object before it is cached, like client-go's SetTransform
+   * (after managedFields are dropped): the cache, handlers, `get` and `list`
+   * see only what it keeps. It must keep `metadata` (keys, resourceVersion,
+   * owners) and every field a reader of this informer uses; see
+   * src/k8s/transforms.ts.
+   */
+  readonly transform?: (obj: T) => T;
   readonly metrics?: RuntimeMetrics;
   readonly logger?: Logger;
   readonly deps?: Partial<RuntimeDeps>;
@@ -83,7 +91,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   /** the last error, cleared when a watch connects again */
   lastError: unknown;
 
-  constructor(private readonly options: InformerOptions) {
+  constructor(private readonly options: InformerOptions<T>) {
     this.deps = withDefaults(options.deps);
     this.path = resourcePath(options.resource);
   }
@@ -209,7 +217,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       const itemKind = page.kind?.replace(/List$/, '');
       for (const item of page.items ?? []) {
         // List items of built-in kinds come without apiVersion/kind; fill them so handlers see whole objects.
-        items.push(withoutManagedFields({ apiVersion: page.apiVersion, kind: itemKind, ...item } as T));
+        items.push(this.trim({ apiVersion: page.apiVersion, kind: itemKind, ...item } as T));
       }
       cont = page.metadata?.continue || undefined;
       rv = page.metadata?.resourceVersion ?? '';
@@ -293,11 +301,17 @@ export class Informer<T extends KubeObject = KubeObject> {
       const status = ev.object as { code?: number };
       throw apiError(status.code, ev.object, { method: 'WATCH', path: this.path });
     }
-    const obj = withoutManagedFields(ev.object as unknown as T);
+    // A bookmark carries only a resourceVersion: nothing to trim or cache.
+    const obj = ev.type === 'BOOKMARK' ? (ev.object as unknown as T) : this.trim(ev.object as unknown as T);
     const rv = obj.metadata?.resourceVersion;
     if (ev.type === 'ADDED' || ev.type === 'MODIFIED') this.dispatch([this.cache.upsert(obj)]);
     else if (ev.type === 'DELETED') this.dispatch([this.cache.remove(obj)]);
     if (rv) this.resourceVersion = rv;
+  }
+
+  private trim(obj: T): T {
+    const lean = withoutManagedFields(obj);
+    return this.options.transform ? this.options.transform(lean) : lean;
   }
 
   private dispatch(events: readonly (CacheEvent<T> | undefined)[]): void {

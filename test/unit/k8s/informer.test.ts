@@ -47,6 +47,46 @@ describe('Informer', () => {
     await informer.stop();
   });
 
+  it('caches what its transform keeps, from lists and watch events; bookmarks only move the resourceVersion', async () => {
+    const seen: string[] = [];
+    const { api, informer, events } = setup({
+      transform: (o) => {
+        seen.push(o.metadata.name ?? '?');
+        return { kind: o.kind, metadata: o.metadata, spec: { kept: (o['spec'] as { kept?: number }).kept } };
+      },
+    });
+    const mf = { managedFields: [{ manager: 'kubectl' }] };
+    api.put('a', {
+      metadata: { name: 'a', namespace: 'ns', resourceVersion: '101', ...mf },
+      spec: { kept: 1, big: 'x' },
+    });
+    informer.start();
+    await informer.waitForSync();
+    await flush();
+    const w = api.openWatch!;
+    w.emit({
+      type: 'ADDED',
+      object: {
+        kind: 'Widget',
+        metadata: { name: 'b', namespace: 'ns', resourceVersion: '102' },
+        spec: { kept: 2, big: 'y' },
+      },
+    });
+    w.emit({ type: 'BOOKMARK', object: { metadata: { resourceVersion: '150' } } });
+    expect(informer.get('ns/a')).toEqual({
+      kind: 'Widget',
+      metadata: { name: 'a', namespace: 'ns', resourceVersion: '101' },
+      spec: { kept: 1 },
+    });
+    expect(informer.get('ns/b')?.['spec']).toEqual({ kept: 2 });
+    expect(events.map((e) => e.object['spec'])).toEqual([{ kept: 1 }, { kept: 2 }]);
+    expect(seen).toEqual(['a', 'b']);
+    w.end();
+    await flush();
+    expect(api.openWatch!.query['resourceVersion']).toBe('150');
+    await informer.stop();
+  });
+
   it('turns synced only after the first full list, paging through it', async () => {
     const { api, informer, names } = setup({ pageSize: 2 });
     for (const n of ['a', 'b', 'c', 'd', 'e']) api.put(n);
