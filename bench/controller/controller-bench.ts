@@ -4,9 +4,21 @@
 // object's status.observedGeneration is current, the controller's API
 // requests (its rest_client_requests_total), and its peak RSS.
 // Run: node bench/controller/run.mjs [joins=1000] [sources=200]
-// For reference, `gridlake controller --help` alone peaks at ~150 MiB RSS on
-// Node 20 (the one CLI loads every command's libraries; @kubernetes/client-node
-// alone is ~75 MiB), so the RSS figure is mostly the process, not the objects.
+// The controller runs with the chart's NODE_OPTIONS (charts/gridlake/values.yaml
+// controller.nodeOptions), as deployed; GRIDLAKE_BENCH_CONTROLLER_NODE_OPTIONS=
+// replaces them. Peak RSS is the controller's VmHWM.
+//
+// Measured on the 2-core dev machine, Node 20.20, 1,000 DailyJoins + 200
+// sources (each source: 5 children, so 2.68 writes/object):
+//   before (main e52c98d, Node defaults): peak RSS 376 MiB, converged 19.8 s (load 0.7)
+//   after (helper-rss, --max-semi-space-size=4): peak RSS 125 / 128 / 135 MiB,
+//     converged 26.6 / 15.6 / 23.0 s (load 1.8 / 3.4 / 1.3); 148 MiB with Node's defaults.
+// Where the 250 MiB went: every command's libraries loaded by the one CLI
+// (`gridlake --help` 150 -> 66 MiB, client-node alone ~75 MiB), ~85 MiB of
+// malloc heap kept after a new Intl.DateTimeFormat per DailyJoin check, and
+// ~25 MiB of young generation. What remains at the peak: the node binary's
+// mapped pages (~45 MiB), the V8 heap (~50 MiB: ~30 MiB live, caches ~5 MiB of
+// it) and the malloc heap (~12 MiB).
 import { readFileSync } from 'node:fs';
 import { DAILY_JOINS, POWER_SOURCES, SECRETS, WEATHER_SOURCES } from '../../controllers/resources.js';
 import { todayIn } from '../../src/api/daily-join-semantics.js';
@@ -37,6 +49,14 @@ const c = makeClient(info);
 await ensureCrds(info, c);
 const ns = await createNamespace(c, `bench-ctl-${Date.now() % 1_000_000}`);
 await create(c, SECRETS, ns, { metadata: { name: 'key' }, stringData: { serviceKey: 'k' } });
+// NODE_OPTIONS of the controller alone: the chart's (run.mjs passes them), or V8 flags to try; a heap snapshot.
+const controllerNodeOptions = [
+  process.env['GRIDLAKE_BENCH_CONTROLLER_NODE_OPTIONS'],
+  process.env['GRIDLAKE_BENCH_HEAP_DIR'] &&
+    `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${process.env['GRIDLAKE_BENCH_HEAP_DIR']}`,
+]
+  .filter(Boolean)
+  .join(' ');
 const ctl = await startController(
   cli,
   [
@@ -53,9 +73,7 @@ const ctl = await startController(
     '--brokers',
     'kafka.invalid:9092',
   ],
-  process.env['GRIDLAKE_BENCH_HEAP_DIR']
-    ? { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${process.env['GRIDLAKE_BENCH_HEAP_DIR']}` }
-    : {},
+  controllerNodeOptions ? { NODE_OPTIONS: controllerNodeOptions } : {},
 );
 await new Promise((r) => setTimeout(r, 3000)); // lead and sync the (empty) caches first
 const writes = async (): Promise<number> =>
@@ -136,6 +154,7 @@ console.log(
   JSON.stringify(
     {
       objects: { dailyJoins: JOINS, sources: SOURCES },
+      controllerNodeOptions: process.env['GRIDLAKE_BENCH_CONTROLLER_NODE_OPTIONS'] ?? '',
       createSeconds: Number(createdSec.toFixed(2)),
       reconciledSeconds: Number(reconciledSec.toFixed(2)),
       // includes the leader Lease renewals (one PUT per 2 s retry period)
