@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
-import { KubeConfig } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../api/common.js';
 import { glError } from '../errors.js';
 import type { Logger } from '../observe/log.js';
 import { createKubeClient } from './kube-client.js';
+import { loadKubeConfig } from './kubeconfig.js';
 import { ProgressReporter } from './progress-reporter.js';
 
 /**
@@ -12,7 +12,7 @@ import { ProgressReporter } from './progress-reporter.js';
  * the pod's own credentials (in-cluster: the ServiceAccount the operator gave
  * it, allowed to patch only that resource's status) or `kubeconfig`.
  */
-export function workerProgressReporter(o: {
+export async function workerProgressReporter(o: {
   readonly plural: string;
   /** `namespace/name` of the resource */
   readonly target: string;
@@ -21,13 +21,12 @@ export function workerProgressReporter(o: {
   readonly logger: Logger;
   /** the option naming the target, for the error message */
   readonly flag: string;
-}): ProgressReporter {
+}): Promise<ProgressReporter> {
   const [namespace, name, ...rest] = o.target.split('/');
   if (!namespace || !name || rest.length > 0)
     throw glError('GL_CONFIG_INVALID', `--report-status needs ${o.flag} as namespace/name, got ${o.target}`);
-  const kc = new KubeConfig();
-  if (o.kubeconfig) kc.loadFromFile(o.kubeconfig);
-  else kc.loadFromDefault();
+  // The light loader (no client-node in the worker's memory); in a pod: the mounted ServiceAccount token.
+  const kc = await loadKubeConfig({ file: o.kubeconfig });
   return new ProgressReporter({
     client: createKubeClient(kc),
     target: { resource: { group: GROUP, version: VERSION, plural: o.plural }, namespace, name },

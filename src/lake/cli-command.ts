@@ -163,24 +163,34 @@ export function registerSinkCommand(program: Command): void {
       if (given.reportStatus && given.sink === undefined)
         throw glError('GL_CONFIG_INVALID', '--report-status needs --sink namespace/name');
       const registry = createRegistry();
-      const runtime = await startSink(config, { log, registry });
+      // Before the sink starts: a bad kubeconfig fails here, with nothing to undo.
+      let snapshot: () => Record<string, unknown> | null = () => null;
       const reporter = given.reportStatus
-        ? workerProgressReporter({
+        ? await workerProgressReporter({
             plural: 'lakesinks',
             target: given.sink ?? '',
             kubeconfig: given.kubeconfig,
             flag: '--sink',
-            snapshot: () => runtime.sink.progress.snapshot(),
+            snapshot: () => snapshot(),
             logger: log,
           })
         : null;
+      const runtime = await startSink(config, { log, registry });
+      snapshot = () => runtime.sink.progress.snapshot();
       reporter?.start();
       const server = createObserveServer({
         registry,
         logger: log,
         readiness: [() => (runtime.sink.inOutage ? 'lake store unavailable' : null)],
       });
-      await server.listen({ port: Number(flags.metricsPort), host: '0.0.0.0' });
+      try {
+        await server.listen({ port: Number(flags.metricsPort), host: '0.0.0.0' });
+      } catch (err) {
+        // The port is taken (or the like): stop the sink (its buffers flush), so the process exits with the error.
+        await reporter?.stop();
+        await runtime.stop();
+        throw err;
+      }
       log.info({ topics: config.topics, store: runtime.store.location }, 'sink started');
       const shutdown = async (): Promise<void> => {
         log.info('sink stopping');

@@ -96,7 +96,7 @@ export function sourceProgressReporter(
   opts: Pick<CollectOpts, 'kind' | 'source' | 'kubeconfig'>,
   progress: () => readonly SourceProgress[],
   logger: Logger,
-): ProgressReporter {
+): Promise<ProgressReporter> {
   return workerProgressReporter({
     plural: opts.kind === 'power' ? 'powersources' : 'weathersources',
     target: opts.source,
@@ -136,7 +136,7 @@ export async function runCollect(opts: CollectOpts): Promise<void> {
   const timing = simulated
     ? {
         clock: new SimClock(simulated.startMs, simulated.speed),
-        sleep: (ms: number) => systemSleep(ms / simulated.speed),
+        sleep: (ms: number, signal?: AbortSignal) => systemSleep(ms / simulated.speed, signal),
       }
     : {};
   const rawKey = process.env[opts.serviceKeyEnv];
@@ -186,6 +186,10 @@ export async function runCollect(opts: CollectOpts): Promise<void> {
   const sink: ReadingSink = bus ? new BusReadingSink(bus) : new StreamSink(process.stdout);
   const registry = createRegistry();
   const abort = new AbortController();
+  const clock = timing.clock ?? systemClock;
+  // Before any collector starts: a bad --source or kubeconfig fails here, with nothing to undo.
+  let progressOf: () => readonly SourceProgress[] = () => [];
+  const reporter = opts.reportStatus ? await sourceProgressReporter(opts, () => progressOf(), logger) : null;
   const run = startCollectors({
     sources,
     sink,
@@ -197,6 +201,7 @@ export async function runCollect(opts: CollectOpts): Promise<void> {
     timeoutMs: opts.timeoutMs,
     ...timing,
   });
+  progressOf = () => run.built.progress(clock.now());
   const server = createObserveServer({
     registry,
     logger,
@@ -209,11 +214,16 @@ export async function runCollect(opts: CollectOpts): Promise<void> {
       },
     ],
   });
-  await server.listen({ host: opts.metricsHost, port: opts.metricsPort });
-  const clock = timing.clock ?? systemClock;
-  const reporter = opts.reportStatus
-    ? sourceProgressReporter(opts, () => run.built.progress(clock.now()), logger)
-    : null;
+  try {
+    await server.listen({ host: opts.metricsHost, port: opts.metricsPort });
+  } catch (err) {
+    // The port is taken (or the like): stop what started, so the process can exit with the error.
+    abort.abort();
+    await run.done;
+    await sink.close();
+    await bus?.close();
+    throw err;
+  }
   reporter?.start();
   const stop = (): void => abort.abort();
   process.once('SIGINT', stop);

@@ -4,8 +4,8 @@ export interface Clock {
   now(): number;
 }
 
-/** Waits `ms` milliseconds of the matching clock. */
-export type Sleep = (ms: number) => Promise<void>;
+/** Waits `ms` milliseconds of the matching clock, or less when `signal` aborts (its timer then goes too). */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
 /** Uniform random number in [0, 1). */
 export type Rng = () => number;
@@ -21,7 +21,18 @@ export interface TimeDeps {
 export const systemClock: Clock = { now: () => Date.now() };
 
 /** Real sleep for production wiring. */
-export const systemSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+export const systemSleep: Sleep = (ms, signal) =>
+  new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    // A pending timer would keep a stopped process alive until it fires.
+    const t = setTimeout(done, Math.max(0, ms));
+    function done(): void {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 
 /**
  * A clock that only moves when told to; its `sleep` advances it instantly, so a

@@ -64,6 +64,6 @@ async function abortableSleep(sleep: Sleep, ms: number, signal: AbortSignal | un
       resolve();
     };
     signal.addEventListener('abort', done);
-    void sleep(ms).then(done);
+    void sleep(ms, signal).then(done);
   });
 }

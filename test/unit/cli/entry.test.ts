@@ -1,7 +1,11 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { systemClock } from '../../../src/sources/shared/clock.js';
+import { createSimulator } from '../../../src/sources/simulator/simulator-server.js';
 import { buildChild } from '../bus/build-child.js';
 
 const run = promisify(execFile);
@@ -23,5 +27,89 @@ describe('gridlake entry point', () => {
       msg: 'give exactly one of --brokers and --local-log',
     });
     expect(failed!.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+
+  it('stops what it started and exits 2 when its metrics port is taken (it does not hang)', async () => {
+    const cli = await buildChild(path.resolve(import.meta.dirname, '../../../src/cli.ts'), 'gridlake-entry');
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const { port } = taken.address() as { port: number };
+    try {
+      const failed = await run(
+        process.execPath,
+        [
+          cli,
+          'collect',
+          '--kind',
+          'weather',
+          '--source',
+          'ns/kma',
+          '--location',
+          'seoul=60,127',
+          '--endpoint',
+          'http://127.0.0.1:9',
+          '--service-key-env',
+          'GRIDLAKE_TEST_KEY',
+          '--metrics-host',
+          '127.0.0.1',
+          '--metrics-port',
+          String(port),
+        ],
+        { env: { ...process.env, GRIDLAKE_TEST_KEY: 'k' }, timeout: 30_000 },
+      ).then(
+        () => null,
+        (err: { code: number | null; killed: boolean; stderr: string }) => err,
+      );
+      expect(failed?.killed).toBe(false);
+      expect(failed?.code).toBe(2);
+      const last = failed!.stderr.trim().split('\n').at(-1)!;
+      expect(JSON.parse(last)).toMatchObject({ level: 'fatal', msg: expect.stringContaining('EADDRINUSE') });
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
+
+  it('exits on SIGTERM while a collector waits for its next poll (no timer keeps it alive)', async () => {
+    const cli = await buildChild(path.resolve(import.meta.dirname, '../../../src/cli.ts'), 'gridlake-entry');
+    const sim = createSimulator({ clock: systemClock }).app;
+    const url = await sim.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const child = spawn(
+        process.execPath,
+        [
+          cli,
+          'collect',
+          '--kind',
+          'weather',
+          '--source',
+          'ns/kma',
+          '--location',
+          'seoul=60,127',
+          '--endpoint',
+          url,
+          '--service-key-env',
+          'GRIDLAKE_TEST_KEY',
+          '--metrics-host',
+          '127.0.0.1',
+          '--metrics-port',
+          '0',
+        ],
+        { env: { ...process.env, GRIDLAKE_TEST_KEY: 'k' }, stdio: ['ignore', 'pipe', 'ignore'] },
+      );
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
+      // The first poll is done (a record on stdout); the next one is due at HH:10 of the next hour.
+      for (let i = 0; i < 300 && !out.includes('\n'); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(out).toContain('"topic":"gridlake.weather.kma.v1"');
+      await new Promise((r) => setTimeout(r, 300));
+      child.kill('SIGTERM');
+      // Before the fix the process lived on until the next poll (up to an hour); 20 s is only a safety net.
+      const result = await Promise.race([exited, new Promise((r) => setTimeout(() => r('hung'), 20_000))]);
+      if (result === 'hung') child.kill('SIGKILL');
+      expect(result).toEqual([0, null]);
+    } finally {
+      await sim.close();
+    }
   }, 60_000);
 });
