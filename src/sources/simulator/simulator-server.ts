@@ -39,7 +39,9 @@ type Query = Record<string, string | undefined>;
 export function createSimulator(options: SimulatorOptions): { app: FastifyInstance; state: SimState } {
   const state = new SimState(options.clock, options.config);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const app = fastify({ logger: options.logger ?? false });
+  // Closing must not wait for a client's connection: an in-process collector that aborted a call
+  // mid-request (on stop) keeps its socket, and close() would wait for it forever.
+  const app = fastify({ logger: options.logger ?? false, forceCloseConnections: true });
 
   const serve =
     (op: SimOperation, answer: (q: Query, format: Format) => string) =>
