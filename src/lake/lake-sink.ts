@@ -6,7 +6,7 @@ import type { Logger } from '../observe/log.js';
 import { DeadLetterWriter, deadLetter, DEAD_LETTER_TOPIC } from './dead-letters.js';
 import { schemaForTopic } from './lake-schemas.js';
 import { PartitionBuffer } from './partition-buffer.js';
-import { compileDecoder, type ColumnValues, type FastDecode } from './record-fast-decoder.js';
+import { compileDecoder, DecodedRow, type FastDecode } from './record-fast-decoder.js';
 import { backoffDelay, isRetryable } from './retry.js';
 import { createSinkMetrics, type SinkMetrics } from './sink-metrics.js';
 import { resumePoint } from './sink-state.js';
@@ -43,9 +43,8 @@ export class LakeSink {
   /** set while the store is failing: consumption paused, flushes retried with backoff */
   private outage: { attempt: number; retryAt: number } | undefined;
   private readonly lagByPartition = new Map<string, number>();
-  /** one compiled decoder per schema, and the slot array every decoded row goes through */
-  private readonly decoders = new Map<string, FastDecode>();
-  private readonly slots: ColumnValues = [];
+  /** one compiled decoder per schema, and the row every decoded record of that schema goes through */
+  private readonly decoders = new Map<string, { decode: FastDecode; row: DecodedRow }>();
 
   constructor(private readonly options: LakeSinkOptions) {
     this.o = sinkLimits(options);
@@ -131,8 +130,7 @@ export class LakeSink {
       );
       p.acceptGap(first.offset);
     }
-    const decode = this.decoderFor(p);
-    const slots = this.slots;
+    const { decode, row } = this.decoderFor(p);
     let taken = 0;
     for (const r of batch.records) {
       if (p.next !== undefined && r.offset < p.next) {
@@ -143,8 +141,8 @@ export class LakeSink {
         if (!(await this.tryFlush(p, 'redo'))) return taken;
       }
       if (this.totalBytes() >= this.o.maxBufferedBytes && !(await this.flushOldest())) return taken;
-      const rejection = decode(r.value, r.partition, r.offset, slots);
-      if (rejection === undefined) p.add(r.offset, slots, r.value.length, this.clock.now());
+      const rejection = decode(r.value, r.partition, r.offset, row);
+      if (rejection === undefined) p.add(r.offset, row, r.value.length, this.clock.now());
       else {
         const where = `${r.topic}+${r.partition}+${r.offset}`;
         const dl = deadLetter(
@@ -342,9 +340,9 @@ export class LakeSink {
     this.metrics.bufferedBytes.set({ sink: this.options.name }, this.totalBytes());
   }
 
-  private decoderFor(p: PartitionBuffer): FastDecode {
+  private decoderFor(p: PartitionBuffer): { decode: FastDecode; row: DecodedRow } {
     let d = this.decoders.get(p.schema.kind);
-    if (!d) this.decoders.set(p.schema.kind, (d = compileDecoder(p.schema)));
+    if (!d) this.decoders.set(p.schema.kind, (d = { decode: compileDecoder(p.schema), row: new DecodedRow(p.schema) }));
     return d;
   }
 
