@@ -319,10 +319,25 @@ export class LakeSink {
 
   private async tickLoop(): Promise<void> {
     while (!this.stopSignal.signal.aborted) {
-      await this.clock.sleep(this.o.tickMs, this.stopSignal.signal);
+      await this.clock.sleep(this.nextTickIn(), this.stopSignal.signal);
       if (this.stopSignal.signal.aborted) break;
       await this.locked(() => this.tick()).catch((err: unknown) => this.log.error({ err }, 'sink tick failed'));
     }
+  }
+
+  /**
+   * Time to the next tick: `tickMs`, or less when an age flush or an outage
+   * retry falls due sooner, so a buffer is flushed when it reaches `maxAgeMs`
+   * rather than up to a tick later (never sooner than 20 ms, so no busy loop).
+   */
+  private nextTickIn(): number {
+    const now = this.clock.now();
+    let due = now + this.o.tickMs;
+    if (this.outage) due = Math.min(due, this.outage.retryAt);
+    else
+      for (const p of this.partitions.values())
+        if (p.flushable && p.oldestAt !== undefined) due = Math.min(due, p.oldestAt + this.o.maxAgeMs);
+    return Math.max(20, due - now);
   }
 
   /** Age flushes, and outage retries once their backoff has passed. */
