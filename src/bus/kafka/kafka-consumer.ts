@@ -49,11 +49,17 @@ export interface KafkaConsumerTuning {
   readonly heartbeatIntervalMs?: number;
   /** default max(2 × session timeout, 20 s): how long a rebalance waits for members */
   readonly rebalanceTimeoutMs?: number;
-  /** default 1 MiB */
+  /**
+   * default 256 KiB. A fetch response stays in memory while any record of it
+   * waits, and its records outlive young-generation GC when it is large: at
+   * 1 MiB the sink bench peaked ~60 MiB higher (230-245 against 174-185 MiB)
+   * and spent more CPU in GC, with no throughput gained.
+   */
   readonly maxBytesPerPartition?: number;
   /**
-   * default 4 MiB: value bytes fetched ahead of the handler (at least one fetch
-   * is always taken, so the peak is about this plus one fetch response)
+   * default 2 MiB: value bytes fetched ahead of the handler (at least one batch
+   * is always taken). Enough for the next fetch to be under way while the
+   * handler works; the fetch responses the queued records point into stay in memory.
    */
   readonly prefetchBytes?: number;
 }
@@ -115,13 +121,13 @@ export class KafkaConsumer implements BusConsumer {
     this.handlers = handlers;
     const sessionTimeout = this.tuning.sessionTimeoutMs ?? 10_000;
     const heartbeatInterval = this.tuning.heartbeatIntervalMs ?? Math.floor(sessionTimeout / 5);
-    const prefetchBytes = this.tuning.prefetchBytes ?? 4 * 1024 * 1024;
+    const prefetchBytes = this.tuning.prefetchBytes ?? 2 * 1024 * 1024;
     const c = this.kafka.consumer({
       groupId: this.options.groupId,
       sessionTimeout,
       rebalanceTimeout: this.tuning.rebalanceTimeoutMs ?? Math.max(sessionTimeout * 2, 20_000),
       heartbeatInterval,
-      maxBytesPerPartition: this.tuning.maxBytesPerPartition ?? 1024 * 1024,
+      maxBytesPerPartition: this.tuning.maxBytesPerPartition ?? 256 * 1024,
       retry: { retries: 20, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
     this.consumer = c;
