@@ -131,6 +131,11 @@ export class LakeSink {
       p.acceptGap(first.offset);
     }
     const { decode, row } = this.decoderFor(p);
+    // The records of a batch arrived together: one clock reading, taken again after anything awaited.
+    let now = this.clock.now();
+    // The global buffer, kept up to date here rather than summed per record. It only ever
+    // overstates (uploads finishing free bytes meanwhile), so it is summed afresh before a cap flush.
+    let buffered = this.totalBytes();
     let taken = 0;
     for (const r of batch.records) {
       if (p.next !== undefined && r.offset < p.next) {
@@ -139,11 +144,20 @@ export class LakeSink {
       }
       if (p.redoLast !== undefined && r.offset > p.redoLast) {
         if (!(await this.tryFlush(p, 'redo'))) return taken;
+        now = this.clock.now();
+        buffered = this.totalBytes();
       }
-      if (this.totalBytes() >= this.o.maxBufferedBytes && !(await this.flushOldest())) return taken;
+      if (buffered >= this.o.maxBufferedBytes && (buffered = this.totalBytes()) >= this.o.maxBufferedBytes) {
+        if (!(await this.flushOldest())) return taken;
+        now = this.clock.now();
+        buffered = this.totalBytes();
+      }
       const rejection = decode(r.value, r.partition, r.offset, row);
-      if (rejection === undefined) p.add(r.offset, row, r.value.length, this.clock.now());
-      else {
+      if (rejection === undefined) {
+        const before = p.bytes;
+        p.add(r.offset, row, r.value.length, now);
+        buffered += p.bytes - before;
+      } else {
         const where = `${r.topic}+${r.partition}+${r.offset}`;
         const dl = deadLetter(
           this.options.name,
@@ -154,13 +168,19 @@ export class LakeSink {
         );
         await this.deadLetters.write(dl);
         this.metrics.deadLetters.inc({ stage: dl.stage, source: this.options.name });
-        p.skip(r.offset, this.clock.now());
+        now = this.clock.now();
+        p.skip(r.offset, now);
       }
       taken++;
-      if (p.redoLast !== undefined) {
-        if (r.offset === p.redoLast && !(await this.tryFlush(p, 'redo'))) return taken;
-      } else if ((p.records >= this.o.maxRecords || p.bytes >= this.o.maxBytes) && !(await this.tryFlush(p, 'size')))
-        return taken;
+      if (
+        p.redoLast !== undefined
+          ? r.offset === p.redoLast
+          : p.records >= this.o.maxRecords || p.bytes >= this.o.maxBytes
+      ) {
+        if (!(await this.tryFlush(p, p.redoLast !== undefined ? 'redo' : 'size'))) return taken;
+        now = this.clock.now();
+        buffered = this.totalBytes();
+      }
     }
     this.metrics.bufferedBytes.set({ sink: this.options.name }, this.totalBytes());
     return taken;
