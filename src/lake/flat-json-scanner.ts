@@ -35,14 +35,18 @@ function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
+/** Per byte inside a string: 0 printable ASCII, 1 the closing quote, 2 anything else (escape, control, non-ASCII). */
+const STRING_BYTE = new Uint8Array(256).fill(2);
+for (let c = 0x20; c <= 0x7e; c++) STRING_BYTE[c] = 0;
+STRING_BYTE[QUOTE] = 1;
+STRING_BYTE[BACKSLASH] = 2;
+
 /** Index of the closing quote of a string starting at `i`: printable ASCII without escapes only, else -1. */
 function stringEnd(buf: Uint8Array, i: number): number {
-  for (; i < buf.length; i++) {
-    const c = buf[i]!;
-    if (c === QUOTE) return i;
-    if (c === BACKSLASH || c < 0x20 || c > 0x7e) return -1;
-  }
-  return -1;
+  const end = buf.length;
+  let k = 2;
+  while (i < end && (k = STRING_BYTE[buf[i]!]!) === 0) i++;
+  return k === 1 && i < end ? i : -1;
 }
 
 export class FlatJsonScanner {

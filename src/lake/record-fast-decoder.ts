@@ -184,6 +184,7 @@ export function compileDecoder(schema: LakeSchema): FastDecode {
   const ends = scanner.ends;
   const kinds = Int32Array.from(fields, (f) => f.kind);
   const slots = Int32Array.from(fields, (f) => f.slot);
+  const nullable = Uint8Array.from(fields, (f) => (f.nullable ? 1 : 0));
 
   /** The scanned fields into their slots, as `check` would take the parsed values. */
   const fromScan = (value: Buffer, out: DecodedRow): Rejection | undefined => {
@@ -197,11 +198,17 @@ export function compileDecoder(schema: LakeSchema): FastDecode {
         const raw = nums[k]!;
         if (kind === Kind.Double) outNums[slot] = raw;
         else if (kind === Kind.KmaDouble) outNums[slot] = raw >= 900 || raw <= -900 ? NaN : raw;
+        else if (kind === Kind.Int32 && Number.isInteger(raw) && raw >= INT32_MIN && raw <= INT32_MAX)
+          outNums[slot] = raw;
         else {
-          // integers and their range, and a number where a string belongs
+          // other integers and out-of-range ones, and a number where a string belongs
           const rejection = check(i, raw, out);
           if (rejection !== undefined) return rejection;
         }
+        continue;
+      }
+      if (tag === Tag.Null && nullable[i] === 1 && kind !== Kind.String) {
+        outNums[slot] = NaN;
         continue;
       }
       if (tag !== Tag.String) {
