@@ -1,14 +1,14 @@
-import type { ColumnSource } from 'hyparquet-writer';
 import type { LakeRow, LakeSchema } from './lake-schemas.js';
-import type { ColumnValues } from './record-fast-decoder.js';
+import type { LakeColumns } from './parquet-encoder.js';
+import type { DecodedRow } from './record-fast-decoder.js';
 
 /**
  * The buffered rows of one (topic, partition, KST day), column by column:
  * numbers and instants in a growing Float64Array each (NaN marks null: the
  * decoder accepts finite numbers only, so NaN is never a value), strings in
  * plain arrays. No object per row, so buffering makes almost no garbage.
- * `columnData` hands the writer exactly the arrays the row path
- * (`encodeParquet`) builds, so both produce the same file.
+ * parquet-codec.ts encodes these arrays as they are (`encodeBatch`), the same
+ * file as the row path (`encodeParquet`) writes for the same rows.
  */
 export class ColumnBatch {
   length = 0;
@@ -16,6 +16,8 @@ export class ColumnBatch {
   private readonly numbers: (Float64Array | undefined)[];
   private readonly strings: ((string | null)[] | undefined)[];
   private readonly offsetSlot: number;
+  private readonly numberSlots: number[] = [];
+  private readonly stringSlots: number[] = [];
 
   constructor(
     readonly schema: LakeSchema,
@@ -25,10 +27,27 @@ export class ColumnBatch {
     this.numbers = schema.columns.map((c) => (c.kind === 'string' ? undefined : new Float64Array(this.capacity)));
     this.strings = schema.columns.map((c) => (c.kind === 'string' ? [] : undefined));
     this.offsetSlot = schema.columns.findIndex((c) => c.column === 'kafka_offset');
+    schema.columns.forEach((c, i) => (c.kind === 'string' ? this.stringSlots : this.numberSlots).push(i));
   }
 
-  /** Appends one decoded row (slots in schema column order). */
-  append(values: ColumnValues): void {
+  /** Appends one decoded row (the sink's path). */
+  appendRow(row: DecodedRow): void {
+    if (this.length === this.capacity) this.grow();
+    const n = this.length;
+    const nums = row.nums;
+    for (const i of this.numberSlots) this.numbers[i]![n] = nums[i]!;
+    for (const i of this.stringSlots) {
+      const list = this.strings[i]!;
+      const v = row.strs[i] ?? null;
+      // Consecutive equal strings share one copy (the parsed one becomes garbage young).
+      const prev = n > 0 ? list[n - 1] : undefined;
+      list.push(prev !== undefined && prev === v ? prev : v);
+    }
+    this.length = n + 1;
+  }
+
+  /** Appends one row given as values in schema column order, null for null (tests). */
+  append(values: readonly (string | number | null)[]): void {
     if (this.length === this.capacity) this.grow();
     const n = this.length;
     const cols = this.numbers;
@@ -74,29 +93,9 @@ export class ColumnBatch {
     return out;
   }
 
-  /** Column data for hyparquet-writer, with the same array types as `encodeParquet` builds. */
-  columnData(): ColumnSource['data'][] {
-    const n = this.length;
-    return this.schema.columns.map((spec, i) => {
-      const num = this.numbers[i];
-      if (num === undefined) {
-        const list = this.strings[i]!;
-        return list;
-      }
-      if (spec.kind === 'int64' && !spec.nullable) {
-        const a = new BigInt64Array(n);
-        for (let r = 0; r < n; r++) a[r] = BigInt(num[r]!);
-        return a;
-      }
-      if (spec.kind === 'int32' && !spec.nullable) return Int32Array.from(num.subarray(0, n));
-      if (spec.kind === 'double' && !spec.nullable) return num.slice(0, n);
-      const a = new Array<number | null>(n);
-      for (let r = 0; r < n; r++) {
-        const v = num[r]!;
-        a[r] = Number.isNaN(v) ? null : v;
-      }
-      return a;
-    });
+  /** The buffered columns as they are (arrays may be longer than `length`), for parquet-encoder.ts. */
+  lakeColumns(): LakeColumns {
+    return { length: this.length, numbers: this.numbers, strings: this.strings };
   }
 
   private grow(): void {

@@ -35,14 +35,18 @@ function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
+/** Per byte inside a string: 0 printable ASCII, 1 the closing quote, 2 anything else (escape, control, non-ASCII). */
+const STRING_BYTE = new Uint8Array(256).fill(2);
+for (let c = 0x20; c <= 0x7e; c++) STRING_BYTE[c] = 0;
+STRING_BYTE[QUOTE] = 1;
+STRING_BYTE[BACKSLASH] = 2;
+
 /** Index of the closing quote of a string starting at `i`: printable ASCII without escapes only, else -1. */
 function stringEnd(buf: Uint8Array, i: number): number {
-  for (; i < buf.length; i++) {
-    const c = buf[i]!;
-    if (c === QUOTE) return i;
-    if (c === BACKSLASH || c < 0x20 || c > 0x7e) return -1;
-  }
-  return -1;
+  const end = buf.length;
+  let k = 2;
+  while (i < end && (k = STRING_BYTE[buf[i]!]!) === 0) i++;
+  return k === 1 && i < end ? i : -1;
 }
 
 export class FlatJsonScanner {
@@ -69,7 +73,7 @@ export class FlatJsonScanner {
   /** Reads `buf` into the per-key slots; false when it is outside the fast shape (use JSON.parse). */
   scan(buf: Uint8Array): boolean {
     const tags = this.tags;
-    tags.fill(Tag.Missing);
+    for (let k = 0; k < tags.length; k++) tags[k] = Tag.Missing;
     const end = buf.length;
     let i = 0;
     while (i < end && isSpace(buf[i]!)) i++;
@@ -77,21 +81,45 @@ export class FlatJsonScanner {
     i++;
     while (i < end && isSpace(buf[i]!)) i++;
     if (buf[i] === CLOSE) return this.tail(buf, i + 1);
+    const order = this.order;
+    const keys = this.keys;
     for (let position = 0; ; position++) {
-      // key
+      // key: usually the key that came at this position last time, checked in one pass
       if (buf[i] !== QUOTE) return false;
       const ks = i + 1;
-      i = stringEnd(buf, ks);
-      if (i < 0) return false;
-      const k = this.keyIndex(buf, ks, i, position);
-      if (k < 0 || tags[k] !== Tag.Missing) return false;
+      let k = position < order.length ? order[position]! : -1;
+      if (k >= 0) {
+        const key = keys[k]!;
+        const len = key.length;
+        if (buf[ks + len] === QUOTE) {
+          for (let j = 0; j < len; j++)
+            if (buf[ks + j] !== key[j]) {
+              k = -1;
+              break;
+            }
+        } else k = -1;
+        if (k >= 0) i = ks + len;
+      }
+      if (k < 0) {
+        i = stringEnd(buf, ks);
+        if (i < 0) return false;
+        k = this.keyIndex(buf, ks, i, position);
+        if (k < 0) return false;
+      }
+      if (tags[k] !== Tag.Missing) return false;
       i++;
-      while (i < end && isSpace(buf[i]!)) i++;
-      if (buf[i] !== COLON) return false;
+      let c = buf[i];
+      if (c !== COLON) {
+        while (i < end && isSpace(buf[i]!)) i++;
+        if (buf[i] !== COLON) return false;
+      }
       i++;
-      while (i < end && isSpace(buf[i]!)) i++;
+      c = buf[i];
+      if (c !== undefined && isSpace(c)) {
+        while (i < end && isSpace(buf[i]!)) i++;
+        c = buf[i];
+      }
       // value
-      const c = buf[i];
       if (c === QUOTE) {
         const vs = i + 1;
         i = stringEnd(buf, vs);
@@ -108,13 +136,17 @@ export class FlatJsonScanner {
         i = this.number(buf, i, k);
         if (i < 0) return false;
       }
-      while (i < end && isSpace(buf[i]!)) i++;
-      if (buf[i] === COMMA) {
+      c = buf[i];
+      if (c !== COMMA && c !== CLOSE) {
+        while (i < end && isSpace(buf[i]!)) i++;
+        c = buf[i];
+      }
+      if (c === COMMA) {
         i++;
         while (i < end && isSpace(buf[i]!)) i++;
         continue;
       }
-      if (buf[i] !== CLOSE) return false;
+      if (c !== CLOSE) return false;
       return this.tail(buf, i + 1);
     }
   }

@@ -6,7 +6,7 @@ import type { Logger } from '../observe/log.js';
 import { DeadLetterWriter, deadLetter, DEAD_LETTER_TOPIC } from './dead-letters.js';
 import { schemaForTopic } from './lake-schemas.js';
 import { PartitionBuffer } from './partition-buffer.js';
-import { compileDecoder, type ColumnValues, type FastDecode } from './record-fast-decoder.js';
+import { compileDecoder, DecodedRow, type FastDecode } from './record-fast-decoder.js';
 import { backoffDelay, isRetryable } from './retry.js';
 import { createSinkMetrics, type SinkMetrics } from './sink-metrics.js';
 import { SinkProgress } from './sink-progress.js';
@@ -47,9 +47,8 @@ export class LakeSink {
   private outage: { attempt: number; retryAt: number } | undefined;
   private readonly lagByPartition = new Map<string, number>();
   private readonly highWatermarks = new Map<string, number>();
-  /** one compiled decoder per schema, and the slot array every decoded row goes through */
-  private readonly decoders = new Map<string, FastDecode>();
-  private readonly slots: ColumnValues = [];
+  /** one compiled decoder per schema, and the row every decoded record of that schema goes through */
+  private readonly decoders = new Map<string, { decode: FastDecode; row: DecodedRow }>();
 
   constructor(private readonly options: LakeSinkOptions) {
     this.o = sinkLimits(options);
@@ -135,8 +134,12 @@ export class LakeSink {
       );
       p.acceptGap(first.offset);
     }
-    const decode = this.decoderFor(p);
-    const slots = this.slots;
+    const { decode, row } = this.decoderFor(p);
+    // The records of a batch arrived together: one clock reading, taken again after anything awaited.
+    let now = this.clock.now();
+    // The global buffer, kept up to date here rather than summed per record. It only ever
+    // overstates (uploads finishing free bytes meanwhile), so it is summed afresh before a cap flush.
+    let buffered = this.totalBytes();
     let taken = 0;
     for (const r of batch.records) {
       if (p.next !== undefined && r.offset < p.next) {
@@ -145,11 +148,20 @@ export class LakeSink {
       }
       if (p.redoLast !== undefined && r.offset > p.redoLast) {
         if (!(await this.tryFlush(p, 'redo'))) return taken;
+        now = this.clock.now();
+        buffered = this.totalBytes();
       }
-      if (this.totalBytes() >= this.o.maxBufferedBytes && !(await this.flushOldest())) return taken;
-      const rejection = decode(r.value, r.partition, r.offset, slots);
-      if (rejection === undefined) p.add(r.offset, slots, r.value.length, this.clock.now());
-      else {
+      if (buffered >= this.o.maxBufferedBytes && (buffered = this.totalBytes()) >= this.o.maxBufferedBytes) {
+        if (!(await this.flushOldest())) return taken;
+        now = this.clock.now();
+        buffered = this.totalBytes();
+      }
+      const rejection = decode(r.value, r.partition, r.offset, row);
+      if (rejection === undefined) {
+        const before = p.bytes;
+        p.add(r.offset, row, r.value.length, now);
+        buffered += p.bytes - before;
+      } else {
         const where = `${r.topic}+${r.partition}+${r.offset}`;
         const dl = deadLetter(
           this.options.name,
@@ -160,13 +172,19 @@ export class LakeSink {
         );
         await this.deadLetters.write(dl);
         this.metrics.deadLetters.inc({ stage: dl.stage, source: this.options.name });
-        p.skip(r.offset, this.clock.now());
+        now = this.clock.now();
+        p.skip(r.offset, now);
       }
       taken++;
-      if (p.redoLast !== undefined) {
-        if (r.offset === p.redoLast && !(await this.tryFlush(p, 'redo'))) return taken;
-      } else if ((p.records >= this.o.maxRecords || p.bytes >= this.o.maxBytes) && !(await this.tryFlush(p, 'size')))
-        return taken;
+      if (
+        p.redoLast !== undefined
+          ? r.offset === p.redoLast
+          : p.records >= this.o.maxRecords || p.bytes >= this.o.maxBytes
+      ) {
+        if (!(await this.tryFlush(p, p.redoLast !== undefined ? 'redo' : 'size'))) return taken;
+        now = this.clock.now();
+        buffered = this.totalBytes();
+      }
     }
     this.metrics.bufferedBytes.set({ sink: this.options.name }, this.totalBytes());
     return taken;
@@ -333,10 +351,25 @@ export class LakeSink {
 
   private async tickLoop(): Promise<void> {
     while (!this.stopSignal.signal.aborted) {
-      await this.clock.sleep(this.o.tickMs, this.stopSignal.signal);
+      await this.clock.sleep(this.nextTickIn(), this.stopSignal.signal);
       if (this.stopSignal.signal.aborted) break;
       await this.locked(() => this.tick()).catch((err: unknown) => this.log.error({ err }, 'sink tick failed'));
     }
+  }
+
+  /**
+   * Time to the next tick: `tickMs`, or less when an age flush or an outage
+   * retry falls due sooner, so a buffer is flushed when it reaches `maxAgeMs`
+   * rather than up to a tick later (never sooner than 20 ms, so no busy loop).
+   */
+  private nextTickIn(): number {
+    const now = this.clock.now();
+    let due = now + this.o.tickMs;
+    if (this.outage) due = Math.min(due, this.outage.retryAt);
+    else
+      for (const p of this.partitions.values())
+        if (p.flushable && p.oldestAt !== undefined) due = Math.min(due, p.oldestAt + this.o.maxAgeMs);
+    return Math.max(20, due - now);
   }
 
   /** Age flushes, and outage retries once their backoff has passed. */
@@ -354,9 +387,9 @@ export class LakeSink {
     this.metrics.bufferedBytes.set({ sink: this.options.name }, this.totalBytes());
   }
 
-  private decoderFor(p: PartitionBuffer): FastDecode {
+  private decoderFor(p: PartitionBuffer): { decode: FastDecode; row: DecodedRow } {
     let d = this.decoders.get(p.schema.kind);
-    if (!d) this.decoders.set(p.schema.kind, (d = compileDecoder(p.schema)));
+    if (!d) this.decoders.set(p.schema.kind, (d = { decode: compileDecoder(p.schema), row: new DecodedRow(p.schema) }));
     return d;
   }
 

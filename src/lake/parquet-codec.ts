@@ -3,6 +3,7 @@ import type { SchemaElement } from 'hyparquet';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import type { ColumnBatch } from './column-batch.js';
 import type { ColumnSpec, LakeRow, LakeSchema } from './lake-schemas.js';
+import { encodeLakeFile, type LakeColumns, type LakeFileOptions } from './parquet-encoder.js';
 
 /** Encoder settings; defaults follow lake.md. */
 export interface EncodeOptions {
@@ -46,8 +47,62 @@ export function parquetSchema(schema: LakeSchema): SchemaElement[] {
   return [{ name: 'root', num_children: schema.columns.length }, ...schema.columns.map(element)];
 }
 
-/** Encodes rows (already in offset order) as one snappy Parquet file (the reference row path). */
+/**
+ * Encodes rows (already in offset order) as one snappy Parquet file: the row
+ * path (tests, and the same file as `encodeBatch` of the same rows).
+ */
 export function encodeParquet(schema: LakeSchema, rows: readonly LakeRow[], options: EncodeOptions = {}): Uint8Array {
+  const n = rows.length;
+  const numbers: (Float64Array | undefined)[] = [];
+  const strings: ((string | null)[] | undefined)[] = [];
+  for (const spec of schema.columns) {
+    const name = spec.column;
+    if (spec.kind === 'string') {
+      numbers.push(undefined);
+      strings.push(rows.map((r) => (r[name] ?? null) as string | null));
+    } else {
+      const a = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = rows[i]![name];
+        a[i] = v === null || v === undefined ? NaN : (v as number);
+      }
+      numbers.push(a);
+      strings.push(undefined);
+    }
+  }
+  return (
+    encodeLakeFile(schema, { length: n, numbers, strings }, lakeFileOptions(schema, options)) ??
+    encodeParquetWithHyparquetWriter(schema, rows, options)
+  );
+}
+
+/** Encodes a day's columnar buffer (column-batch.ts); the same file as `encodeParquet` of its rows. */
+export function encodeBatch(batch: ColumnBatch, options: EncodeOptions = {}): Uint8Array {
+  return (
+    encodeLakeFile(batch.schema, batch.lakeColumns(), lakeFileOptions(batch.schema, options)) ??
+    encodeColumns(batch.schema, columnDataOf(batch.schema, batch.lakeColumns()), options)
+  );
+}
+
+/** The file-level settings parquet-encoder.ts writes with (tests use them to call it directly). */
+export function lakeFileOptions(schema: LakeSchema, options: EncodeOptions = {}): LakeFileOptions {
+  return {
+    rowGroupSize: options.rowGroupSize ?? 100_000,
+    kvMetadata: [{ key: 'gridlake.schema', value: `${schema.kind}.v${schema.version}` }],
+    schema: parquetSchema(schema),
+  };
+}
+
+/**
+ * The same file written by hyparquet-writer alone (`parquetWriteBuffer`): the
+ * reference the sink's encoder (parquet-encoder.ts) is tested against byte for
+ * byte, and the path for what that encoder leaves to it.
+ */
+export function encodeParquetWithHyparquetWriter(
+  schema: LakeSchema,
+  rows: readonly LakeRow[],
+  options: EncodeOptions = {},
+): Uint8Array {
   const n = rows.length;
   const data = schema.columns.map((spec): ColumnSource['data'] => {
     const name = spec.column;
@@ -71,9 +126,26 @@ export function encodeParquet(schema: LakeSchema, rows: readonly LakeRow[], opti
   return encodeColumns(schema, data, options);
 }
 
-/** Encodes a day's columnar buffer (column-batch.ts); the same file as `encodeParquet` of its rows. */
-export function encodeBatch(batch: ColumnBatch, options: EncodeOptions = {}): Uint8Array {
-  return encodeColumns(batch.schema, batch.columnData(), options);
+/** LakeColumns as the arrays hyparquet-writer takes (the same types as the row path builds). */
+function columnDataOf(schema: LakeSchema, columns: LakeColumns): ColumnSource['data'][] {
+  const n = columns.length;
+  return schema.columns.map((spec, i) => {
+    const num = columns.numbers[i];
+    if (num === undefined) return columns.strings[i]!.slice(0, n) as (string | null)[];
+    if (spec.kind === 'int64' && !spec.nullable) {
+      const a = new BigInt64Array(n);
+      for (let r = 0; r < n; r++) a[r] = BigInt(num[r]!);
+      return a;
+    }
+    if (spec.kind === 'int32' && !spec.nullable) return Int32Array.from(num.subarray(0, n));
+    if (spec.kind === 'double' && !spec.nullable) return num.slice(0, n);
+    const a = new Array<number | null>(n);
+    for (let r = 0; r < n; r++) {
+      const v = num[r]!;
+      a[r] = Number.isNaN(v) ? null : v;
+    }
+    return a;
+  });
 }
 
 /** Writes column arrays (one per schema column, same length) as one snappy Parquet file. */

@@ -2,7 +2,7 @@ import type { TopicPartition } from '../bus/bus.js';
 import { ColumnBatch } from './column-batch.js';
 import type { FlushJob } from './flush.js';
 import type { LakeSchema } from './lake-schemas.js';
-import type { ColumnValues } from './record-fast-decoder.js';
+import type { DecodedRow } from './record-fast-decoder.js';
 
 /** Per-row overhead counted against the byte limits besides the value bytes. */
 const ROW_OVERHEAD_BYTES = 64;
@@ -54,15 +54,15 @@ export class PartitionBuffer {
     return this.lastConsumed !== undefined && (this.redoLast === undefined || this.lastConsumed === this.redoLast);
   }
 
-  /** Takes a decoded record (slots in schema column order, see record-fast-decoder.ts). */
-  add(offset: number, values: ColumnValues, valueBytes: number, now: number): void {
+  /** Takes a decoded record (see record-fast-decoder.ts). */
+  add(offset: number, row: DecodedRow, valueBytes: number, now: number): void {
     this.take(offset, now);
-    const day = Math.floor(((values[this.daySlot] as number) + KST_OFFSET_MS) / DAY_MS);
+    const day = Math.floor((row.nums[this.daySlot]! + KST_OFFSET_MS) / DAY_MS);
     let batch = day === this.lastDay ? this.lastBatch : this.days.get(day);
     if (!batch) this.days.set(day, (batch = new ColumnBatch(this.schema)));
     this.lastDay = day;
     this.lastBatch = batch;
-    batch.append(values);
+    batch.appendRow(row);
     this.records++;
     this.bytes += valueBytes + ROW_OVERHEAD_BYTES;
   }

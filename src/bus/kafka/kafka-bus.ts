@@ -2,6 +2,10 @@ import { Kafka, Partitioners, logLevel, type Admin, type Producer, type KafkaCon
 import { glError } from '../../errors.js';
 import type { Bus, BusConsumer, ConsumerOptions, OutgoingRecord, SendResult, TopicPartitionOffset } from '../bus.js';
 import { KafkaConsumer, type KafkaConsumerTuning } from './kafka-consumer.js';
+import { installFastRecordDecoder } from './kafkajs-records.js';
+
+// Before any fetch: kafkajs then decodes fetched records with Number arithmetic (kafkajs-records.ts).
+installFastRecordDecoder();
 
 export interface KafkaBusOptions {
   readonly brokers: readonly string[];

@@ -5,7 +5,7 @@ import { POWER_SCHEMA, WEATHER_SCHEMA, type LakeRow, type LakeSchema } from '../
 import { encodeBatch, encodeParquet } from '../../../src/lake/parquet-codec.js';
 import { decodeRecord } from '../../../src/lake/record-decoder.js';
 import { FlatJsonScanner } from '../../../src/lake/flat-json-scanner.js';
-import { compileDecoder, type ColumnValues } from '../../../src/lake/record-fast-decoder.js';
+import { compileDecoder, DecodedRow } from '../../../src/lake/record-fast-decoder.js';
 import { powerValue, record, weatherValue } from './fixtures.js';
 
 const base = Date.parse('2025-11-22T03:00:00Z');
@@ -15,7 +15,7 @@ function compare(schema: LakeSchema, values: unknown[]): void {
   const fast = compileDecoder(schema);
   const batch = new ColumnBatch(schema, 4);
   const rows: LakeRow[] = [];
-  const slots: ColumnValues = [];
+  const slots = new DecodedRow(schema);
   values.forEach((v, i) => {
     const r = record('t', 3, 100 + i, v);
     const ref = decodeRecord(schema, r);
@@ -23,10 +23,10 @@ function compare(schema: LakeSchema, values: unknown[]): void {
     if (ref.ok) {
       expect(got).toBeUndefined();
       const row: LakeRow = {};
-      schema.columns.forEach((c, k) => (row[c.column] = slots[k] ?? null));
+      schema.columns.forEach((c, k) => (row[c.column] = slots.value(k)));
       expect(row).toEqual(ref.row);
       rows.push(ref.row);
-      batch.append(slots);
+      batch.appendRow(slots);
     } else expect(got).toEqual(ref.rejection);
   });
   expect(batch.rows()).toEqual(rows);
@@ -95,6 +95,21 @@ describe('fast record decoder and column batch', () => {
       ),
       { numRuns: 100 },
     );
+  });
+
+  it('keeps the instant and string memos right when records alternate between the scan and JSON.parse', () => {
+    const at = (h: number): string => `2025-11-22T1${h}:00:00+09:00`;
+    // `true` makes the scanner give up (JSON.parse path); the others are scanned.
+    const vs = [
+      weatherValue(0, base, { baseTime: at(1), location: 'a' }),
+      weatherValue(1, base, { baseTime: at(2), location: 'b', windSpeedMs: 2, extra: true }),
+      weatherValue(2, base, { baseTime: at(1), location: 'a' }),
+      weatherValue(3, base, { baseTime: at(2), location: 'b', extra: true }),
+      weatherValue(4, base, { baseTime: at(2), location: 'b' }),
+      weatherValue(5, base, { baseTime: at(1), location: 'ab' }),
+      ...Array.from({ length: 300 }, (_, i) => weatherValue(i, base, { location: `l${i % 97}`, baseTime: at(i % 3) })),
+    ];
+    compare(WEATHER_SCHEMA, vs);
   });
 
   it('grows past its initial capacity and keeps KMA marks and nulls as nulls', { timeout: PROPERTY_TIMEOUT_MS }, () => {
