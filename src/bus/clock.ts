@@ -1,3 +1,5 @@
+import { sleep } from '../sleep.js';
+
 /** Time and timers behind an interface so tests do not depend on wall time. */
 export interface Clock {
   /** epoch milliseconds */
@@ -9,17 +11,7 @@ export interface Clock {
 /** The real clock. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve) => {
-      if (signal?.aborted) return resolve();
-      const t = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(t);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      }
-      signal?.addEventListener('abort', done, { once: true });
-    }),
+  sleep,
 };
 
 /** A clock moved by hand; sleepers wake when time passes their deadline. */

@@ -1,3 +1,5 @@
+import { sleep } from '../sleep.js';
+
 /**
  * Time, timers and randomness for the controller runtime, injected so unit
  * tests drive the work queue, informer and elector with a fake clock.
@@ -14,17 +16,7 @@ export interface RuntimeDeps {
 /** The real clock, timers and Math.random. */
 export const systemDeps: RuntimeDeps = {
   clock: { now: () => Date.now() },
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve) => {
-      if (signal?.aborted) return resolve();
-      const timer = setTimeout(done, Math.max(0, ms));
-      function done(): void {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      }
-      signal?.addEventListener('abort', done, { once: true });
-    }),
+  sleep,
   rng: () => Math.random(),
 };
 

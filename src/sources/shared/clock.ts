@@ -1,3 +1,5 @@
+import { sleep } from '../../sleep.js';
+
 /** Time comes in through these, so schedules run on a fake clock in tests (style-anchors §5). */
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
@@ -21,18 +23,7 @@ export interface TimeDeps {
 export const systemClock: Clock = { now: () => Date.now() };
 
 /** Real sleep for production wiring. */
-export const systemSleep: Sleep = (ms, signal) =>
-  new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    // A pending timer would keep a stopped process alive until it fires.
-    const t = setTimeout(done, Math.max(0, ms));
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+export const systemSleep: Sleep = sleep;
 
 /**
  * A clock that only moves when told to; its `sleep` advances it instantly, so a
