@@ -1,21 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BusRecord, TopicPartition } from '../../../src/bus/bus.js';
 import { KafkaBus } from '../../../src/bus/kafka/kafka-bus.js';
+import { seededRng } from '../../../src/sources/shared/clock.js';
 import { kafka } from '../../infra/index.js';
 
 const rand = (): string => Math.random().toString(36).slice(2, 10);
-
-/** A small seeded PRNG (mulberry32), so a failing sequence can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const closers: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -50,7 +39,7 @@ describe('Kafka consumer fetching ahead of the handler', () => {
       const ends = new Map((await bus.endOffsets(topic)).map((e) => [e.partition, e.offset]));
 
       const seed = Math.floor(Math.random() * 2 ** 31);
-      const random = prng(seed);
+      const random = seededRng(seed);
       const expected = new Map<number, number>(); // next offset each partition must be delivered from
       const done = new Map<number, number>(); // highest offset taken so far per partition
       const problems: string[] = [];
