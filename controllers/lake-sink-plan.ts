@@ -13,6 +13,7 @@ import {
   type SecretState,
   type WorkerProgress,
   type WorkerSpec,
+  type WorkloadObserved,
   type WorkloadOptions,
   workerReady,
 } from './workload-plan.js';
@@ -23,15 +24,10 @@ import {
  * sink's status.progress), SecretMissing (S3 credentials), InvalidSpec.
  */
 
-export interface LakeSinkObserved {
+export interface LakeSinkObserved extends WorkloadObserved {
   readonly sink: KubeObject;
   /** the S3 credentials Secret, when the spec references one */
   readonly secret: KubeObject | undefined;
-  readonly configMap: KubeObject | undefined;
-  readonly deployment: KubeObject | undefined;
-  readonly serviceAccount?: KubeObject | undefined;
-  readonly role?: KubeObject | undefined;
-  readonly roleBinding?: KubeObject | undefined;
 }
 
 /** `gridlake sink` arguments, credentials and rendered config. */

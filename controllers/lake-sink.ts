@@ -8,6 +8,7 @@ import { applyActions, recordActions } from './apply.js';
 import { resultAfter, specOrProgressChanged, type ControllerDeps } from './deps.js';
 import { planLakeSink } from './lake-sink-plan.js';
 import { LAKE_SINKS } from './resources.js';
+import { observeWorker, workerWatches, type WorkerInformers } from './worker-children.js';
 
 /**
  * CRD: LakeSink (gridlake.io/v1alpha1, lakesinks).
@@ -17,27 +18,17 @@ import { LAKE_SINKS } from './resources.js';
  * `patch` on this LakeSink's status, RoleBinding), all owned by the sink. Conditions: Ready, Sinking (from status.progress, written by the
  * sink), SecretMissing (S3 credentials), InvalidSpec. Planning: lake-sink-plan.ts.
  */
-export interface LakeSinkInformers {
+export interface LakeSinkInformers extends WorkerInformers {
   readonly sinks: Informer;
   readonly secrets: Informer;
-  readonly configMaps: Informer;
-  readonly deployments: Informer;
-  readonly serviceAccounts: Informer;
-  readonly roles: Informer;
-  readonly roleBindings: Informer;
 }
 
 export function lakeSinkController(deps: ControllerDeps, inf: LakeSinkInformers): ControllerOptions {
-  const owned = controllerOwnerKeys('LakeSink');
   return {
     name: 'lakesink',
     for: inf.sinks,
     watches: [
-      { informer: inf.configMaps, keys: owned },
-      { informer: inf.deployments, keys: owned },
-      { informer: inf.serviceAccounts, keys: owned },
-      { informer: inf.roles, keys: owned },
-      { informer: inf.roleBindings, keys: owned },
+      ...workerWatches(inf, controllerOwnerKeys('LakeSink')),
       {
         informer: inf.secrets,
         keys: (secret) =>
@@ -58,11 +49,7 @@ export function lakeSinkController(deps: ControllerDeps, inf: LakeSinkInformers)
         {
           sink,
           secret: creds ? inf.secrets.get(`${namespace}/${creds.name}`) : undefined,
-          configMap: inf.configMaps.get(`${namespace}/${name}-sink`),
-          deployment: inf.deployments.get(`${namespace}/${name}-sink`),
-          serviceAccount: inf.serviceAccounts.get(`${namespace}/${name}-sink`),
-          role: inf.roles.get(`${namespace}/${name}-sink`),
-          roleBinding: inf.roleBindings.get(`${namespace}/${name}-sink`),
+          ...observeWorker(inf, namespace ?? '', `${name}-sink`),
         },
         deps.workload,
         deps.clock.now(),

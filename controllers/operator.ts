@@ -31,6 +31,7 @@ import {
   WEATHER_SOURCES,
 } from './resources.js';
 import { weatherSourceController } from './weather-source.js';
+import type { WorkerInformers } from './worker-children.js';
 
 /** The controllers `gridlake controller` runs, by kind. */
 export const CONTROLLER_KINDS = [
@@ -109,10 +110,10 @@ export function addControllers(manager: Manager, deps: ControllerDeps, options: 
     return inf;
   };
   const secrets = (): Informer => informer(SECRETS);
-  const configMaps = (): Informer => informer(CONFIG_MAPS, { labelSelector: managed });
-  const deployments = (): Informer => informer(DEPLOYMENTS, { labelSelector: managed });
   const sites = (): Informer => informer(REMOTE_SITES, { cluster: true });
-  const identity = () => ({
+  const workers = (): WorkerInformers => ({
+    configMaps: informer(CONFIG_MAPS, { labelSelector: managed }),
+    deployments: informer(DEPLOYMENTS, { labelSelector: managed }),
     serviceAccounts: informer(SERVICE_ACCOUNTS, { labelSelector: managed }),
     roles: informer(ROLES, { labelSelector: managed }),
     roleBindings: informer(ROLE_BINDINGS, { labelSelector: managed }),
@@ -122,9 +123,7 @@ export function addControllers(manager: Manager, deps: ControllerDeps, options: 
       powerSourceController(deps, {
         sources: informer(POWER_SOURCES),
         secrets: secrets(),
-        configMaps: configMaps(),
-        deployments: deployments(),
-        ...identity(),
+        ...workers(),
         sites: sites(),
       }),
     );
@@ -133,9 +132,7 @@ export function addControllers(manager: Manager, deps: ControllerDeps, options: 
       weatherSourceController(deps, {
         sources: informer(WEATHER_SOURCES),
         secrets: secrets(),
-        configMaps: configMaps(),
-        deployments: deployments(),
-        ...identity(),
+        ...workers(),
         sites: sites(),
       }),
     );
@@ -144,9 +141,7 @@ export function addControllers(manager: Manager, deps: ControllerDeps, options: 
       lakeSinkController(deps, {
         sinks: informer(LAKE_SINKS),
         secrets: secrets(),
-        configMaps: configMaps(),
-        deployments: deployments(),
-        ...identity(),
+        ...workers(),
       }),
     );
   if (kinds.has('DailyJoin'))

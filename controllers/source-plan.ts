@@ -18,6 +18,7 @@ import {
   secretState,
   type WorkerProgress,
   type WorkerSpec,
+  type WorkloadObserved,
   type WorkloadOptions,
   workerReady,
 } from './workload-plan.js';
@@ -35,14 +36,9 @@ export type SourceKind = 'PowerSource' | 'WeatherSource';
 type SourceSpec = PowerSourceSpec | WeatherSourceSpec;
 
 /** What the reconciler observed for one source. */
-export interface SourceObserved {
+export interface SourceObserved extends WorkloadObserved {
   readonly source: KubeObject;
   readonly secret: KubeObject | undefined;
-  readonly configMap: KubeObject | undefined;
-  readonly deployment: KubeObject | undefined;
-  readonly serviceAccount?: KubeObject | undefined;
-  readonly role?: KubeObject | undefined;
-  readonly roleBinding?: KubeObject | undefined;
   /** the RemoteSite owning the namespace (site namespaces only) */
   readonly site: KubeObject | undefined;
 }

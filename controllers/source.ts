@@ -7,35 +7,26 @@ import { applyActions, recordActions } from './apply.js';
 import { resultAfter, specOrProgressChanged, type ControllerDeps } from './deps.js';
 import { POWER_SOURCES, WEATHER_SOURCES } from './resources.js';
 import { planSource, siteOfNamespace, type SourceKind } from './source-plan.js';
+import { observeWorker, workerWatches, type WorkerInformers } from './worker-children.js';
 
 /**
  * Reconciler shared by PowerSource and WeatherSource (see power-source.ts and
  * weather-source.ts for what each kind owns): cache get → observe → planSource
  * → apply → write status once.
  */
-export interface SourceInformers {
+export interface SourceInformers extends WorkerInformers {
   readonly sources: Informer;
   readonly secrets: Informer;
-  readonly configMaps: Informer;
-  readonly deployments: Informer;
-  readonly serviceAccounts: Informer;
-  readonly roles: Informer;
-  readonly roleBindings: Informer;
   readonly sites: Informer;
 }
 
 /** The controller of one source kind: its children, Secrets and the site of its namespace wake it. */
 export function sourceController(kind: SourceKind, deps: ControllerDeps, inf: SourceInformers): ControllerOptions {
-  const owned = controllerOwnerKeys(kind);
   return {
     name: kind.toLowerCase(),
     for: inf.sources,
     watches: [
-      { informer: inf.configMaps, keys: owned },
-      { informer: inf.deployments, keys: owned },
-      { informer: inf.serviceAccounts, keys: owned },
-      { informer: inf.roles, keys: owned },
-      { informer: inf.roleBindings, keys: owned },
+      ...workerWatches(inf, controllerOwnerKeys(kind)),
       { informer: inf.secrets, keys: sourcesReferencingSecret(inf.sources) },
       // A site's agent connecting or leaving changes Ready of every source in its namespace.
       {
@@ -68,11 +59,7 @@ export function sourceReconciler(kind: SourceKind, deps: ControllerDeps, inf: So
         secret: spec?.serviceKeySecretRef
           ? inf.secrets.get(`${namespace}/${spec.serviceKeySecretRef.name}`)
           : undefined,
-        configMap: inf.configMaps.get(`${namespace}/${name}-collector`),
-        deployment: inf.deployments.get(`${namespace}/${name}-collector`),
-        serviceAccount: inf.serviceAccounts.get(`${namespace}/${name}-collector`),
-        role: inf.roles.get(`${namespace}/${name}-collector`),
-        roleBinding: inf.roleBindings.get(`${namespace}/${name}-collector`),
+        ...observeWorker(inf, namespace ?? '', `${name}-collector`),
         site: site === null ? undefined : inf.sites.get(site),
       },
       deps.workload,
