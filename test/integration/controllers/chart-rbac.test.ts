@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addControllers, CONTROLLER_KINDS } from '../../../controllers/operator.js';
 import {
@@ -16,7 +15,7 @@ import { EventRecorder } from '../../../src/k8s/events.js';
 import { createKubeClient } from '../../../src/k8s/kube-client.js';
 import { Manager } from '../../../src/k8s/manager.js';
 import { helm } from '../../infra/index.js';
-import { IMAGE, create, eventually, get, rand, setup, type Env } from './helpers.js';
+import { IMAGE, create, eventually, get, rand, serviceAccountKubeConfig, setup, type Env } from './helpers.js';
 import { dailyJoin } from './runs.js';
 
 const exec = promisify(execFile);
@@ -67,21 +66,7 @@ describe('the chart RBAC', () => {
   it('lets the operator, as the chart ServiceAccount, sync every informer and reconcile', async () => {
     const { client, ns } = env;
     const sa = `${release}-gridlake`;
-    const token = await client.request<{ status: { token: string } }>({
-      method: 'POST',
-      path: `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`,
-      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
-    });
-    const admin = new KubeConfig();
-    admin.loadFromFile(env.k.kubeconfig);
-    const cluster = admin.getCurrentCluster()!;
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [cluster],
-      users: [{ name: sa, token: token.status.token }],
-      contexts: [{ name: sa, cluster: cluster.name, user: sa }],
-      currentContext: sa,
-    });
+    const kc = await serviceAccountKubeConfig(env, ns, sa);
     const asSa = createKubeClient(kc);
     manager = new Manager({ client: asSa, shutdownTimeoutMs: 2000 });
     addControllers(

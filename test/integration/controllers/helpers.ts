@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { KubeConfig } from '@kubernetes/client-node';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { addControllers, type ControllerKind } from '../../../controllers/operator.js';
@@ -158,3 +159,26 @@ export function currentStatus(obj: KubeObject | undefined): boolean {
 
 /** Garbage collection on a fresh server can take a while for new CRD kinds. */
 export const GC_TIMEOUT_MS = 90_000;
+
+/**
+ * A kubeconfig that acts as ServiceAccount `sa` of `ns` (a TokenRequest
+ * token, as the kubelet would mount it in the pod), on the test cluster.
+ */
+export async function serviceAccountKubeConfig(env: Env, ns: string, sa: string): Promise<KubeConfig> {
+  const token = await env.client.request<{ status: { token: string } }>({
+    method: 'POST',
+    path: `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`,
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
+  });
+  const admin = new KubeConfig();
+  admin.loadFromFile(env.k.kubeconfig);
+  const cluster = admin.getCurrentCluster()!;
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [cluster],
+    users: [{ name: sa, token: token.status.token }],
+    contexts: [{ name: sa, cluster: cluster.name, user: sa }],
+    currentContext: sa,
+  });
+  return kc;
+}

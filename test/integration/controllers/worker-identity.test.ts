@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -23,7 +22,18 @@ import { S3Store } from '../../../src/lake/s3-store.js';
 import { kafka, s3 } from '../../infra/index.js';
 import { produceReadings } from '../lake/lake-helpers.js';
 import { buildCli } from './controller-process.js';
-import { GC_TIMEOUT_MS, cond, create, eventually, get, rand, remove, setup, type Env } from './helpers.js';
+import {
+  GC_TIMEOUT_MS,
+  cond,
+  create,
+  eventually,
+  get,
+  rand,
+  remove,
+  serviceAccountKubeConfig,
+  setup,
+  type Env,
+} from './helpers.js';
 
 /**
  * The identity the operator gives a worker is enough, and no more: the
@@ -285,21 +295,7 @@ describe('a collector identity', () => {
 
 /** A kubeconfig file with a token of ServiceAccount `name` (what the kubelet would mount in its pod). */
 async function tokenKubeconfig(name: string): Promise<string> {
-  const token = await env.client.request<{ status: { token: string } }>({
-    method: 'POST',
-    path: `/api/v1/namespaces/${env.ns}/serviceaccounts/${name}/token`,
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
-  });
-  const admin = new KubeConfig();
-  admin.loadFromFile(env.k.kubeconfig);
-  const cluster = admin.getCurrentCluster()!;
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [cluster],
-    users: [{ name, token: token.status.token }],
-    contexts: [{ name, cluster: cluster.name, user: name }],
-    currentContext: name,
-  });
+  const kc = await serviceAccountKubeConfig(env, env.ns, name);
   const file = path.join(dir, `${name}.kubeconfig`);
   await writeFile(file, kc.exportConfig());
   return file;

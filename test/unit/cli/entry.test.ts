@@ -3,17 +3,41 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/sources/shared/clock.js';
 import { createSimulator } from '../../../src/sources/simulator/simulator-server.js';
 import { buildChild } from '../bus/build-child.js';
 
 const run = promisify(execFile);
 
+let cli: string;
+beforeAll(async () => {
+  cli = await buildChild(path.resolve(import.meta.dirname, '../../../src/cli.ts'), 'gridlake-entry');
+}, 60_000);
+
+/** `gridlake collect` of one weather location; the key comes from $GRIDLAKE_TEST_KEY. */
+const collectArgs = (endpoint: string, metricsPort: number): string[] => [
+  cli,
+  'collect',
+  '--kind',
+  'weather',
+  '--source',
+  'ns/kma',
+  '--location',
+  'seoul=60,127',
+  '--endpoint',
+  endpoint,
+  '--service-key-env',
+  'GRIDLAKE_TEST_KEY',
+  '--metrics-host',
+  '127.0.0.1',
+  '--metrics-port',
+  String(metricsPort),
+];
+
 /** The `gridlake` entry point as a user meets it: a command that cannot start says why, in one line. */
 describe('gridlake entry point', () => {
   it('turns a configuration error into one JSON line with its code and exit 2, not a stack trace', async () => {
-    const cli = await buildChild(path.resolve(import.meta.dirname, '../../../src/cli.ts'), 'gridlake-entry');
     const failed = await run(process.execPath, [cli, 'sink', '--topics', 'gridlake.weather.kma.v1']).then(
       () => null,
       (err: { code: number; stderr: string }) => err,
@@ -30,33 +54,14 @@ describe('gridlake entry point', () => {
   }, 60_000);
 
   it('stops what it started and exits 2 when its metrics port is taken (it does not hang)', async () => {
-    const cli = await buildChild(path.resolve(import.meta.dirname, '../../../src/cli.ts'), 'gridlake-entry');
     const taken = createServer();
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
     const { port } = taken.address() as { port: number };
     try {
-      const failed = await run(
-        process.execPath,
-        [
-          cli,
-          'collect',
-          '--kind',
-          'weather',
-          '--source',
-          'ns/kma',
-          '--location',
-          'seoul=60,127',
-          '--endpoint',
-          'http://127.0.0.1:9',
-          '--service-key-env',
-          'GRIDLAKE_TEST_KEY',
-          '--metrics-host',
-          '127.0.0.1',
-          '--metrics-port',
-          String(port),
-        ],
-        { env: { ...process.env, GRIDLAKE_TEST_KEY: 'k' }, timeout: 30_000 },
-      ).then(
+      const failed = await run(process.execPath, collectArgs('http://127.0.0.1:9', port), {
+        env: { ...process.env, GRIDLAKE_TEST_KEY: 'k' },
+        timeout: 30_000,
+      }).then(
         () => null,
         (err: { code: number | null; killed: boolean; stderr: string }) => err,
       );
@@ -70,32 +75,13 @@ describe('gridlake entry point', () => {
   }, 60_000);
 
   it('exits on SIGTERM while a collector waits for its next poll (no timer keeps it alive)', async () => {
-    const cli = await buildChild(path.resolve(import.meta.dirname, '../../../src/cli.ts'), 'gridlake-entry');
     const sim = createSimulator({ clock: systemClock }).app;
     const url = await sim.listen({ port: 0, host: '127.0.0.1' });
     try {
-      const child = spawn(
-        process.execPath,
-        [
-          cli,
-          'collect',
-          '--kind',
-          'weather',
-          '--source',
-          'ns/kma',
-          '--location',
-          'seoul=60,127',
-          '--endpoint',
-          url,
-          '--service-key-env',
-          'GRIDLAKE_TEST_KEY',
-          '--metrics-host',
-          '127.0.0.1',
-          '--metrics-port',
-          '0',
-        ],
-        { env: { ...process.env, GRIDLAKE_TEST_KEY: 'k' }, stdio: ['ignore', 'pipe', 'ignore'] },
-      );
+      const child = spawn(process.execPath, collectArgs(url, 0), {
+        env: { ...process.env, GRIDLAKE_TEST_KEY: 'k' },
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
       let out = '';
       child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
