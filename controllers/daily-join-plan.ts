@@ -33,6 +33,8 @@ export interface JoinPlan {
   readonly requeueAfterMs: number | null;
   /** names of runs this plan creates (for the reconciler's expectations) */
   readonly creates: readonly string[];
+  /** dates whose run this plan deletes (the reconciler remembers them: see collectReruns' deletedBySelf) */
+  readonly deletes: readonly string[];
 }
 
 interface Run {
@@ -100,7 +102,13 @@ export function renderRun(join: KubeObject, date: string, trigger: RunTrigger): 
   };
 }
 
-export function planDailyJoin(join: KubeObject, allRuns: readonly KubeObject[], now: number): JoinPlan {
+export function planDailyJoin(
+  join: KubeObject,
+  allRuns: readonly KubeObject[],
+  now: number,
+  /** dates whose run this controller deleted and the join's status may not show yet (see collectReruns) */
+  deletedBySelf?: ReadonlySet<string>,
+): JoinPlan {
   const spec = join['spec'] as DailyJoinSpec;
   const prev = join['status'] as (DailyJoinStatus & { conditions?: Condition[] }) | undefined;
   const generation = join.metadata.generation ?? 0;
@@ -146,6 +154,7 @@ export function planDailyJoin(join: KubeObject, allRuns: readonly KubeObject[], 
         runs: rerunRuns,
         prevKnown: prev?.knownRuns,
         prevPending: prev?.pendingReruns,
+        ...(deletedBySelf ? { deletedBySelf } : {}),
         now,
       });
   let plan: SchedulePlan | null = null;
@@ -213,7 +222,13 @@ export function planDailyJoin(join: KubeObject, allRuns: readonly KubeObject[], 
     ...(remaining.length > 0 ? { pendingReruns: remaining } : {}),
   };
   const next = plan?.nextScheduleTime ?? null;
-  return { actions, status, creates, requeueAfterMs: next === null ? null : Math.max(1000, next - now) };
+  return {
+    actions,
+    status,
+    creates,
+    deletes: [...deleted],
+    requeueAfterMs: next === null ? null : Math.max(1000, next - now),
+  };
 }
 
 function joinConditions(

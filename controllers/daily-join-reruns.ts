@@ -42,13 +42,20 @@ export function collectReruns(o: {
   readonly runs: readonly RerunRun[];
   readonly prevKnown: readonly KnownRun[] | undefined;
   readonly prevPending: readonly PendingRerun[] | undefined;
+  /**
+   * Dates whose run this controller deleted itself while `prevKnown` may not
+   * show it yet (the status write after the delete conflicted, or the cache
+   * has not seen it): never read as a person's delete.
+   */
+  readonly deletedBySelf?: ReadonlySet<string>;
   readonly now: number;
 }): Map<string, PendingRerun> {
   const pending = new Map((o.prevPending ?? []).map((p) => [p.date, p]));
   const live = new Map(o.runs.map((r) => [r.date, r]));
   const known = new Map((o.prevKnown ?? []).map((k) => [k.date, k]));
   for (const k of known.values())
-    if (!live.has(k.date) && !pending.has(k.date)) pending.set(k.date, { date: k.date, reason: 'Deleted' });
+    if (!live.has(k.date) && !pending.has(k.date) && !o.deletedBySelf?.has(k.date))
+      pending.set(k.date, { date: k.date, reason: 'Deleted' });
   if (o.lateDataDays > 0) {
     // The newest joined date is yesterday; the window reaches lateDataDays before it.
     const oldest = addDays(todayIn(o.timeZone, new Date(o.now)), -(o.lateDataDays + 1));

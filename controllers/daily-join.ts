@@ -1,4 +1,6 @@
 import type { DailyJoinRunSpec } from '../src/api/daily-join-run.js';
+import type { DailyJoinStatus } from '../src/api/daily-join.js';
+import type { KubeObject } from '../src/k8s/object-cache.js';
 import type { ControllerOptions } from '../src/k8s/controller.js';
 import type { Informer } from '../src/k8s/informer.js';
 import { splitKey } from '../src/k8s/object-cache.js';
@@ -34,6 +36,10 @@ export function dailyJoinController(deps: ControllerDeps, inf: JoinInformers): C
   // Runs created but not yet seen by the informer (controller-runtime's "expectations"): planning on a cache
   // that misses them would count too few active runs and start more than maxActiveRuns.
   const expected = new Map<string, { names: readonly string[]; at: number }>();
+  // Dates whose run this process deleted (prune, Replace, late-data rerun) until the cached join's
+  // status.knownRuns stops listing them: a status write that conflicted, or a cache that has not seen it
+  // yet, must not turn our own delete into a person's delete (which reruns the date).
+  const deletedBySelf = new Map<string, Set<string>>();
   return {
     name: 'dailyjoin',
     for: inf.joins,
@@ -53,6 +59,7 @@ export function dailyJoinController(deps: ControllerDeps, inf: JoinInformers): C
       const join = inf.joins.get(key);
       if (!join || join.metadata.deletionTimestamp) {
         expected.delete(key);
+        deletedBySelf.delete(key);
         return { kind: 'done' };
       }
       const now = deps.clock.now();
@@ -63,12 +70,34 @@ export function dailyJoinController(deps: ControllerDeps, inf: JoinInformers): C
         if (!seen && Date.now() - waiting.at < EXPECTATION_TIMEOUT_MS) return { kind: 'requeue', afterMs: 200 };
         expected.delete(key);
       }
-      const plan = planDailyJoin(join, inf.runs.list(namespace), now);
+      const runs = inf.runs.list(namespace);
+      const mine = deletedBySelf.get(key);
+      if (mine) forgetSettled(mine, join, runs);
+      const plan = planDailyJoin(join, runs, now, mine);
       await applyActions(deps.client, plan.actions, ctx.signal);
+      if (plan.deletes.length > 0) {
+        const set = deletedBySelf.get(key) ?? new Set<string>();
+        for (const d of plan.deletes) set.add(d);
+        deletedBySelf.set(key, set);
+      } else if (mine?.size === 0) deletedBySelf.delete(key);
       void recordActions(deps.events, join, plan.actions);
       if (plan.creates.length > 0) expected.set(key, { names: plan.creates, at: Date.now() });
       const written = await writeStatus(deps.client, DAILY_JOINS, join, plan.status, ctx.signal);
       return resultAfter(written, plan.requeueAfterMs);
     },
   };
+}
+
+/** Drops the dates the join's cached status no longer lists as known, or that have a run again. */
+function forgetSettled(dates: Set<string>, join: KubeObject, runs: readonly KubeObject[]): void {
+  const known = new Set(((join['status'] as DailyJoinStatus | undefined)?.knownRuns ?? []).map((k) => k.date));
+  const name = join.metadata.name;
+  const live = new Set(
+    runs
+      .filter(
+        (r) => (r['spec'] as DailyJoinRunSpec | undefined)?.joinRef.name === name && !r.metadata.deletionTimestamp,
+      )
+      .map((r) => (r['spec'] as DailyJoinRunSpec).date),
+  );
+  for (const d of dates) if (!known.has(d) || live.has(d)) dates.delete(d);
 }

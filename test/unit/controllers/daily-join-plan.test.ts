@@ -376,6 +376,19 @@ describe('reruns', () => {
     expect(after.actions).toEqual([]);
   });
 
+  it('does not read its own prune as a person’s delete while its status does not show it yet', () => {
+    const spec = { ...settled, successfulRunsHistoryLimit: 1 };
+    // Both runs known (limit 3), then the limit drops to 1 and 03-04 is pruned.
+    const before = planDailyJoin(join(settled, scheduled), [done('2026-03-04'), done('2026-03-05')], NOW);
+    const first = planDailyJoin(withStatus(before, spec), [done('2026-03-04'), done('2026-03-05')], NOW);
+    expect(first.deletes).toEqual(['2026-03-04']);
+    // The status write after the prune conflicted: the next plan still sees 03-04 in knownRuns.
+    const stale = withStatus(before, spec);
+    expect(planDailyJoin(stale, [done('2026-03-05')], NOW, new Set(first.deletes)).actions).toEqual([]);
+    // (Without the reconciler's memory the missing run would look deleted by a person.)
+    expect(createdDates(planDailyJoin(stale, [done('2026-03-05')], NOW))).toEqual(['2026-03-04']);
+  });
+
   it('waits for room: with a run active (Forbid), the deleted date stays pending', () => {
     const first = planDailyJoin(join(settled, scheduled), [done('2026-03-04'), run('2026-03-05', 'Running')], NOW);
     const busy = planDailyJoin(withStatus(first), [run('2026-03-05', 'Running')], NOW);
