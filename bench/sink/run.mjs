@@ -1,8 +1,14 @@
 // Bundles the benchmark and the sink child, then runs it:
-// node bench/sink/run.mjs [records]   (or --local [records]: the sink's own CPU, for profiling)
+// node bench/sink/run.mjs [records]   (or --local [records]: the sink's own CPU, for profiling;
+// --domain [records]: CPU per record of decode, buffer and encode, no I/O)
 import { spawnSync } from 'node:child_process';
 import { bundle, bundleWithTestInfra } from '../bundle.mjs';
 
+if (process.argv[2] === '--domain') {
+  const file = await bundle('bench/sink/sink-domain-cpu.ts', 'sink-domain-cpu.mjs');
+  const r = spawnSync(process.execPath, [file, ...process.argv.slice(3)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 if (process.argv[2] === '--local') {
   const profile = await bundle('bench/sink/sink-local-profile.ts', 'sink-local-profile.mjs');
   const r = spawnSync(

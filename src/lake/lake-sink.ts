@@ -102,6 +102,11 @@ export class LakeSink {
     return n;
   }
 
+  /** Per assigned partition, the next offset the sink takes: everything before it is buffered or in the lake. */
+  positions(): (TopicPartition & { offset: number })[] {
+    return [...this.partitions.values()].map((p) => ({ ...p.tp, offset: p.next ?? p.unitStart }));
+  }
+
   /** Whether the store is failing and consumption is paused. */
   get inOutage(): boolean {
     return this.outage !== undefined;

@@ -62,6 +62,12 @@ export interface KafkaConsumerTuning {
    * handler works; the fetch responses the queued records point into stay in memory.
    */
   readonly prefetchBytes?: number;
+  /**
+   * default 500 ms (the Java client's fetch.max.wait.ms): how long the broker
+   * holds a fetch when there is nothing new. kafkajs's 5 s default made every
+   * stop 5 s long once caught up: disconnect waits for the fetch in flight.
+   */
+  readonly maxWaitTimeMs?: number;
 }
 
 /** A fetched batch waiting for the handler. */
@@ -128,6 +134,7 @@ export class KafkaConsumer implements BusConsumer {
       rebalanceTimeout: this.tuning.rebalanceTimeoutMs ?? Math.max(sessionTimeout * 2, 20_000),
       heartbeatInterval,
       maxBytesPerPartition: this.tuning.maxBytesPerPartition ?? 256 * 1024,
+      maxWaitTimeInMs: this.tuning.maxWaitTimeMs ?? 500,
       retry: { retries: 20, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
     this.consumer = c;

@@ -3,6 +3,9 @@
 // slows every object write so that random kills often land inside a flush.
 // GRIDLAKE_SINK_TIMING=1 (bench) prints, at SIGTERM, the wall time spent in each
 // store call and in flushes, to show where a run waits.
+// GRIDLAKE_SINK_CHILD_STOP_AFTER=N (bench) stops the sink, which flushes what it
+// buffered, as soon as it has taken N offsets, then exits: a backlog drained
+// without waiting for the last buffers' maxAgeMs.
 import { createLogger } from '../../../src/observe/log.js';
 import { createRegistry } from '../../../src/observe/metrics.js';
 import type { ObjectStore } from '../../../src/lake/object-store.js';
@@ -65,6 +68,26 @@ const registry = createRegistry({ defaultMetrics: false });
 const wrap = delayMs > 0 ? slowPuts : process.env['GRIDLAKE_SINK_TIMING'] === '1' ? timedStore : undefined;
 const runtime = await startSink(config, { log, registry, ...(wrap ? { wrapStore: wrap } : {}) });
 process.stdout.write('started\n');
+const stopAfter = Number(process.env['GRIDLAKE_SINK_CHILD_STOP_AFTER'] ?? 0);
+if (stopAfter > 0) {
+  const poll = setInterval(() => {
+    const taken = runtime.sink.positions().reduce((n, p) => n + p.offset, 0);
+    if (taken < stopAfter) return;
+    clearInterval(poll);
+    const takenAt = performance.now();
+    void runtime.stop().then(() => {
+      const cpu = process.cpuUsage();
+      const usage = {
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        peakRss: process.resourceUsage().maxRSS * 1024,
+        // from process start: when every offset was taken, and how long the stop (final flushes, leaving the group) took
+        takenSeconds: takenAt / 1000,
+        stopSeconds: (performance.now() - takenAt) / 1000,
+      };
+      process.stdout.write(`drained ${JSON.stringify(usage)}\n`, () => process.exit(0));
+    });
+  }, 5);
+}
 process.once('SIGTERM', () => {
   if (timing.size > 0) {
     const flush = runtime.sink.metrics.flushDuration;

@@ -168,6 +168,8 @@ describe('LakeSink', () => {
     await s.start();
     await bus.send(TOPIC, readings(3, 1));
     await eventually(() => s.bufferedBytes() > 0);
+    // Taken (buffered), not yet in the lake.
+    expect(s.positions()).toEqual([{ topic: TOPIC, partition: 0, offset: 3 }]);
     clock.advance(29_000);
     await new Promise((r) => setTimeout(r, 100));
     expect((await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows).toBe(0);

@@ -1,0 +1,68 @@
+// The sink's domain work per record without any I/O: decode (record-fast-decoder),
+// buffer (partition-buffer / column-batch) and encode (parquet-codec), on
+// pre-built weather values. Prints CPU µs per record for each stage (best of runs).
+// Run: node bench/sink/run.mjs --domain [records]
+import { ColumnBatch } from '../../src/lake/column-batch.js';
+import { WEATHER_SCHEMA } from '../../src/lake/lake-schemas.js';
+import { encodeBatch } from '../../src/lake/parquet-codec.js';
+import { compileDecoder, DecodedRow } from '../../src/lake/record-fast-decoder.js';
+import { weatherValue } from '../../test/unit/lake/fixtures.js';
+
+const N = Number(process.argv[2] ?? 1_000_000);
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
+const day0 = Date.parse('2025-11-01T00:00:00+09:00');
+const values = Array.from({ length: N }, (_, j) =>
+  Buffer.from(JSON.stringify(weatherValue(j, day0 + Math.floor((j * 30 * 86_400_000) / N)))),
+);
+
+function cpuMicros(fn: () => void): number {
+  const t = process.cpuUsage();
+  fn();
+  const d = process.cpuUsage(t);
+  return d.user + d.system;
+}
+
+const best = { decode: Infinity, buffer: Infinity, encode: Infinity };
+for (let run = 0; run < RUNS; run++) {
+  const decode = compileDecoder(WEATHER_SCHEMA);
+  const row = new DecodedRow(WEATHER_SCHEMA);
+  best.decode = Math.min(
+    best.decode,
+    cpuMicros(() => {
+      for (let i = 0; i < N; i++) if (decode(values[i]!, 0, i, row) !== undefined) throw new Error(`rejected ${i}`);
+    }),
+  );
+  const batches: ColumnBatch[] = [];
+  best.buffer = Math.min(
+    best.buffer,
+    cpuMicros(() => {
+      let batch = new ColumnBatch(WEATHER_SCHEMA);
+      for (let i = 0; i < N; i++) {
+        decode(values[i]!, 0, i, row);
+        if (batch.length === 8_000) batches.push((batch = new ColumnBatch(WEATHER_SCHEMA)));
+        batch.appendRow(row);
+      }
+      batches.push(batch);
+    }) - best.decode,
+  );
+  let bytes = 0;
+  best.encode = Math.min(
+    best.encode,
+    cpuMicros(() => {
+      for (const b of batches) bytes += encodeBatch(b).length;
+    }),
+  );
+  if (run === 0) console.log(`[domain] ${batches.length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB Parquet`);
+}
+const per = (us: number): number => +(us / N).toFixed(3);
+console.log(
+  JSON.stringify({
+    records: N,
+    cpuMicrosPerRecord: {
+      decode: per(best.decode),
+      buffer: per(best.buffer),
+      encode: per(best.encode),
+      total: per(best.decode + best.buffer + best.encode),
+    },
+  }),
+);
