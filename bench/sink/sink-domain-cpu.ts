@@ -11,9 +11,19 @@ import { weatherValue } from '../../test/unit/lake/fixtures.js';
 const N = Number(process.argv[2] ?? 1_000_000);
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const day0 = Date.parse('2025-11-01T00:00:00+09:00');
-const values = Array.from({ length: N }, (_, j) =>
-  Buffer.from(JSON.stringify(weatherValue(j, day0 + Math.floor((j * 30 * 86_400_000) / N)))),
-);
+// As in the Kafka bench: readings spread over 30 days, keys hashed over 4 partitions (each file holds
+// one partition's share of a day, so neighbouring rows are not neighbouring readings).
+const PARTITIONS = 4;
+const byPartition: Buffer[][] = Array.from({ length: PARTITIONS }, () => []);
+for (let j = 0; j < N; j++) {
+  const key = `${j}:${60 + (j % 5)}:127`;
+  let h = 0;
+  for (let c = 0; c < key.length; c++) h = (Math.imul(h, 0x5bd1e995) ^ key.charCodeAt(c)) >>> 0;
+  byPartition[((h ^ (h >>> 13)) >>> 0) % PARTITIONS]!.push(
+    Buffer.from(JSON.stringify(weatherValue(j, day0 + Math.floor((j * 30 * 86_400_000) / N)))),
+  );
+}
+const values = byPartition.flat();
 
 function cpuMicros(fn: () => void): number {
   const t = process.cpuUsage();

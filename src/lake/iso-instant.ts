@@ -2,8 +2,9 @@
  * Epoch ms of an ISO-8601 instant read straight from bytes, for the forms the
  * collectors write: `YYYY-MM-DDTHH:MM:SS`, optionally `.sss` (exactly three
  * digits), then `Z` or `±HH:MM`. Every component must be in the range where
- * Date.parse and Date.UTC agree (year ≥ 1000, day ≤ 28, no hour 24, no leap
- * second); anything else returns NaN and the caller uses the regex and
+ * Date.parse and Date.UTC agree (year ≥ 1000, day ≤ 31, no hour 24, no leap
+ * second; V8's Date.parse rolls a 30 February over into March exactly as
+ * Date.UTC does); anything else returns NaN and the caller uses the regex and
  * Date.parse, so a finite result always equals Date.parse of the same text.
  * A regex plus Date.parse costs about a microsecond; at a new `ingestedAt` per
  * record that was a visible share of the sink's time.
@@ -51,7 +52,7 @@ export function isoMillis(buf: Uint8Array, start: number, end: number): number {
   } else return NaN;
   if (i !== end) return NaN;
   // NaN components fail every comparison below.
-  if (!(year >= 1000 && month >= 1 && month <= 12 && day >= 1 && day <= 28)) return NaN;
+  if (!(year >= 1000 && month >= 1 && month <= 12 && day >= 1 && day <= 31)) return NaN;
   if (!(hour <= 23 && minute <= 59 && second <= 59 && ms >= 0)) return NaN;
   return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000;
 }

@@ -12,7 +12,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { glError, GridlakeError } from '../errors.js';
-import type { CreateOutcome, ObjectInfo, ObjectStore } from './object-store.js';
+import { s3Location, type CreateOutcome, type ObjectInfo, type ObjectStore } from './object-store.js';
 import { withBackoff } from './retry.js';
 
 export interface S3StoreOptions {
@@ -66,7 +66,7 @@ export class S3Store implements ObjectStore {
       ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
     });
     this.prefix = options.prefix ? `${options.prefix.replace(/\/+$/, '')}/` : '';
-    this.location = `s3://${options.bucket}/${this.prefix}`;
+    this.location = s3Location(options.bucket, options.prefix);
   }
 
   /** Creates the bucket when it does not exist (tests, embedded setups). */

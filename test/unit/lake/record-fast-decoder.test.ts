@@ -5,6 +5,7 @@ import { POWER_SCHEMA, WEATHER_SCHEMA, type LakeRow, type LakeSchema } from '../
 import { encodeBatch, encodeParquet } from '../../../src/lake/parquet-codec.js';
 import { decodeRecord } from '../../../src/lake/record-decoder.js';
 import { FlatJsonScanner } from '../../../src/lake/flat-json-scanner.js';
+import { isoMillis } from '../../../src/lake/iso-instant.js';
 import { compileDecoder, DecodedRow } from '../../../src/lake/record-fast-decoder.js';
 import { powerValue, record, weatherValue } from './fixtures.js';
 
@@ -292,4 +293,21 @@ describe("flat JSON scanner (the decoder's fast path)", () => {
       );
     },
   );
+
+  it('reads the last days of every month (leap years, 30 February included) exactly as Date.parse', () => {
+    const texts: string[] = [];
+    for (const y of [1900, 2000, 2024, 2025, 2100])
+      for (let mo = 1; mo <= 12; mo++)
+        for (let d = 27; d <= 32; d++)
+          for (const tail of ['T23:59:59Z', 'T00:00:00.000+09:00', 'T12:30:00-05:30'])
+            texts.push(`${y}-${String(mo).padStart(2, '0')}-${d}${tail}`);
+    for (const text of texts) {
+      const buf = Buffer.from(text, 'latin1');
+      const ms = isoMillis(buf, 0, buf.length);
+      const parsed = Date.parse(text);
+      // NaN only where Date.parse refuses too (day 32): then the decoder takes the reference path.
+      if (Number.isNaN(ms)) expect([text, parsed]).toEqual([text, NaN]);
+      else expect([text, ms]).toEqual([text, parsed]);
+    }
+  });
 });
