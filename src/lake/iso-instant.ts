@@ -54,5 +54,22 @@ export function isoMillis(buf: Uint8Array, start: number, end: number): number {
   // NaN components fail every comparison below.
   if (!(year >= 1000 && month >= 1 && month <= 12 && day >= 1 && day <= 31)) return NaN;
   if (!(hour <= 23 && minute <= 59 && second <= 59 && ms >= 0)) return NaN;
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000;
+  return (
+    daysFromCivil(year, month, day) * 86_400_000 + ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 + ms
+  );
+}
+
+/**
+ * Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil): the day count Date.UTC uses, in plain arithmetic, a few
+ * times cheaper than the call. Linear in `day`, so a 30 February rolls over into
+ * March exactly as Date.UTC rolls it.
+ */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
 }
