@@ -1,6 +1,7 @@
 // Benchmark (not a test): 1,000,000 weather records Kafka → LakeSink (own
-// process) → MinIO, then DuckDB writing the same rows to Parquet as the
-// reference. Run: node bench/sink/run.mjs [records]
+// process) → MinIO, timed per round in two modes (drain, age: see runSink), then
+// DuckDB writing the same rows to Parquet as the reference.
+// Run: node bench/sink/run.mjs [records]
 // Env: BENCH_SINK_RUNS, BENCH_MAX_RECORDS, BENCH_MAX_BUFFERED, BENCH_MAX_AGE_MS, BENCH_CHILD_NODE_ARGS.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
