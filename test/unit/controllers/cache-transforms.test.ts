@@ -13,6 +13,7 @@ import {
   SERVICE_ACCOUNTS,
 } from '../../../controllers/resources.js';
 import { planSource, type SourceKind, type SourceObserved } from '../../../controllers/source-plan.js';
+import type { WorkloadObserved } from '../../../controllers/workload-plan.js';
 import type { ResourceRef } from '../../../src/k8s/informer.js';
 import type { KubeObject } from '../../../src/k8s/object-cache.js';
 import { metadataOnly, type Transform } from '../../../src/k8s/transforms.js';
@@ -118,7 +119,8 @@ function suspendedWorld(kind: SourceKind, source: KubeObject, bare: SourceObserv
   };
 }
 
-const trimSource = (o: SourceObserved): SourceObserved => ({
+/** A worker's observed children as the operator's caches hold them (sources and LakeSinks alike). */
+const trimWorker = <T extends WorkloadObserved & { secret?: KubeObject | undefined }>(o: T): T => ({
   ...o,
   secret: trim(SECRETS, o.secret),
   configMap: trim(CONFIG_MAPS, o.configMap),
@@ -159,16 +161,6 @@ function sinkWorlds(): LakeSinkObserved[] {
   ];
 }
 
-const trimSink = (o: LakeSinkObserved): LakeSinkObserved => ({
-  ...o,
-  secret: trim(SECRETS, o.secret),
-  configMap: trim(CONFIG_MAPS, o.configMap),
-  deployment: trim(DEPLOYMENTS, o.deployment),
-  serviceAccount: trim(SERVICE_ACCOUNTS, o.serviceAccount),
-  role: trim(ROLES, o.role),
-  roleBinding: trim(ROLE_BINDINGS, o.roleBinding),
-});
-
 function siteWorlds(): SiteObserved[] {
   const site = resource('RemoteSite', 'naver', {}, { namespace: null });
   const bare: SiteObserved = {
@@ -205,14 +197,14 @@ describe('informer transforms keep what the controllers read', () => {
     ['WeatherSource', weather(), 'kma-key'],
   ] as const)('%s: the same plans from trimmed children and Secrets', (kind, source, keyName) => {
     const worlds = sourceWorlds(kind, source, keyName);
-    for (const w of worlds) expect(planSource(kind, trimSource(w), OPTS, NOW)).toEqual(planSource(kind, w, OPTS, NOW));
+    for (const w of worlds) expect(planSource(kind, trimWorker(w), OPTS, NOW)).toEqual(planSource(kind, w, OPTS, NOW));
     // the worlds differ where it matters: missing key, available or not, changed spec
     expect(new Set(worlds.map((w) => JSON.stringify(planSource(kind, w, OPTS, NOW)))).size).toBeGreaterThan(4);
   });
 
   it('LakeSink: the same plans from trimmed children and Secrets', () => {
     const worlds = sinkWorlds();
-    for (const w of worlds) expect(planLakeSink(trimSink(w), OPTS, NOW)).toEqual(planLakeSink(w, OPTS, NOW));
+    for (const w of worlds) expect(planLakeSink(trimWorker(w), OPTS, NOW)).toEqual(planLakeSink(w, OPTS, NOW));
     expect(new Set(worlds.map((w) => JSON.stringify(planLakeSink(w, OPTS, NOW)))).size).toBeGreaterThan(3);
   });
 
@@ -228,7 +220,7 @@ describe('informer transforms keep what the controllers read', () => {
 
   it('drops what no controller reads: Secret values, pod templates, ConfigMap data, RBAC rules', () => {
     const [, , , , w] = sourceWorlds('PowerSource', power(), 'kpx-key');
-    const t = trimSource(w!);
+    const t = trimWorker(w!);
     expect(t.secret).toEqual({
       apiVersion: 'v1',
       kind: 'Secret',
