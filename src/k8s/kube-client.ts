@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
 import { apiError } from './api-errors.js';
-import type { KubeCredentials } from './kubeconfig.js';
+import { tlsAgentOptions, type KubeCredentials } from './kubeconfig.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -68,17 +68,7 @@ export function createKubeClient(kc: KubeCredentials, options: { onRequest?: Req
     await kc.applyToHTTPSOptions(opts);
     if (keepAlive && !cluster?.proxyUrl) {
       // client-node makes a fresh Agent per call (a TLS handshake per request); share one that keeps sockets.
-      pooled ??= new mod.Agent({
-        keepAlive: true,
-        maxSockets: 32,
-        ca: opts.ca,
-        cert: opts.cert,
-        key: opts.key,
-        pfx: opts.pfx,
-        passphrase: opts.passphrase,
-        ...(opts.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: opts.rejectUnauthorized }),
-        ...(opts.servername === undefined ? {} : { servername: opts.servername }),
-      } as https.AgentOptions);
+      pooled ??= new mod.Agent({ keepAlive: true, maxSockets: 32, ...tlsAgentOptions(opts) });
       opts.agent = pooled;
     }
     return opts;

@@ -273,16 +273,7 @@ export class KubeConfigLite implements KubeCredentials {
       if (user.token) headers['Authorization'] = `Bearer ${user.token}`;
       if (user.username) opts.auth = `${user.username}:${user.password}`;
     }
-    const agentOptions: https.AgentOptions = {
-      ca: opts.ca,
-      cert: opts.cert,
-      key: opts.key,
-      pfx: opts.pfx,
-      passphrase: opts.passphrase,
-      ...(opts.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: opts.rejectUnauthorized }),
-      timeout: opts.timeout,
-      servername: opts.servername,
-    } as https.AgentOptions;
+    const agentOptions: https.AgentOptions = { ...tlsAgentOptions(opts), timeout: opts.timeout };
     if (cluster?.server.startsWith('http:')) {
       if (!cluster.skipTLSVerify)
         throw new Error('HTTP protocol is not allowed when skipTLSVerify is not set or false');
@@ -361,4 +352,17 @@ export async function loadKubeConfig(
   if (options.file) kc.loadFromFile(options.file);
   else kc.loadFromDefault();
   return kc;
+}
+
+/** The TLS settings of request options that an Agent must carry (its sockets are made from them). */
+export function tlsAgentOptions(opts: https.RequestOptions): https.AgentOptions {
+  return {
+    ca: opts.ca,
+    cert: opts.cert,
+    key: opts.key,
+    pfx: opts.pfx,
+    passphrase: opts.passphrase,
+    ...(opts.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: opts.rejectUnauthorized }),
+    ...(opts.servername === undefined ? {} : { servername: opts.servername }),
+  };
 }
