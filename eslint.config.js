@@ -20,6 +20,11 @@ export default tseslint.config(
     },
   },
   {
+    // dependency-cruiser reads a CommonJS config.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+  },
+  {
     // Config files for tools that require a default export.
     files: ['eslint.config.js', 'vitest.config.ts'],
     rules: { 'no-restricted-syntax': 'off' },
