@@ -118,7 +118,7 @@ describe('createKubeClient', () => {
     expect(events.map((e) => e.type)).toEqual(['ADDED', 'BOOKMARK']);
   });
 
-  it('fails a watch on a line that is not JSON, where client-node drops it silently (pitfall 10)', async () => {
+  it('fails a watch on a line that is not JSON, where client-node drops it silently', async () => {
     handler = (_req, _body, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"type":"ADDED","object":{"metadata":{}}}\nnot json at all\n');
@@ -163,7 +163,7 @@ describe('createKubeClient', () => {
 });
 
 describe('runtime hygiene', () => {
-  it('never exits the process from the runtime (pitfall 10)', async () => {
+  it('never exits the process from the runtime', async () => {
     const { readdirSync, readFileSync } = await import('node:fs');
     const files = readdirSync('src/k8s').filter((f) => f.endsWith('.ts'));
     const offenders = files.filter((f) => /process\.exit\s*\(/.test(readFileSync(`src/k8s/${f}`, 'utf8')));
