@@ -53,7 +53,7 @@ describe('createKubeClient', () => {
     };
     const observed: unknown[] = [];
     const c = createKubeClient(kubeConfig(), { onRequest: (r) => observed.push(r) });
-    // Pitfall 7: client-node's generated patch methods send JSON-Patch whatever the body; here the caller chooses.
+    // client-node's generated patch methods send JSON-Patch whatever the body; here the caller chooses.
     const out = await c.request({
       method: 'PATCH',
       path: '/apis/x/v1/namespaces/n/things/a',
