@@ -1,5 +1,5 @@
-// Lint rules: typescript-eslint's recommended set plus the house rules from
-// notes/style-anchors.md that a linter can check.
+// Lint rules: typescript-eslint's recommended set plus the house rules that a
+// linter can check.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 

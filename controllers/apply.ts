@@ -44,7 +44,7 @@ function stableJson(v: unknown): string {
 /**
  * Stamps `body` with the hash of its own content, and returns an `apply`
  * action only when the observed child carries a different hash (or is absent):
- * an unchanged world makes no write (pitfall 6).
+ * an unchanged world makes no write (a write would wake the controller again: a hot loop).
  */
 export function applyIfChanged(ref: ObjectRef, body: KubeObject, observed: KubeObject | undefined): Action[] {
   const hash = hashOf(body);

@@ -27,7 +27,7 @@ export function resultAfter(written: StatusWriteResult, requeueAfterMs: number |
 /**
  * Queues a worker-owned object on spec/metadata changes and when its worker
  * rewrote `status.progress` (Collecting/Sinking follow it); the controller's
- * own status writes (conditions) still do not wake it (pitfall 6).
+ * own status writes (conditions) still do not wake it (no hot loop).
  */
 export function specOrProgressChanged(ev: CacheEvent<KubeObject>): boolean {
   if (specOrMetadataChanged(ev)) return true;

@@ -22,8 +22,8 @@ import {
  * pod template carries the config's hash, so a config change rolls the pods.
  * A worker that writes its resource's `status.progress` also gets its own
  * identity: a ServiceAccount bound to a Role that may patch exactly that
- * resource's status subresource and nothing else (DESIGN.md §7, least
- * privilege); every other worker runs without an API token.
+ * resource's status subresource and nothing else (least privilege);
+ * every other worker runs without an API token.
  */
 
 /** How the controller builds worker pods (from its own flags). */
@@ -94,7 +94,7 @@ export function workerLabels(owner: KubeObject, component: string): Record<strin
   };
 }
 
-/** The restricted pod security profile (DESIGN.md §7). */
+/** The pod half of the restricted security profile: non-root, seccomp RuntimeDefault (the container half is below). */
 export const RESTRICTED_POD_SECURITY = {
   runAsNonRoot: true,
   runAsUser: 10001,

@@ -1,9 +1,9 @@
 """The original project's engine for the DailyJoin benchmark: PySpark in local
-mode computing warehouse.md's two tables from the same raw files, one
+mode computing the two warehouse tables of docs/warehouse.md from the same raw files, one
 logical date per run (as its Airflow DAG triggered a Spark batch per day).
 
 The SQL is a port of test/fixtures/join/duckdb-reference.ts (itself written
-from warehouse.md without sharing code with src/join), so the three engines
+from docs/warehouse.md without sharing code with src/join), so the three engines
 answer the same question. Prints one JSON line with the timings.
 
     python spark-join.py --lake <dir> --start 2025-01-01 --days 30 \
@@ -34,7 +34,7 @@ spark = (
     .appName("gridlake-bench-join")
     .config("spark.sql.session.timeZone", "UTC")
     # Spark 4 turned ANSI mode on; corr() over a constant column then divides by
-    # zero instead of giving NULL (what warehouse.md, DuckDB and Spark 3 do).
+    # zero instead of giving NULL (what docs/warehouse.md, DuckDB and Spark 3 do).
     .config("spark.sql.ansi.enabled", "false")
     .config("spark.ui.enabled", "false")
     .config("spark.ui.showConsoleProgress", "false")

@@ -11,7 +11,7 @@ export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 /** Where the run's Job is. */
 export const RUN_STATES = ['Pending', 'Running', 'Succeeded', 'Failed'] as const;
 export type RunState = (typeof RUN_STATES)[number];
-/** What the join reported (warehouse.md: succeeded, partial, no-input, failed). */
+/** What the join reported (docs/warehouse.md: succeeded, partial, no-input, failed). */
 export const RUN_OUTCOMES = ['Succeeded', 'Partial', 'NoInput', 'Failed'] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 /** Why a run reports an earlier date for a rerun (see `status.lateData`). */

@@ -5,7 +5,7 @@ import { ageColumn, readyColumn } from './kind-definition.js';
 import type { KindDefinition } from './kind-definition.js';
 import { StringEnum, Timestamp, TOPIC, withRules } from './schema-kit.js';
 
-/** Parquet codecs the sink writes (contracts/lake.md: snappy by default). */
+/** Parquet codecs a LakeSink may name (docs/lake.md: the sink writes snappy). */
 export const COMPRESSIONS = ['snappy', 'uncompressed'] as const;
 
 /** When the sink closes a file: whichever limit is reached first. */

@@ -5,7 +5,7 @@ import { ageColumn, readyColumn } from './kind-definition.js';
 import type { KindDefinition } from './kind-definition.js';
 import { StringEnum, Timestamp, Topic, withRules } from './schema-kit.js';
 
-/** How a collector classifies one poll (contracts/apis.md, metrics `outcome`). */
+/** How a collector classifies one poll (docs/upstream-apis.md, metrics `outcome`). */
 export const POLL_OUTCOMES = [
   'ok',
   'no_data',
@@ -104,7 +104,7 @@ export const PowerSourceProgress = Type.Object(
     ...ReporterFields,
     lastPollTime: Type.Optional(Timestamp('When the collector last called the API.')),
     lastOutcome: Type.Optional(
-      StringEnum(POLL_OUTCOMES, { description: 'How the last poll was classified (contracts/apis.md).' }),
+      StringEnum(POLL_OUTCOMES, { description: 'How the last poll was classified (docs/upstream-apis.md).' }),
     ),
     lastReadingTime: Type.Optional(Timestamp('Base time of the newest reading produced (its freshness).')),
     lastReading: Type.Optional(

@@ -17,7 +17,7 @@ export const PLANNED_COMMANDS: readonly PlannedCommand[] = [
 ];
 
 /**
- * The one CLI behind every process (DESIGN.md §3). Each subcommand is a thin
+ * The one CLI behind every process (one image, one CLI). Each subcommand is a thin
  * shell around the library; commands whose parts are not built yet say so and
  * exit non-zero rather than pretend. Every command is declared (options and
  * help) in every process, but each loads its libraries with `await import()`

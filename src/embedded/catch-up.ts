@@ -48,7 +48,7 @@ export function oldestCatchUpDate(joins: readonly EmbeddedJoinConfig[], now: num
 /**
  * Where a collector without a saved checkpoint starts: power just before the
  * first slot of `fromDate` (KST) in the history's row numbering (one row per
- * slot since 2012, contracts/apis.md), weather 23 hours back.
+ * slot since 2012, docs/upstream-apis.md), weather 23 hours back.
  */
 export function withBackfill(sources: readonly SourceConfig[], fromDate: string): SourceConfig[] {
   const firstSlot = kstDayStart(fromDate);

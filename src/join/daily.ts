@@ -2,7 +2,7 @@ import { HOURS_PER_DAY, SLOTS_PER_DAY } from './kst.js';
 import type { DailyRow, HourlyRow, PowerRecord, Quality, Thresholds } from './types.js';
 
 /**
- * The daily summary of warehouse.md, one row per location (and `*`): power
+ * The daily summary (docs/warehouse.md), one row per location (and `*`): power
  * from the day's 5-minute readings, weather from the location's hourly series.
  */
 

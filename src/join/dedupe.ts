@@ -1,7 +1,7 @@
 import type { PowerRecord, WeatherRecord } from './types.js';
 
 /**
- * Deduplication by identity (warehouse.md "Rules"): the raw zone may hold a
+ * Deduplication by identity (docs/warehouse.md, "Row rules"): the raw zone may hold a
  * reading twice, the warehouse never does. The latest `ingested_at` wins, then
  * the highest Kafka offset (then partition, so the winner does not depend on
  * the order files are read in). Streaming: only the winners are kept, so
@@ -62,7 +62,7 @@ export function weatherDeduper(): Deduper<WeatherRecord, string> {
   return new Deduper<WeatherRecord, string>((r) => `${r.baseTime}:${r.nx}:${r.ny}`);
 }
 
-/** Impossible power values (warehouse.md): demand missing, ≤ 0 or > 200,000 MW. */
+/** Impossible power values (docs/warehouse.md): demand missing, ≤ 0 or > 200,000 MW. */
 export function isImpossiblePower(r: PowerRecord): boolean {
   const d = r.currentDemandMw;
   return d === null || !Number.isFinite(d) || d <= 0 || d > 200_000;

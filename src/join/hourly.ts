@@ -3,7 +3,7 @@ import { HOUR_MS, HOURS_PER_DAY } from './kst.js';
 import type { HourlyRow, PowerRecord, WeatherRecord } from './types.js';
 
 /**
- * The hourly grid of warehouse.md: 24 hours × (locations + `*`). Power is one
+ * The hourly grid (docs/warehouse.md): 24 hours × (locations + `*`). Power is one
  * national series aligned to KST hours [hh:00, hh+1:00); the weather of hour hh
  * is the observation whose base time is exactly hh:00.
  */

@@ -20,7 +20,7 @@ export interface JoinConfig {
   readonly warehousePrefix: string;
 }
 
-/** Default topic names (contracts/messages.md). */
+/** Default topic names (docs/messages.md). */
 export const DEFAULT_POWER_TOPIC = 'gridlake.power.kpx.v1';
 export const DEFAULT_WEATHER_TOPIC = 'gridlake.weather.kma.v1';
 

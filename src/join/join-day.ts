@@ -17,7 +17,7 @@ import type {
 /**
  * The pure daily join: raw readings of one KST date in, warehouse rows and the
  * quality report out. Rows stream in through `add*` (the reader calls them one
- * row group at a time); `finish` applies the rules of warehouse.md in order:
+ * row group at a time); `finish` applies the rules of docs/warehouse.md in order:
  * dedupe by identity → skip readings outside the day → exclude impossible
  * values → hourly grid → daily summary → quality and outcome.
  */

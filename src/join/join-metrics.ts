@@ -4,7 +4,7 @@ import { kstDayStart } from './kst.js';
 import type { RunReport } from './manifest.js';
 
 /**
- * The daily-join metrics of contracts/metrics.md. Labels stay low-cardinality:
+ * The daily-join metrics (docs/metrics.md). Labels stay low-cardinality:
  * join name, outcome, table; never the date.
  */
 export interface JoinMetrics {

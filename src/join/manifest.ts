@@ -3,7 +3,7 @@ import type { WarehouseTable } from './warehouse-parquet.js';
 import type { InputCounts, JoinOutcome, QualityReport } from './types.js';
 
 /**
- * The run report and the per-table `_manifest.json` of warehouse.md. The
+ * The run report and the per-table `_manifest.json` (docs/warehouse.md). The
  * manifest lists the input files, so a later check can see that a finished
  * day's inputs changed (late data) and a rerun is due.
  */
@@ -27,18 +27,18 @@ export interface RunReport {
   readonly files: readonly string[];
 }
 
-/** The manifest's `inputs`: the contract's fields plus per-topic breakdowns. */
+/** The manifest's `inputs`: totals over both topics plus per-topic breakdowns. */
 export interface RunInputs extends Omit<InputCounts, 'duplicatesRemoved' | 'rejected'> {
   readonly powerFiles: readonly string[];
   readonly weatherFiles: readonly string[];
-  /** total over both topics, as the manifest contract spells it */
+  /** total over both topics (the per-topic counts are below) */
   readonly duplicatesRemoved: number;
   readonly rejected: number;
   readonly duplicatesRemovedByTopic: InputCounts['duplicatesRemoved'];
   readonly rejectedByTopic: InputCounts['rejected'];
 }
 
-/** `_manifest.json` of one table and day (warehouse.md "Run manifest"; extra fields are additive). */
+/** `_manifest.json` of one table and day (docs/warehouse.md, "Run manifest"; new fields are additive). */
 export interface Manifest {
   readonly table: WarehouseTable;
   readonly date: string;

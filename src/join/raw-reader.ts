@@ -6,7 +6,7 @@ import { partitionPath } from './kst.js';
 import type { PowerRecord, WeatherRecord } from './types.js';
 
 /**
- * Reads the day's raw files (contracts/lake.md) with hyparquet: only the
+ * Reads the day's raw files (docs/lake.md) with hyparquet: only the
  * columns the join needs, one row group at a time, each row handed to a sink
  * (the deduplicating DayCollector) so memory stays bounded by one row group
  * plus the day's distinct readings.

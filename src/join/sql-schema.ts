@@ -57,7 +57,7 @@ export function catalogueType(dialect: SqlDialect, col: ColumnSpec): string {
   }
 }
 
-/** `CREATE TABLE IF NOT EXISTS` with the contract columns and primary key. */
+/** `CREATE TABLE IF NOT EXISTS` with the warehouse columns and primary key (docs/warehouse.md). */
 export function createTableSql(dialect: SqlDialect, table: WarehouseTable, name: string): string {
   const cols = TABLE_COLUMNS[table].map(
     (c) => `  ${quote(dialect, c.name)} ${ddlType(dialect, c)}${c.nullable ? '' : ' NOT NULL'}`,
@@ -74,8 +74,8 @@ export interface ObservedColumn {
 }
 
 /**
- * Differences between an existing table and the contract, as readable lines
- * (empty when it matches). Extra columns count: the table is the contract's.
+ * Differences between an existing table and the warehouse schema, as readable
+ * lines (empty when it matches). Extra columns count: the table must be exactly the schema.
  */
 export function schemaDifferences(
   dialect: SqlDialect,

@@ -1,5 +1,5 @@
 /**
- * Plain data shapes of the daily join (contracts/warehouse.md): the raw
+ * Plain data shapes of the daily join (docs/warehouse.md): the raw
  * readings it consumes, the two warehouse rows it produces and the run report.
  * Instants are epoch milliseconds (UTC); dates and hours are KST.
  */
@@ -72,13 +72,13 @@ export interface DailyRow {
   readonly quality: Quality;
 }
 
-/** Coverage thresholds of a DailyJoin (warehouse.md defaults 0.95 and 0.9). */
+/** Coverage thresholds of a DailyJoin (defaults 0.95 and 0.9, docs/warehouse.md). */
 export interface Thresholds {
   readonly powerCoverageMin: number;
   readonly weatherCoverageMin: number;
 }
 
-/** warehouse.md defaults. */
+/** The DailyJoin's default thresholds. */
 export const DEFAULT_THRESHOLDS: Thresholds = { powerCoverageMin: 0.95, weatherCoverageMin: 0.9 };
 
 /** Run outcomes of the issue; metrics spell `no-input` as `no_input`. */

@@ -3,8 +3,8 @@ import type { SchemaElement } from 'hyparquet';
 import type { DailyRow, HourlyRow } from './types.js';
 
 /**
- * Parquet encoding of the two warehouse tables (contracts/warehouse.md).
- * Non-null columns are REQUIRED (faster reads, see notes/parquet-probe.md),
+ * Parquet encoding of the two warehouse tables (docs/warehouse.md).
+ * Non-null columns are REQUIRED (readers skip the definition levels, so reads are faster),
  * instants carry the UTC-adjusted TIMESTAMP logical type so DuckDB reads them
  * as TIMESTAMP WITH TIME ZONE, and the bytes are a pure function of the rows:
  * a rerun on the same inputs writes an identical file.

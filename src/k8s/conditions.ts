@@ -25,7 +25,8 @@ export function conditionTime(ms: number): string {
 /**
  * Sets one condition, like `meta.SetStatusCondition`: `lastTransitionTime`
  * moves only when `status` changes, so re-reconciling an unchanged object
- * yields an identical list and no status write (pitfall 6). Returns a new
+ * yields an identical list and no status write (a write is a watch event that
+ * would wake the controller again: a hot loop). Returns a new
  * list; the order of existing conditions is kept, a new type is appended.
  */
 export function setCondition(

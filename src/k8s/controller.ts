@@ -50,7 +50,8 @@ export interface ControllerOptions<T extends KubeObject = KubeObject> {
 
 /**
  * Drops updates of the primary kind that changed neither `generation` nor the
- * metadata a controller acts on, i.e. its own status writes (pitfall 6, like
+ * metadata a controller acts on, i.e. its own status writes (else each status
+ * write wakes the controller again: a hot loop; like
  * controller-runtime's GenerationChangedPredicate). Kinds without a generation
  * pass. A wiped status is still repaired: resync events always pass.
  */
@@ -164,7 +165,7 @@ export class Controller<T extends KubeObject = KubeObject> {
         result = { kind: 'done' };
         label = 'error';
       } else if (isConflict(err)) {
-        // Optimistic concurrency (pitfall 8): someone changed the object; read it again after a short backoff.
+        // Optimistic concurrency (409 Conflict): someone changed the object; read it again after a short backoff.
         logger?.debug({ controller, key }, 'reconcile hit a conflict; requeued');
         result = { kind: 'retry' };
         label = 'requeue';

@@ -62,15 +62,15 @@ interface ListBody {
 /**
  * List + watch with a local cache, written for the failure modes of
  * client-node's `ListWatch` (src/cache.ts in client-node 1.4):
- * - pitfall 1: ListWatch emits `error` and stops for any error but 410; here
- *   every error restarts the loop, with capped, jittered backoff (pitfall 5:
- *   no reconnect storm), counted in gridlake_informer_restarts_total.
- * - pitfall 2: a watch can go silent (half-open TCP) with no error; here the
+ * - ListWatch emits `error` and stops for any error but 410; here
+ *   every error restarts the loop, with capped, jittered backoff (so a failing
+ *   API server gets no reconnect storm), counted in gridlake_informer_restarts_total.
+ * - a watch can go silent (half-open TCP) with no error; here the
  *   server closes each watch after a random 5–10 min (`timeoutSeconds`), the
  *   watch asks for bookmarks (the API server sends one a minute on an idle
  *   watch, measured on v1.34), and a watchdog restarts a watch that saw no
  *   event or bookmark for `stallTimeoutMs`.
- * - pitfall 3: 410 Gone / `Expired` (answer or ERROR event) clears the
+ * - 410 Gone / `Expired` (answer or ERROR event) clears the
  *   resourceVersion and relists; the list is diffed against the cache so
  *   objects deleted meanwhile produce `deleted` events.
  * - 429 right after a CRD becomes Established (the watch cache is still

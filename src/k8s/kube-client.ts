@@ -52,9 +52,10 @@ export interface KubeClient {
  * it builds a 30 s timeout signal and then overwrites it (no client-side
  * deadline at all), it only hands back its abort handle after the response
  * headers arrive (a hung connect cannot be cancelled), and it silently drops
- * watch lines that fail to parse (pitfalls 2 and 10). Generated APIs also
- * turn timestamps into Date objects, which breaks "did status change" checks
- * (pitfall 6); this client keeps the server's JSON as is.
+ * watch lines that fail to parse (a broken watch then looks like a quiet one).
+ * Generated APIs also turn timestamps into Date objects, which breaks "did
+ * status change" checks (every status would look changed, so every
+ * reconcile would write); this client keeps the server's JSON as is.
  */
 export function createKubeClient(kc: KubeCredentials, options: { onRequest?: RequestObserver } = {}): KubeClient {
   const cluster = kc.getCurrentCluster();

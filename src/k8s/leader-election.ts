@@ -44,7 +44,7 @@ interface Lease {
 
 /**
  * Leader election on a coordination.k8s.io/v1 Lease, the client-go algorithm
- * (client-node has none: pitfall 9). Timing follows controller-runtime's
+ * (client-node has none). Timing follows controller-runtime's
  * defaults (15 s / 10 s / 2 s). As in client-go, expiry is judged by this
  * process's own clock from the moment it last saw the Lease record change,
  * never by comparing `renewTime` with the local clock, so clock skew between

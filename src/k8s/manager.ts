@@ -25,10 +25,11 @@ export interface ManagerOptions {
 /**
  * Runs controllers the way controller-runtime's manager does: informers start
  * at once (a standby keeps warm caches), reconcilers run only while this
- * process holds the Lease and every informer has synced (pitfall 9), and
- * `stop()` shuts down in order: stop queueing new keys, drain the queues,
- * stop the watches, release the Lease (pitfall 10: no process.exit, no lost
- * work, the standby takes over at once).
+ * process holds the Lease and every informer has synced (a reconcile on a
+ * half-filled cache would act on objects it has not seen yet), and `stop()`
+ * shuts down in order: stop queueing new keys, drain the queues, stop the
+ * watches, release the Lease (no process.exit, no lost work, the standby
+ * takes over at once).
  *
  * Unlike controller-runtime, which exits the process when the Lease is lost,
  * this manager pauses every queue, aborts the reconciles in flight through

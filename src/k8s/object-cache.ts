@@ -47,7 +47,7 @@ export function splitKey(key: string): { namespace: string | undefined; name: st
 /**
  * The informer's store: objects by key. `upsert` and `remove` apply one watch
  * event; `replace` applies a full list and synthesises the deletes of objects
- * that vanished while the watch was down (pitfall 3: after a 410 the events in
+ * that vanished while the watch was down (after a 410 Gone the events in
  * between are gone, only the diff of two lists tells what was deleted).
  */
 export class ObjectCache<T extends KubeObject> {

@@ -31,7 +31,7 @@ export interface ProgressReporterOptions {
 
 /**
  * Writes a worker's own `status.progress` block through the status
- * subresource, and nothing else (DESIGN.md §2: the controller owns
+ * subresource, and nothing else (one writer per field: the controller owns
  * `conditions` and `observedGeneration`). It writes only when the block
  * changed or the heartbeat is due, because every write wakes the controller.
  * The block is replaced whole (a JSON patch `add` replaces a member), so fields

@@ -3,7 +3,7 @@ import type { RequestObserver } from './kube-client.js';
 
 /**
  * The controller runtime's metrics, named like controller-runtime's so
- * existing dashboards and alerts work unchanged (contracts/metrics.md). One
+ * existing dashboards and alerts work unchanged (docs/metrics.md). One
  * set per registry: every queue, informer and elector labels its own series.
  */
 export interface RuntimeMetrics {

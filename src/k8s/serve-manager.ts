@@ -33,8 +33,9 @@ export interface ServedManager {
  * Runs a Manager as the operator process: serves /metrics, /healthz and
  * /readyz (caches synced), starts the manager, and on SIGTERM shuts down in
  * order, within the pod's grace period: drain queues, stop watches, release
- * the Lease, close the HTTP server. It never ends the process itself (pitfall 10):
- * once everything is closed the event loop empties and the process ends.
+ * the Lease, close the HTTP server. It never ends the process itself (a
+ * process.exit would cut work in flight and skip the Lease release): once
+ * everything is closed the event loop empties and the process ends.
  */
 export async function serveManager(options: ServeManagerOptions): Promise<ServedManager> {
   const { manager, logger } = options;

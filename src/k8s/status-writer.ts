@@ -12,10 +12,10 @@ export type StatusWriteResult =
 
 /**
  * Writes `status` to the `/status` subresource only when it differs from the
- * object's current status (pitfall 6: every write is a watch event, and a
+ * object's current status (every write is a watch event, and a
  * controller that writes unconditionally wakes itself forever). The write is a
  * PUT carrying the resourceVersion the controller read, so a concurrent change
- * answers 409 (pitfall 8) and the caller requeues to recompute from fresh state
+ * answers 409 Conflict (optimistic concurrency) and the caller requeues to recompute from fresh state
  * instead of overwriting it.
  */
 export async function writeStatus(

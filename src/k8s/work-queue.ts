@@ -30,7 +30,7 @@ export interface WorkQueueOptions extends RateLimiterOptions {
 /**
  * A keyed, deduplicating, rate-limited work queue that runs its own workers.
  *
- * client-node has no work queue (pitfall 4): its informer callbacks fire per
+ * client-node has no work queue: its informer callbacks fire per
  * event, so async handlers overlap, reorder and lose errors. Here, as in
  * client-go: a key added while queued is queued once (`dirty`); a key added
  * while it is being processed is processed once more afterwards, never

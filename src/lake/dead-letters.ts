@@ -3,7 +3,7 @@ import type { Bus } from '../bus/bus.js';
 import { deadLetterKey, kstDay } from './layout.js';
 import type { ObjectStore } from './object-store.js';
 
-/** The DeadLetter document of contracts/messages.md. */
+/** The DeadLetter document (docs/messages.md). */
 export interface DeadLetter {
   readonly v: 1;
   readonly source: string;
@@ -37,7 +37,7 @@ export function deadLetter(
 
 /**
  * Sends dead letters to the dead-letter topic; when the bus refuses, keeps them
- * in the lake's deadletter/ folder instead (lake.md), so nothing is dropped.
+ * in the lake's deadletter/ folder instead (docs/lake.md), so nothing is dropped.
  */
 export class DeadLetterWriter {
   constructor(

@@ -1,6 +1,6 @@
 /**
- * The raw-zone schemas of contracts/lake.md as data: one entry per Parquet
- * column, in file order, with the JSON field it comes from (messages.md).
+ * The raw-zone schemas (docs/lake.md) as data: one entry per Parquet
+ * column, in file order, with the JSON field it comes from (docs/messages.md).
  * Encoding, decoding and validation are all driven by these tables.
  */
 export type ColumnKind = 'timestamp' | 'string' | 'double' | 'int32' | 'int64';
@@ -88,7 +88,7 @@ export const WEATHER_SCHEMA: LakeSchema = {
   ],
 };
 
-/** The schema for a topic: by explicit kind, else by the default topic names of messages.md. */
+/** The schema for a topic: by explicit kind, else by the default topic names (docs/messages.md). */
 export function schemaForTopic(
   topic: string,
   kinds: Readonly<Record<string, SchemaKind>> = {},

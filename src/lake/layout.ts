@@ -1,5 +1,5 @@
 /**
- * Names in the lake (contracts/lake.md). Pure functions: no I/O.
+ * Names in the lake (docs/lake.md). Pure functions: no I/O.
  *
  *   raw/<topic>/year=YYYY/month=MM/day=DD/<topic>+<partition>+<first>-<last>.parquet
  *   raw/_sink/<topic>/<partition>/<last>.json   the sink's record of written ranges

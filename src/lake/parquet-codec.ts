@@ -5,7 +5,7 @@ import type { ColumnBatch } from './column-batch.js';
 import type { ColumnSpec, LakeRow, LakeSchema } from './lake-schemas.js';
 import { encodeLakeFile, type LakeColumns, type LakeFileOptions } from './parquet-encoder.js';
 
-/** Encoder settings; defaults follow lake.md. */
+/** Encoder settings (docs/lake.md, "File settings"). */
 export interface EncodeOptions {
   /** rows per row group (default 100,000; hyparquet-writer's own default starts with a 1,000-row group) */
   readonly rowGroupSize?: number;

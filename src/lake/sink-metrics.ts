@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-/** The sink's metrics (contracts/metrics.md, "Bus and sink"). */
+/** The sink's metrics (docs/metrics.md, "Sink"). */
 export interface SinkMetrics {
   readonly records: Counter<'sink' | 'topic'>;
   readonly files: Counter<'sink' | 'topic'>;
@@ -8,7 +8,7 @@ export interface SinkMetrics {
   readonly flushDuration: Histogram<'sink'>;
   readonly lag: Gauge<'sink' | 'topic'>;
   readonly deadLetters: Counter<'stage' | 'source'>;
-  /** not in the contract: bytes held in buffers, to watch the global cap */
+  /** bytes held in buffers, to watch the global cap */
   readonly bufferedBytes: Gauge<'sink'>;
 }
 

@@ -21,7 +21,7 @@ export interface LakeSinkOptions {
   readonly maxBytes?: number;
   /**
    * flush a partition this long after its oldest buffered record arrived (default 15 min: a
-   * trickle topic with 3 partitions then makes ~288 files a day, inside lake.md's ~300)
+   * trickle topic with 3 partitions then makes ~288 files a day, inside the ~300 of docs/lake.md)
    */
   readonly maxAgeMs?: number;
   /** global cap on buffered value bytes; the oldest partition is flushed first (default 16 MiB) */

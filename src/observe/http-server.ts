@@ -12,7 +12,7 @@ export interface ObserveServerOptions {
 }
 
 /**
- * Every worker serves `/metrics`, `/healthz` and `/readyz` (DESIGN.md §6).
+ * Every worker serves `/metrics`, `/healthz` and `/readyz` (docs/metrics.md).
  * Liveness only says the event loop answers; readiness runs the worker's checks.
  */
 export function createObserveServer(options: ObserveServerOptions): FastifyInstance {

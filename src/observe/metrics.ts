@@ -3,7 +3,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 /**
  * One registry per process. Node's default metrics are on, but prom-client
  * names a few gauges `*_total`, which promtool rejects as non-counters
- * (contracts/metrics.md): those are left out rather than shipped with warnings.
+ * (`promtool check metrics`): those are left out rather than shipped with warnings.
  */
 export function createRegistry(options: { defaultMetrics?: boolean } = {}): Registry {
   const registry = new Registry();

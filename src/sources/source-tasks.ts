@@ -13,7 +13,7 @@ import { kstDay } from './shared/kst-time.js';
 import type { ServiceKey } from './shared/service-key.js';
 import { powerProgress, weatherProgress, type SourceProgress } from './source-progress.js';
 
-/** Default topics (contracts/messages.md). */
+/** Default topics (docs/messages.md). */
 export const TOPICS = {
   power: 'gridlake.power.kpx.v1',
   weather: 'gridlake.weather.kma.v1',

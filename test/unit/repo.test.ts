@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/errors.js';
 
-/** House rules that a linter does not check, as tests (style-anchors §19). */
+/** House rules that a linter does not check, as tests. */
 const ROOTS = ['src', 'controllers', 'test', 'bench'];
 
 function tsFiles(dir: string): string[] {

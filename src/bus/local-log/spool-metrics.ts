@@ -3,7 +3,7 @@ import type { LocalLogBus } from './local-log-bus.js';
 
 /**
  * `gridlake_spool_bytes{site}` and `gridlake_spool_records{site}`
- * (contracts/metrics.md): the local log's size on disk and the records its
+ * (docs/metrics.md): the local log's size on disk and the records its
  * reader group has not committed yet, computed at scrape time.
  */
 export function registerSpoolMetrics(

@@ -1,5 +1,5 @@
 /**
- * KMA's Lambert conformal conic 5 km grid (contracts/apis.md): RE 6371.00877 km,
+ * KMA's Lambert conformal conic 5 km grid (docs/upstream-apis.md): RE 6371.00877 km,
  * grid 5 km, standard parallels 30°/60°, origin 126°E 38°N at cell (43, 136),
  * round half up. This is the projection from KMA's own guide.
  */

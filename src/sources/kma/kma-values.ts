@@ -7,7 +7,7 @@ export type KmaValue =
   | { readonly kind: 'categorical'; readonly value: number; readonly text: string }
   | { readonly kind: 'invalid'; readonly text: string };
 
-/** KMA marks a missing value as ≥ +900 or ≤ −900 (apis.md). */
+/** KMA marks a missing value as ≥ +900 or ≤ −900 (docs/upstream-apis.md). */
 export const MISSING_THRESHOLD = 900;
 
 /**

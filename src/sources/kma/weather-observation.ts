@@ -1,4 +1,4 @@
-/** WeatherObservation as on the bus (contracts/messages.md). */
+/** WeatherObservation as on the bus (docs/messages.md). */
 export interface WeatherObservation {
   readonly v: 1;
   readonly source: string;

@@ -1,7 +1,7 @@
 import { HOUR_MS, MINUTE_MS, nextKstMidnight } from '../shared/kst-time.js';
 import type { BudgetCondition } from '../kpx/power-planner.js';
 
-/** Base time HH00 is served from HH:10 (apis.md). */
+/** Base time HH00 is served from HH:10 (docs/upstream-apis.md). */
 export const KMA_PUBLISH_OFFSET_MS = 10 * MINUTE_MS;
 
 /** How long after HH:10 the first poll goes, and the spacing between locations. */

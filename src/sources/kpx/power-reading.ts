@@ -1,4 +1,4 @@
-/** PowerReading as on the bus (contracts/messages.md). */
+/** PowerReading as on the bus (docs/messages.md). */
 export interface PowerReading {
   readonly v: 1;
   readonly source: string;

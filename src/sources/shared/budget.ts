@@ -3,7 +3,7 @@ import { kstDay, nextKstMidnight } from './kst-time.js';
 /** The API operations that are budgeted separately (quotas are per operation). */
 export type Operation = 'kpx.latest' | 'kpx.history' | 'kpx.legacy' | 'kma.ncst';
 
-/** Development-account quotas from contracts/apis.md (calls per KST day). */
+/** Development-account quotas (docs/upstream-apis.md), in calls per KST day. */
 export const DEFAULT_DAILY_LIMITS: Readonly<Record<Operation, number>> = {
   'kpx.latest': 100,
   'kpx.history': 100,

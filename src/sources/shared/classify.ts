@@ -2,7 +2,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Failure } from './outcome.js';
 
 /**
- * Envelope classification shared by KPX and KMA (contracts/apis.md, Errors):
+ * Envelope classification shared by KPX and KMA (docs/upstream-apis.md, errors):
  * by HTTP status AND body, never by Content-Type. Pure; never throws.
  */
 

@@ -1,6 +1,6 @@
 import { sleep } from '../../sleep.js';
 
-/** Time comes in through these, so schedules run on a fake clock in tests (style-anchors §5). */
+/** Time comes in through these, so schedules run on a fake clock in tests. */
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;

@@ -17,7 +17,7 @@ export type FailureStep =
 export const MALFORMED_RETRIES = 2;
 
 /**
- * The one behaviour per failure class (apis.md): quota pauses the key until
+ * The one behaviour per failure class (docs/upstream-apis.md): quota pauses the key until
  * 00:00 KST, auth and bad requests stop with a condition, transient errors back
  * off with jitter, malformed answers go to the dead letter. `no_data` is left
  * to the caller, who knows the publication schedule.

@@ -1,8 +1,8 @@
 import { POLL_OUTCOMES, type PollOutcome } from '../../api/power-source.js';
 
 /**
- * What one poll ended in (contracts/metrics.md `outcome` label, plus
- * `bad_request` from apis.md). One list with the API's, so what a collector
+ * What one poll ended in (docs/upstream-apis.md; the `outcome` label of
+ * docs/metrics.md). One list with the API's, so what a collector
  * reports in status.progress is always what the CRD accepts.
  */
 export type Outcome = PollOutcome;
@@ -10,7 +10,7 @@ export type Outcome = PollOutcome;
 /** Every outcome, for metrics pre-registration and exhaustive tests. */
 export const OUTCOMES: readonly Outcome[] = POLL_OUTCOMES;
 
-/** The one behaviour each outcome has (issue 4; docs in the sources note). */
+/** The one behaviour each outcome has (src/sources/README.md, docs/upstream-apis.md). */
 export type Behaviour =
   | 'emit' // ok: produce the readings
   | 'retry_soon' // no_data: the hour/slot is not published yet

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Outcome } from './outcome.js';
 
-/** Collector metrics (contracts/metrics.md, Collectors). */
+/** Collector metrics (docs/metrics.md, Collectors). */
 export interface SourceMetrics {
   readonly polls: Counter<'kind' | 'source' | 'outcome'>;
   readonly requestDuration: Histogram<'kind' | 'source'>;
@@ -61,7 +61,7 @@ export function createSourceMetrics(registry: Registry): SourceMetrics {
     ]),
     temperature: gauge('gridlake_weather_temperature_celsius', 'latest temperature (T1H)', ['location']),
     humidity: gauge('gridlake_weather_humidity_percent', 'latest humidity (REH)', ['location']),
-    // Base units (metres), as promtool requires; contracts/metrics.md said millimetres (see the issue note).
+    // Base units (metres), as promtool requires, though KMA reports millimetres.
     rain: gauge('gridlake_weather_rain_1h_meters', 'latest 1-hour precipitation (RN1), in metres', ['location']),
     windSpeed: gauge('gridlake_weather_wind_speed_meters_per_second', 'latest wind speed (WSD)', ['location']),
   };

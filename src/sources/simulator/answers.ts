@@ -2,7 +2,7 @@ import { formatKmaDateTime, formatKpxDatetime } from '../shared/kst-time.js';
 import { f32, powerAt, rnOfSlot, type WeatherValues } from './synthetic.js';
 
 /**
- * Answer bodies in the real shapes (contracts/samples): KPX JSON counts are
+ * Answer bodies in the real shapes (test/fixtures/samples, docs/upstream-apis.md): KPX JSON counts are
  * strings and one row is an object; KMA JSON counts and nx/ny are numbers and
  * obsrValue is a string; XML is all text; gateway errors are XML whatever was asked.
  */

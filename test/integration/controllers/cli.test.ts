@@ -8,7 +8,7 @@ import { IMAGE, create, currentStatus, eventually, get, rand, setup, type Env } 
  * `gridlake controller` as a real process (the CLI bundled, as `node dist/src/cli.js`
  * would run it) against the test API server: it leads, reconciles, serves
  * /metrics /healthz /readyz, and on SIGTERM drains, releases its Lease and
- * exits 0 by itself (pitfall 10: no process.exit, nothing left running).
+ * exits 0 by itself (no process.exit, nothing left running).
  */
 let env: Env;
 let cli: string;

@@ -20,7 +20,7 @@ import { IMAGE, create, currentStatus, eventually, list, setup, type Env } from 
 import { dailyJoin } from './runs.js';
 
 /**
- * No hot loops (pitfall 6) with the real controllers: 100 gridlake objects of
+ * No hot loops (a controller woken by its own writes) with the real controllers: 100 gridlake objects of
  * every namespaced kind converge, then the operator sits a minute, through
  * six informer resyncs, and must not write once. Requests are counted on
  * the operator's own client.

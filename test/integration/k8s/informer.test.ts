@@ -187,7 +187,7 @@ describe('Informer on a real API server', () => {
     expect(await registry.metrics()).toMatch(/gridlake_informer_restarts_total\{kind="Widget",reason="error"\} [1-9]/);
     await informer.stop();
   });
-  it('restarts a watch whose connection went silent (half-open TCP) and catches up (pitfall 2)', async () => {
+  it('restarts a watch whose connection went silent (half-open TCP) and catches up', async () => {
     const ns = await freshNamespace();
     const proxy = await freezableProxy(new URL(k.server));
     const kc = kubeConfig(k);

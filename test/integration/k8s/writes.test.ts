@@ -34,7 +34,7 @@ afterAll(async () => {
 });
 
 describe('writes on a real API server', () => {
-  it('writes status only when it changed, and reports a stale resourceVersion as a conflict (pitfall 8)', async () => {
+  it('writes status only when it changed, and reports a stale resourceVersion as a conflict', async () => {
     let requests = 0;
     const counted = client(k, () => requests++);
     const w = await createWidget(c, ns, 'st');
@@ -50,7 +50,7 @@ describe('writes on a real API server', () => {
     expect(now['spec']).toEqual({ size: 9 }); // the /status subresource never touches spec
   });
 
-  it('needs the merge-patch content type for a merge body; the JSON-Patch type client-node sends by default is refused (pitfall 7)', async () => {
+  it('needs the merge-patch content type for a merge body; the JSON-Patch type client-node sends by default is refused', async () => {
     await createWidget(c, ns, 'patch');
     const path = `${widgetsPath(ns)}/patch`;
     const body = { spec: { size: 5 } };

@@ -14,7 +14,7 @@ function capture(program: Command): { out: string[]; err: string[] } {
 }
 
 describe('gridlake CLI', () => {
-  it('declares every process of DESIGN.md §3', () => {
+  it('declares every process (one image, one CLI)', () => {
     const names = buildProgram()
       .commands.map((c) => c.name())
       .sort();

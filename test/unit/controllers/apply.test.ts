@@ -43,7 +43,7 @@ describe('applyIfChanged', () => {
 });
 
 describe('applyActions', () => {
-  it('server-side applies with the apply-patch content type, a fixed field manager and force (pitfall 7)', async () => {
+  it('server-side applies with the apply-patch content type, a fixed field manager and force', async () => {
     const c = recorder();
     await applyActions(c, [{ op: 'apply', ref: cmRef, body }]);
     expect(c.requests).toEqual([
@@ -57,7 +57,7 @@ describe('applyActions', () => {
     ]);
   });
 
-  it('treats AlreadyExists on create as done: a deterministic name is never made twice (pitfall 8)', async () => {
+  it('treats AlreadyExists on create as done: a deterministic name is never made twice', async () => {
     const c = recorder([httpError(409, 'AlreadyExists')]);
     await applyActions(c, [{ op: 'create', ref: runRef, body }]);
     expect(c.requests[0]).toMatchObject({

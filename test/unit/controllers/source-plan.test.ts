@@ -140,7 +140,7 @@ describe('planSource in a hub namespace', () => {
     ]);
   });
 
-  it('makes no write when the children already carry the hashes it would apply (pitfall 6)', () => {
+  it('makes no write when the children already carry the hashes it would apply', () => {
     const first = planSource('PowerSource', observed(power()), OPTS, NOW);
     const again = planSource('PowerSource', observed(power(), applied(first.actions)), OPTS, NOW);
     expect(again.actions).toEqual([]);

@@ -5,7 +5,7 @@ import type { DailyRow, DayResult, HourlyRow } from '../../../src/join/types.js'
 import { hm, kst, power, weather } from '../../fixtures/join/records.js';
 
 // Golden days: tiny inputs whose expected rows are derived by hand in the
-// comments next to each expectation (contracts/warehouse.md).
+// comments next to each expectation (docs/warehouse.md).
 
 const D = '2025-11-22';
 const T = DEFAULT_THRESHOLDS;

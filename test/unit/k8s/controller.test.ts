@@ -56,7 +56,7 @@ describe('Controller', () => {
     await informer.stop();
   });
 
-  it('ignores its own status writes but not spec, label or deletion changes (pitfall 6)', async () => {
+  it('ignores its own status writes but not spec, label or deletion changes', async () => {
     const seen: string[] = [];
     const { api, informer, controller } = await setup(async (k) => (seen.push(k), { kind: 'done' }));
     const a = withGen(api.put('a'), 1, '10');

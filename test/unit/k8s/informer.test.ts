@@ -125,7 +125,7 @@ describe('Informer', () => {
     await informer.stop();
   });
 
-  it('restarts after a non-410 watch error instead of stopping (client-node ListWatch stops: pitfall 1)', async () => {
+  it('restarts after a non-410 watch error instead of stopping (the ListWatch of client-node stops)', async () => {
     const { api, time, informer, restarts } = setup();
     informer.start();
     await informer.waitForSync();
@@ -140,7 +140,7 @@ describe('Informer', () => {
     await informer.stop();
   });
 
-  it('relists after 410 Gone and emits deletes for objects that vanished meanwhile (pitfall 3)', async () => {
+  it('relists after 410 Gone and emits deletes for objects that vanished meanwhile', async () => {
     const { api, time, informer, names, restarts } = setup();
     api.put('keep');
     api.put('gone');
@@ -185,7 +185,7 @@ describe('Informer', () => {
     await informer.stop();
   });
 
-  it('restarts a watch that delivers nothing, not even bookmarks, past the stall deadline (pitfall 2)', async () => {
+  it('restarts a watch that delivers nothing, not even bookmarks, past the stall deadline (a half-open connection)', async () => {
     const { api, time, informer, restarts } = setup({ stallTimeoutMs: 150_000 });
     informer.start();
     await informer.waitForSync();
@@ -203,7 +203,7 @@ describe('Informer', () => {
     await informer.stop();
   });
 
-  it('backs off with a cap instead of storming the API server when every call fails (pitfall 5)', async () => {
+  it('backs off with a cap instead of storming the API server when every call fails', async () => {
     const { api, time, informer } = setup({ backoffBaseMs: 500, backoffMaxMs: 30_000 });
     api.listFailures = Array.from({ length: 1000 }, () => httpError(503, 'ServiceUnavailable'));
     informer.start();

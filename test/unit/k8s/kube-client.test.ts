@@ -53,7 +53,7 @@ describe('createKubeClient', () => {
     };
     const observed: unknown[] = [];
     const c = createKubeClient(kubeConfig(), { onRequest: (r) => observed.push(r) });
-    // Pitfall 7: client-node's generated patch methods send JSON-Patch whatever the body; here the caller chooses.
+    // client-node's generated patch methods send JSON-Patch whatever the body; here the caller chooses.
     const out = await c.request({
       method: 'PATCH',
       path: '/apis/x/v1/namespaces/n/things/a',
@@ -118,7 +118,7 @@ describe('createKubeClient', () => {
     expect(events.map((e) => e.type)).toEqual(['ADDED', 'BOOKMARK']);
   });
 
-  it('fails a watch on a line that is not JSON, where client-node drops it silently (pitfall 10)', async () => {
+  it('fails a watch on a line that is not JSON, where client-node drops it silently', async () => {
     handler = (_req, _body, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"type":"ADDED","object":{"metadata":{}}}\nnot json at all\n');
@@ -163,7 +163,7 @@ describe('createKubeClient', () => {
 });
 
 describe('runtime hygiene', () => {
-  it('never exits the process from the runtime (pitfall 10)', async () => {
+  it('never exits the process from the runtime', async () => {
     const { readdirSync, readFileSync } = await import('node:fs');
     const files = readdirSync('src/k8s').filter((f) => f.endsWith('.ts'));
     const offenders = files.filter((f) => /process\.exit\s*\(/.test(readFileSync(`src/k8s/${f}`, 'utf8')));

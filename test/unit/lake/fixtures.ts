@@ -1,6 +1,6 @@
 import type { BusRecord } from '../../../src/bus/bus.js';
 
-/** A weather value as messages.md defines it. */
+/** A weather value as docs/messages.md defines it. */
 export function weatherValue(i: number, baseMs: number, over: Record<string, unknown> = {}): Record<string, unknown> {
   const kst = new Date(baseMs + 9 * 3600_000);
   const ymd = kst.toISOString().slice(0, 10);

@@ -34,7 +34,7 @@ describe('parquet codec', () => {
     expect(await decodeParquet(POWER_SCHEMA, encodeParquet(POWER_SCHEMA, rows))).toEqual(rows);
   });
 
-  it('declares UTC-adjusted millisecond instants, REQUIRED and OPTIONAL columns as in lake.md', () => {
+  it('declares UTC-adjusted millisecond instants, REQUIRED and OPTIONAL columns as in docs/lake.md', () => {
     const { schema } = parquetShape(encodeParquet(WEATHER_SCHEMA, weatherRows(3)));
     const byName = new Map(schema.map((e) => [e.name, e]));
     expect(byName.get('base_time')).toMatchObject({

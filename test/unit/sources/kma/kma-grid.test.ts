@@ -4,7 +4,7 @@ import { gridToLatLon, latLonToGrid, resolveLocation } from '../../../../src/sou
 
 describe('KMA Lambert conformal conic grid', () => {
   it.each([
-    ['the apis.md check point', 37.488201, 126.92981, 59, 125],
+    ['the check point of the KMA guide', 37.488201, 126.92981, 59, 125],
     ['Seoul City Hall', 37.5665, 126.978, 60, 127],
     ['Busan City Hall', 35.1798, 129.075, 98, 76],
     ['Incheon City Hall', 37.4563, 126.7052, 55, 124],
