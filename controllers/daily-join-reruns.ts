@@ -1,7 +1,7 @@
 import type { DailyJoinRunStatus, RunTrigger } from '../src/api/daily-join-run.js';
 import type { DailyJoinStatus, RerunReason } from '../src/api/daily-join.js';
 import { todayIn } from '../src/api/daily-join-semantics.js';
-import { addDays } from '../src/join/kst.js';
+import { addDays } from '../src/kst.js';
 import type { KubeObject } from '../src/k8s/object-cache.js';
 
 /**

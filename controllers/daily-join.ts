@@ -67,7 +67,7 @@ export function dailyJoinController(deps: ControllerDeps, inf: JoinInformers): C
       const waiting = expected.get(key);
       if (waiting) {
         const seen = waiting.names.every((n) => inf.runs.get(`${namespace}/${n}`) !== undefined);
-        if (!seen && Date.now() - waiting.at < EXPECTATION_TIMEOUT_MS) return { kind: 'requeue', afterMs: 200 };
+        if (!seen && deps.clock.now() - waiting.at < EXPECTATION_TIMEOUT_MS) return { kind: 'requeue', afterMs: 200 };
         expected.delete(key);
       }
       const runs = inf.runs.list(namespace);
@@ -81,7 +81,7 @@ export function dailyJoinController(deps: ControllerDeps, inf: JoinInformers): C
         deletedBySelf.set(key, set);
       } else if (mine?.size === 0) deletedBySelf.delete(key);
       void recordActions(deps.events, join, plan.actions);
-      if (plan.creates.length > 0) expected.set(key, { names: plan.creates, at: Date.now() });
+      if (plan.creates.length > 0) expected.set(key, { names: plan.creates, at: deps.clock.now() });
       const written = await writeStatus(deps.client, DAILY_JOINS, join, plan.status, ctx.signal);
       return resultAfter(written, plan.requeueAfterMs);
     },

@@ -31,7 +31,7 @@ import type { JoinStore } from '../../src/join/join-store.js';
 import { joinStoreFromObjectStore } from '../../src/join/object-store-join-store.js';
 import { S3Store } from '../../src/lake/s3-store.js';
 import { LocalJoinStore } from '../../src/join/join-store.js';
-import { addDays } from '../../src/join/kst.js';
+import { addDays } from '../../src/kst.js';
 import { runDailyJoin } from '../../src/join/run-join.js';
 import { computeReference, duckConnection } from '../../test/fixtures/join/duckdb-reference.js';
 import { writeGenerated } from '../../test/fixtures/join/generate.js';

@@ -12,8 +12,9 @@ import { performance } from 'node:perf_hooks';
 import { createLogger } from '../../src/observe/log.js';
 import { createRegistry } from '../../src/observe/metrics.js';
 import { startCollectors } from '../../src/sources/collect-runner.js';
-import { DAY_MS, HOUR_MS, kstDay, MINUTE_MS } from '../../src/sources/shared/kst-time.js';
-import { ManualClock, seededRng } from '../../src/sources/shared/clock.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, kstDay } from '../../src/kst.js';
+import { ManualClock } from '../../src/clock.js';
+import { seededRng } from '../../src/random.js';
 import { MemorySink } from '../../src/sources/shared/reading-sink.js';
 import { ServiceKey } from '../../src/sources/shared/service-key.js';
 import { createFetchTransport, type Transport } from '../../src/sources/shared/transport.js';
@@ -47,7 +48,7 @@ const SCENARIOS: Record<string, unknown> = {
 
 async function runDay(date: string, scenario: string): Promise<void> {
   const dayStart = Date.parse(`${date}T00:00:00+09:00`);
-  const clock = new ManualClock(dayStart - 2 * MINUTE_MS);
+  const clock = new ManualClock(dayStart - 2 * MINUTE_MS, { autoAdvance: true });
   const { app, state } = createSimulator({ clock, config: SCENARIOS[scenario] });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   const sink = new MemorySink();
@@ -76,7 +77,6 @@ async function runDay(date: string, scenario: string): Promise<void> {
     logger: createLogger({ level: 'error' }),
     transport,
     clock,
-    sleep: clock.sleep,
     rng: seededRng(42),
     // Run past midnight so the day's last slots and hour (published after 00:00) arrive.
     until: dayStart + DAY_MS + 20 * MINUTE_MS,

@@ -1,9 +1,8 @@
 import { todayIn } from '../api/daily-join-semantics.js';
-import { addDays, kstDayStart } from '../join/kst.js';
+import { addDays, floorSlot, HOUR_MS, kstDayStart, SLOT_MS } from '../kst.js';
 import { planSchedule } from '../join/schedule.js';
 import { newestServedHour } from '../sources/kma/weather-planner.js';
 import type { PowerCheckpoint } from '../sources/kpx/power-collector.js';
-import { floorSlot, HOUR_MS, SLOT_MS } from '../sources/shared/kst-time.js';
 import { rnOfSlot } from '../sources/simulator/synthetic.js';
 import type { SourceConfig } from '../sources/source-tasks.js';
 import type { EmbeddedJoinConfig } from './embedded-config.js';

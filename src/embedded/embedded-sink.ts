@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { Clock } from '../bus/clock.js';
+import type { Clock } from '../clock.js';
 import { LakeSink } from '../lake/lake-sink.js';
 import type { ObjectStore } from '../lake/object-store.js';
 import type { Logger } from '../observe/log.js';

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ulid } from 'ulid';
 import { todayIn } from '../api/daily-join-semantics.js';
-import { addDays } from '../join/kst.js';
+import { addDays } from '../kst.js';
 import type { JoinMetrics } from '../join/join-metrics.js';
 import type { JoinStore } from '../join/join-store.js';
 import type { RunReport } from '../join/manifest.js';
@@ -12,17 +12,15 @@ import type { SqlExportStep } from '../join/run-join.js';
 import { logicalDateOf, planSchedule } from '../join/schedule.js';
 import type { SchedulePlan } from '../join/schedule.js';
 import type { Logger } from '../observe/log.js';
-import type { Clock, Sleep } from '../sources/shared/clock.js';
+import type { Clock } from '../clock.js';
 import type { EmbeddedJoinConfig } from './embedded-config.js';
 
 /** What a scheduler needs from the process. */
 export interface JoinSchedulerDeps {
   readonly join: EmbeddedJoinConfig;
   readonly store: JoinStore;
-  /** the pipeline's clock (simulated in tests): decides what is due */
+  /** the pipeline's clock (simulated in tests): decides what is due, and the scheduler sleeps on it */
   readonly clock: Clock;
-  /** sleeps milliseconds of `clock` */
-  readonly sleep: Sleep;
   /** wall time for run reports and durations */
   readonly wallClock: () => number;
   readonly logger: Logger;
@@ -207,14 +205,7 @@ export class JoinScheduler {
   async #sleepUntil(at: number): Promise<void> {
     const ms = at - this.#d.clock.now();
     if (ms <= 0 || this.#stop.signal.aborted) return;
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        this.#stop.signal.removeEventListener('abort', done);
-        resolve();
-      };
-      this.#stop.signal.addEventListener('abort', done);
-      void this.#d.sleep(ms).then(done);
-    });
+    await this.#d.clock.sleep(ms, this.#stop.signal);
   }
 
   #loadState(): SchedulerState {

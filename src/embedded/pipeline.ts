@@ -12,7 +12,8 @@ import { LocalFolderStore } from '../lake/local-folder-store.js';
 import type { Logger } from '../observe/log.js';
 import { startCollectors, type CollectRun } from '../sources/collect-runner.js';
 import { FileCheckpointStore } from '../sources/shared/checkpoint-store.js';
-import type { Clock } from '../sources/shared/clock.js';
+import { systemClock, type Clock } from '../clock.js';
+import { SimClock } from '../sources/simulator/sim-clock.js';
 import { createSimulator } from '../sources/simulator/simulator-server.js';
 import { withCheckpoints, type SourceConfig } from '../sources/source-tasks.js';
 import { BusReadingSink } from '../sources/shared/bus-reading-sink.js';
@@ -21,7 +22,6 @@ import { embeddedConfig, needsSimulator, type EmbeddedConfig } from './embedded-
 import { EmbeddedSink } from './embedded-sink.js';
 import { JoinScheduler } from './join-scheduler.js';
 import { oldestCatchUpDate, withBackfill } from './catch-up.js';
-import { pipelineTime } from './pipeline-time.js';
 import { WatchedBus } from './watched-bus.js';
 
 /** Options of the embedded pipeline. */
@@ -67,9 +67,9 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   const env = o.env ?? process.env;
   const log = o.logger;
   const sim = o.simulatedClock;
-  // Aborted first on stop: ends every collector and scheduler sleep at once.
+  // Aborted first on stop: ends every collector sleep at once (schedulers end theirs in stop()).
   const abort = new AbortController();
-  const { clock, sleep, busClock } = pipelineTime(abort.signal, sim);
+  const clock: Clock = sim ? new SimClock(sim.startMs, sim.speed) : systemClock;
   const startedAt = clock.now();
 
   const { config, simulator, simulatorUrl } = await configWithSimulator(o, env, clock);
@@ -100,7 +100,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
             store: new LocalFolderStore(s.lakeDir),
             registry: o.registry,
             logger: log.child({ sink: s.name }),
-            clock: busClock,
+            clock,
           }),
       );
     for (const s of sinks) {
@@ -132,7 +132,6 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
     logger: log,
     limits: config.limits,
     clock,
-    sleep,
     signal: abort.signal,
   });
   log.info(
@@ -147,7 +146,6 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       join: j,
       store,
       clock,
-      sleep,
       wallClock: Date.now,
       logger: log,
       metrics,

@@ -1,4 +1,4 @@
-import { HOURS_PER_DAY, SLOTS_PER_DAY } from './kst.js';
+import { HOURS_PER_DAY, SLOTS_PER_DAY } from '../kst.js';
 import type { DailyRow, HourlyRow, PowerRecord, Quality, Thresholds } from './types.js';
 
 /**

@@ -1,4 +1,4 @@
-import { HOUR_MS, HOURS_PER_DAY, SLOT_MS, SLOTS_PER_DAY, kstIso } from './kst.js';
+import { HOURS_PER_DAY, HOUR_MS, SLOTS_PER_DAY, SLOT_MS, isoKst } from '../kst.js';
 import type { HourlyRow, PowerRecord, TimeRange } from './types.js';
 
 /**
@@ -18,7 +18,7 @@ export function rangesOf(missing: readonly number[], dayStart: number, unitMs: n
       i += 1;
       last = missing[i] as number;
     }
-    out.push({ start: kstIso(dayStart + first * unitMs), end: kstIso(dayStart + (last + 1) * unitMs) });
+    out.push({ start: isoKst(dayStart + first * unitMs), end: isoKst(dayStart + (last + 1) * unitMs) });
     i += 1;
   }
   return out;

@@ -1,5 +1,5 @@
 import { isNewer } from './dedupe.js';
-import { HOUR_MS, HOURS_PER_DAY } from './kst.js';
+import { HOURS_PER_DAY, HOUR_MS } from '../kst.js';
 import type { HourlyRow, PowerRecord, WeatherRecord } from './types.js';
 
 /**

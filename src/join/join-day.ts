@@ -2,7 +2,7 @@ import { isImpossiblePower, isImpossibleWeather, powerDeduper, weatherDeduper } 
 import { summariseLocation, summarisePower } from './daily.js';
 import { powerGaps, weatherGaps } from './gaps.js';
 import { ALL_LOCATIONS, buildHourly } from './hourly.js';
-import { HOUR_MS, HOURS_PER_DAY, kstDayStart } from './kst.js';
+import { HOURS_PER_DAY, HOUR_MS, kstDayStart } from '../kst.js';
 import type {
   DailyRow,
   DayResult,

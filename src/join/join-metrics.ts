@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { kstDayStart } from './kst.js';
+import { kstDayStart } from '../kst.js';
 import type { RunReport } from './manifest.js';
 
 /**

@@ -1,4 +1,4 @@
-import { partitionPath } from './kst.js';
+import { partitionPath } from '../kst.js';
 import type { WarehouseTable } from './warehouse-parquet.js';
 import type { InputCounts, JoinOutcome, QualityReport } from './types.js';
 

@@ -2,7 +2,7 @@ import { parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
 import type { AsyncBuffer, FileMetaData } from 'hyparquet';
 import { glError } from '../errors.js';
 import type { JoinStore } from './join-store.js';
-import { partitionPath } from './kst.js';
+import { partitionPath } from '../kst.js';
 import type { PowerRecord, WeatherRecord } from './types.js';
 
 /**

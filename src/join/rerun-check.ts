@@ -3,7 +3,7 @@ import type { JoinStore } from './join-store.js';
 import { inputsChanged, manifestKey } from './manifest.js';
 import type { Manifest } from './manifest.js';
 import { listDayFiles } from './raw-reader.js';
-import { addDays } from './kst.js';
+import { addDays } from '../kst.js';
 
 /**
  * Late-data check for the scheduler: compares the raw files listed now with

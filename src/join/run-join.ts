@@ -4,7 +4,7 @@ import type { JoinConfig } from './join-config.js';
 import { DayCollector } from './join-day.js';
 import type { JoinMetrics } from './join-metrics.js';
 import type { JoinStore } from './join-store.js';
-import { parseKstDate } from './kst.js';
+import { parseKstDate } from '../kst.js';
 import { dataKey, manifestKey } from './manifest.js';
 import type { Manifest, RunInputs, RunReport } from './manifest.js';
 import { listDayFiles, readPowerFile, readWeatherFile } from './raw-reader.js';

@@ -1,7 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import type { DailyJoinSpec } from '../api/daily-join.js';
 import { todayIn } from '../api/daily-join-semantics.js';
-import { addDays } from './kst.js';
+import { addDays } from '../kst.js';
 
 /**
  * Pure DailyJoin schedule planning, shared by the embedded scheduler and the

@@ -43,7 +43,7 @@ export { controllerReference, finalizerPatch, hasFinalizer, isControlledBy } fro
 export type { OwnerReference } from './ownership.js';
 export { RateLimiter, RATE_LIMITER_DEFAULTS } from './rate-limiter.js';
 export type { RateLimiterOptions } from './rate-limiter.js';
-export { backoffMs, systemDeps, withDefaults } from './runtime-deps.js';
+export { systemDeps, withDefaults } from './runtime-deps.js';
 export type { RuntimeDeps } from './runtime-deps.js';
 export { runtimeMetrics } from './runtime-metrics.js';
 export type { RuntimeMetrics } from './runtime-metrics.js';

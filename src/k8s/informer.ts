@@ -3,7 +3,8 @@ import type { Logger } from '../observe/log.js';
 import { apiError, errorReason, isGone, isTooManyRequests } from './api-errors.js';
 import { resourcePath, type KubeClient, type WatchEvent } from './kube-client.js';
 import { ObjectCache, type CacheEvent, type KubeObject } from './object-cache.js';
-import { backoffMs, withDefaults, type RuntimeDeps } from './runtime-deps.js';
+import { backoffDelay } from '../backoff.js';
+import { withDefaults, type RuntimeDeps } from './runtime-deps.js';
 import type { RuntimeMetrics } from './runtime-metrics.js';
 
 /** Which objects an informer follows. */
@@ -138,7 +139,10 @@ export class Informer<T extends KubeObject = KubeObject> {
     const synced = new Promise<'synced'>((resolve) => this.syncWaiters.push(() => resolve('synced')));
     // A stopped informer never syncs: stopping ends the wait as well.
     const until = AbortSignal.any([timer.signal, this.stopper.signal]);
-    const outcome = await Promise.race([synced, this.deps.sleep(timeoutMs, until).then(() => 'timeout' as const)]);
+    const outcome = await Promise.race([
+      synced,
+      this.deps.clock.sleep(timeoutMs, until).then(() => 'timeout' as const),
+    ]);
     timer.abort();
     if (outcome === 'timeout')
       throw glError('GL_K8S_CACHE_SYNC_TIMEOUT', `informer for ${this.options.resource.kind} did not sync`, {
@@ -192,7 +196,10 @@ export class Informer<T extends KubeObject = KubeObject> {
       if (failures > 0 && !signal.aborted) {
         const base = this.options.backoffBaseMs ?? 500;
         const max = this.options.backoffMaxMs ?? 30_000;
-        await this.deps.sleep(backoffMs(failures - 1, base, max, this.deps.rng, 0.5), signal);
+        await this.deps.clock.sleep(
+          backoffDelay(failures - 1, { baseMs: base, maxMs: max, jitter: 'equal' }, this.deps.rng),
+          signal,
+        );
       }
     }
   }
@@ -282,7 +289,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     const relist = this.options.relistMs ?? 3_600_000;
     const tick = Math.max(50, Math.min(stall, relist > 0 ? relist : stall) / 10);
     while (!ctl.signal.aborted) {
-      await this.deps.sleep(tick, ctl.signal);
+      await this.deps.clock.sleep(tick, ctl.signal);
       if (ctl.signal.aborted) return;
       const now = this.deps.clock.now();
       if (now - lastSeen() >= stall) {
@@ -332,7 +339,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (every <= 0) return;
     const signal = this.stopper.signal;
     while (!signal.aborted) {
-      await this.deps.sleep(every, signal);
+      await this.deps.clock.sleep(every, signal);
       if (signal.aborted || !this.hasSynced) continue;
       this.dispatch(this.cache.list().map((object) => ({ type: 'resync', object }) as const));
     }

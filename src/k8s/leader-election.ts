@@ -101,7 +101,7 @@ export class LeaderElector {
         if (signal.aborted) break;
         this.setLeading(false, 'lost');
       }
-      await this.deps.sleep(this.nextAttemptIn(), signal);
+      await this.deps.clock.sleep(this.nextAttemptIn(), signal);
     }
     if (this.leading) {
       if (this.options.releaseOnStop ?? true) await this.release();
@@ -112,7 +112,7 @@ export class LeaderElector {
   private async renewLoop(signal: AbortSignal): Promise<void> {
     let lastRenew = this.deps.clock.now();
     while (!signal.aborted) {
-      await this.deps.sleep(this.retryMs, signal);
+      await this.deps.clock.sleep(this.retryMs, signal);
       if (signal.aborted) return;
       const left = lastRenew + this.renewMs - this.deps.clock.now();
       const ok = left > 0 && (await this.tryAcquireOrRenew(Math.max(500, Math.min(left, this.retryMs * 2))));

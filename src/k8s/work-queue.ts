@@ -83,7 +83,7 @@ export class WorkQueue {
     const cancel = new AbortController();
     const entry = { readyAt, cancel };
     this.waiting.set(key, entry);
-    void this.deps.sleep(ms, cancel.signal).then(() => {
+    void this.deps.clock.sleep(ms, cancel.signal).then(() => {
       if (cancel.signal.aborted || this.waiting.get(key) !== entry) return;
       this.waiting.delete(key);
       this.add(key);
@@ -160,7 +160,7 @@ export class WorkQueue {
       else this.idleWaiters.push(resolve);
     });
     const timeout = new AbortController();
-    const timedOut = this.deps.sleep(options.timeoutMs ?? 30_000, timeout.signal).then(() => 'timeout' as const);
+    const timedOut = this.deps.clock.sleep(options.timeoutMs ?? 30_000, timeout.signal).then(() => 'timeout' as const);
     const outcome = await Promise.race([idle.then(() => 'idle' as const), timedOut]);
     timeout.abort();
     if (outcome === 'timeout') this.inflight.abort();

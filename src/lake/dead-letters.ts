@@ -1,6 +1,7 @@
 import { ulid } from 'ulid';
 import type { Bus } from '../bus/bus.js';
-import { deadLetterKey, kstDay } from './layout.js';
+import { deadLetterKey } from './layout.js';
+import { kstDay } from '../kst.js';
 import type { ObjectStore } from './object-store.js';
 
 /** The DeadLetter document (docs/messages.md). */

@@ -1,11 +1,10 @@
+import { DAY_MS, kstDay } from '../kst.js';
 import type { ColumnBatch } from './column-batch.js';
-import { kstDay, rawFileKey, sinkStateKey } from './layout.js';
+import { rawFileKey, sinkStateKey } from './layout.js';
 import type { ObjectStore } from './object-store.js';
 import { encodeBatch } from './parquet-codec.js';
 import type { PartitionBuffer } from './partition-buffer.js';
 import { writeRecord, type WriteRecord } from './sink-state.js';
-
-const DAY_MS = 86_400_000;
 
 /** Thrown by a job abandoned on revoke; never leaves the sink. */
 export class FlushAborted extends Error {

@@ -66,13 +66,12 @@ export async function checkLake(store: ObjectStore, schema: LakeSchema, topic: s
   const interleavedDays: [string, string][] = [];
   const byPartition = new Map<number, { key: string; name: RawFileName }[]>();
   for (const f of listed) byPartition.set(f.name.partition, [...(byPartition.get(f.name.partition) ?? []), f]);
-  const dayOf = (n: RawFileName): string => `${n.day.year}-${n.day.month}-${n.day.day}`;
   for (const files of byPartition.values()) {
     files.sort((a, b) => a.name.first - b.name.first);
     for (let i = 0; i < files.length; i++) {
       for (let j = i + 1; j < files.length && files[j]!.name.first <= files[i]!.name.last; j++) {
         const pair: [string, string] = [files[i]!.key, files[j]!.key];
-        (dayOf(files[i]!.name) === dayOf(files[j]!.name) ? overlaps : interleavedDays).push(pair);
+        (files[i]!.name.day === files[j]!.name.day ? overlaps : interleavedDays).push(pair);
       }
     }
   }

@@ -1,13 +1,13 @@
 import { Registry } from 'prom-client';
 import { tpKey, type BusConsumer, type RecordBatch, type TopicPartition } from '../bus/bus.js';
-import { systemClock, type Clock } from '../bus/clock.js';
+import { systemClock, type Clock } from '../clock.js';
 import { GridlakeError } from '../errors.js';
 import type { Logger } from '../observe/log.js';
 import { DeadLetterWriter, deadLetter, DEAD_LETTER_TOPIC } from './dead-letters.js';
 import { schemaForTopic } from './lake-schemas.js';
 import { PartitionBuffer } from './partition-buffer.js';
 import { compileDecoder, DecodedRow, type FastDecode } from './record-fast-decoder.js';
-import { backoffDelay, isRetryable } from './retry.js';
+import { backoffDelay, isRetryable } from '../backoff.js';
 import { createSinkMetrics, type SinkMetrics } from './sink-metrics.js';
 import { SinkProgress } from './sink-progress.js';
 import { resumePoint } from './sink-state.js';
@@ -340,7 +340,9 @@ export class LakeSink {
     const attempt = (this.outage?.attempt ?? 0) + 1;
     this.outage = {
       attempt,
-      retryAt: this.clock.now() + backoffDelay(attempt, this.o.retryInitialMs, this.o.retryMaxMs),
+      retryAt:
+        this.clock.now() +
+        backoffDelay(attempt - 1, { baseMs: this.o.retryInitialMs, maxMs: this.o.retryMaxMs, jitter: 'equal' }),
     };
     if (attempt === 1) this.log.warn({ err }, 'lake store failing; consumption paused');
     this.progress.storeFailed(err, this.clock.now());

@@ -1,3 +1,5 @@
+import { partitionPath } from '../kst.js';
+
 /**
  * Names in the lake (docs/lake.md). Pure functions: no I/O.
  *
@@ -5,47 +7,15 @@
  *   raw/_sink/<topic>/<partition>/<last>.json   the sink's record of written ranges
  *   deadletter/<stage>/year=YYYY/month=MM/day=DD/<source>-<ulid>.json
  */
-const KST_OFFSET_MS = 9 * 3600 * 1000;
 const OFFSET_DIGITS = 20;
-
-/** A KST calendar date. */
-export interface KstDay {
-  readonly year: string;
-  readonly month: string;
-  readonly day: string;
-}
-
-/** The KST date (UTC+9, no daylight saving) of an instant. */
-export function kstDay(epochMs: number): KstDay {
-  const d = new Date(epochMs + KST_OFFSET_MS);
-  return {
-    year: String(d.getUTCFullYear()).padStart(4, '0'),
-    month: String(d.getUTCMonth() + 1).padStart(2, '0'),
-    day: String(d.getUTCDate()).padStart(2, '0'),
-  };
-}
-
-/** `YYYY-MM-DD`, used as a buffer key. */
-export function dayKey(day: KstDay): string {
-  return `${day.year}-${day.month}-${day.day}`;
-}
-
-export function parseDayKey(key: string): KstDay {
-  const [year = '', month = '', day = ''] = key.split('-');
-  return { year, month, day };
-}
 
 export function padOffset(offset: number): string {
   return String(offset).padStart(OFFSET_DIGITS, '0');
 }
 
-function hive(day: KstDay): string {
-  return `year=${day.year}/month=${day.month}/day=${day.day}`;
-}
-
-/** Key of a raw-zone file. */
-export function rawFileKey(topic: string, partition: number, first: number, last: number, day: KstDay): string {
-  return `raw/${topic}/${hive(day)}/${topic}+${partition}+${padOffset(first)}-${padOffset(last)}.parquet`;
+/** Key of a raw-zone file; `day` is the KST date (`YYYY-MM-DD`) of its rows. */
+export function rawFileKey(topic: string, partition: number, first: number, last: number, day: string): string {
+  return `raw/${topic}/${partitionPath(day)}/${topic}+${partition}+${padOffset(first)}-${padOffset(last)}.parquet`;
 }
 
 export interface RawFileName {
@@ -53,7 +23,8 @@ export interface RawFileName {
   readonly partition: number;
   readonly first: number;
   readonly last: number;
-  readonly day: KstDay;
+  /** KST date, `YYYY-MM-DD` */
+  readonly day: string;
 }
 
 const RAW_FILE = /^raw\/([^/]+)\/year=(\d{4})\/month=(\d{2})\/day=(\d{2})\/(.+)\+(\d+)\+(\d{20})-(\d{20})\.parquet$/;
@@ -67,7 +38,7 @@ export function parseRawFileKey(key: string): RawFileName | undefined {
     partition: Number(m[6]),
     first: Number(m[7]),
     last: Number(m[8]),
-    day: { year: m[2]!, month: m[3]!, day: m[4]! },
+    day: `${m[2]}-${m[3]}-${m[4]}`,
   };
 }
 
@@ -82,6 +53,6 @@ export function sinkStateKey(topic: string, partition: number, last: number): st
 }
 
 /** Key of a dead letter kept in the lake when the bus cannot take it. */
-export function deadLetterKey(stage: string, day: KstDay, source: string, id: string): string {
-  return `deadletter/${stage}/${hive(day)}/${source.replace(/[^A-Za-z0-9._-]/g, '_')}-${id}.json`;
+export function deadLetterKey(stage: string, day: string, source: string, id: string): string {
+  return `deadletter/${stage}/${partitionPath(day)}/${source.replace(/[^A-Za-z0-9._-]/g, '_')}-${id}.json`;
 }

@@ -1,4 +1,5 @@
 import type { TopicPartition } from '../bus/bus.js';
+import { DAY_MS, KST_OFFSET_MS } from '../kst.js';
 import { ColumnBatch } from './column-batch.js';
 import type { FlushJob } from './flush.js';
 import type { LakeSchema } from './lake-schemas.js';
@@ -6,8 +7,6 @@ import type { DecodedRow } from './record-fast-decoder.js';
 
 /** Per-row overhead counted against the byte limits besides the value bytes. */
 const ROW_OVERHEAD_BYTES = 64;
-const KST_OFFSET_MS = 9 * 3600 * 1000;
-const DAY_MS = 86_400_000;
 
 /**
  * What one partition has consumed since its last flush: rows per KST day plus

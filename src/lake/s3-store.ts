@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { glError, GridlakeError } from '../errors.js';
 import { s3Location, type CreateOutcome, type ObjectInfo, type ObjectStore } from './object-store.js';
-import { withBackoff } from './retry.js';
+import { withBackoff } from '../backoff.js';
 
 export interface S3StoreOptions {
   readonly endpoint?: string;

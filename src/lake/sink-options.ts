@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { Bus } from '../bus/bus.js';
-import type { Clock } from '../bus/clock.js';
+import type { Clock } from '../clock.js';
 import type { Logger } from '../observe/log.js';
 import type { SchemaKind } from './lake-schemas.js';
 import type { ObjectStore } from './object-store.js';

@@ -16,7 +16,7 @@ import type { Bus } from '../bus/bus.js';
 import { KafkaBus } from '../bus/kafka/kafka-bus.js';
 import { LocalLogBus } from '../bus/local-log/local-log-bus.js';
 import { ServiceKey } from './shared/service-key.js';
-import { systemClock, systemSleep } from './shared/clock.js';
+import { systemClock } from '../clock.js';
 import { StreamSink } from './shared/stdout-sink.js';
 import { parseFaults } from './simulator/sim-config.js';
 import { parseClockOption, SimClock } from './simulator/sim-clock.js';
@@ -133,12 +133,7 @@ export async function runCollect(opts: CollectOpts): Promise<void> {
     ...(opts.brokers || opts.spoolDir ? {} : { destination: process.stderr }),
   });
   const simulated = opts.clock ? parseClockOption(opts.clock, Date.now()) : null;
-  const timing = simulated
-    ? {
-        clock: new SimClock(simulated.startMs, simulated.speed),
-        sleep: (ms: number, signal?: AbortSignal) => systemSleep(ms / simulated.speed, signal),
-      }
-    : {};
+  const timing = simulated ? { clock: new SimClock(simulated.startMs, simulated.speed) } : {};
   const rawKey = process.env[opts.serviceKeyEnv];
   if (rawKey === undefined || rawKey.trim() === '') {
     throw glError('GL_SOURCES_CONFIG_INVALID', `no service key: set ${opts.serviceKeyEnv} (from the source's Secret)`);

@@ -1,7 +1,8 @@
 import type { Registry } from 'prom-client';
 import type { Logger } from '../observe/log.js';
 import { CallBudget, type Operation } from './shared/budget.js';
-import { systemClock, systemSleep, type Clock, type Rng, type Sleep } from './shared/clock.js';
+import { systemClock, type Clock } from '../clock.js';
+import type { Rng } from '../random.js';
 import type { ReadingSink } from './shared/reading-sink.js';
 import { runTasks } from './shared/run-loop.js';
 import { createSourceMetrics, initPollSeries } from './shared/source-metrics.js';
@@ -20,7 +21,6 @@ export interface CollectRunOptions {
   readonly budget?: CallBudget;
   readonly transport?: Transport;
   readonly clock?: Clock;
-  readonly sleep?: Sleep;
   readonly rng?: Rng;
   readonly signal?: AbortSignal;
   /** Stop at this instant (simulations); default: run until aborted. */
@@ -52,7 +52,6 @@ export function startCollectors(options: CollectRunOptions): CollectRun {
   for (const s of options.sources) initPollSeries(metrics, s.kind, s.source, OUTCOMES);
   const done = runTasks(built.tasks, {
     clock,
-    sleep: options.sleep ?? systemSleep,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.until === undefined ? {} : { until: options.until }),
   });

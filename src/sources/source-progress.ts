@@ -1,7 +1,7 @@
 import type { PowerSourceProgress, WeatherSourceProgress } from '../api/index.js';
 import type { ResolvedLocation } from './kma/kma-grid.js';
 import type { ProgressSnapshot } from './shared/collector-progress.js';
-import { isoUtc } from './shared/kst-time.js';
+import { isoUtc } from '../kst.js';
 
 /** The worker-written fields of a progress block (the reporter adds `reporter` and `updatedAt`). */
 export type ProgressBody<P> = Omit<P, 'reporter' | 'updatedAt'>;

@@ -8,8 +8,8 @@ import { CollectorCore, type CollectorDeps, type SourceCondition } from './share
 import type { Task } from './shared/run-loop.js';
 import type { CheckpointStore, SourceCheckpoint } from './shared/checkpoint-store.js';
 import { isOperation, type CallBudget } from './shared/budget.js';
-import type { Clock } from './shared/clock.js';
-import { kstDay } from './shared/kst-time.js';
+import type { Clock } from '../clock.js';
+import { kstDay } from '../kst.js';
 import type { ServiceKey } from './shared/service-key.js';
 import { powerProgress, weatherProgress, type SourceProgress } from './source-progress.js';
 

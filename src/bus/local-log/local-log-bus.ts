@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, unlinkSync, writeFile
 import { join } from 'node:path';
 import { glError } from '../../errors.js';
 import type { Bus, BusConsumer, ConsumerOptions, OutgoingRecord, SendResult, TopicPartitionOffset } from '../bus.js';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../../clock.js';
 import { GroupOffsets } from './group-offsets.js';
 import { LocalLogConsumer } from './local-log-consumer.js';
 import { PartitionLog } from './partition-log.js';

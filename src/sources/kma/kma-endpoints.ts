@@ -1,4 +1,4 @@
-import { formatKmaDateTime } from '../shared/kst-time.js';
+import { formatKmaDateTime } from '../shared/wire-time.js';
 import type { ServiceKey } from '../shared/service-key.js';
 
 export const KMA_NCST_PATH = '/1360000/VilageFcstInfoService_2.0/getUltraSrtNcst';

@@ -1,5 +1,6 @@
 import { bodyItems, classifyEnvelope } from '../shared/classify.js';
-import { isoKst, isoUtc, parseKmaDateTime } from '../shared/kst-time.js';
+import { isoKst, isoUtc } from '../../kst.js';
+import { parseKmaDateTime } from '../shared/wire-time.js';
 import type { Failure } from '../shared/outcome.js';
 import { intField, textField } from '../shared/values.js';
 import { readKmaValue } from './kma-values.js';

@@ -1,4 +1,4 @@
-import { HOUR_MS, MINUTE_MS } from '../shared/kst-time.js';
+import { HOUR_MS, MINUTE_MS } from '../../kst.js';
 
 /** Largest learned delay past HH:10 (beyond it, retries inside the hour take over). */
 const MAX_EXTRA_MS = 40 * MINUTE_MS;

@@ -1,7 +1,8 @@
-import { backoffDelay, NO_DATA_BACKOFF } from '../shared/backoff.js';
+import { backoffDelay } from '../../backoff.js';
+import { NO_DATA_BACKOFF } from '../shared/backoff-policies.js';
 import type { CollectorCore } from '../shared/collector-core.js';
 import { applyFailure, recordSuccess, type FailureState } from '../shared/failure-policy.js';
-import { HOUR_MS } from '../shared/kst-time.js';
+import { HOUR_MS } from '../../kst.js';
 import type { Task } from '../shared/run-loop.js';
 import type { ResolvedLocation } from './kma-grid.js';
 import { kmaNcstUrl } from './kma-endpoints.js';

@@ -1,4 +1,4 @@
-import { HOUR_MS, MINUTE_MS, nextKstMidnight } from '../shared/kst-time.js';
+import { HOUR_MS, MINUTE_MS, nextKstMidnight } from '../../kst.js';
 import type { BudgetCondition } from '../kpx/power-planner.js';
 
 /** Base time HH00 is served from HH:10 (docs/upstream-apis.md). */

@@ -1,5 +1,6 @@
 import { bodyItems, classifyEnvelope, countField } from '../shared/classify.js';
-import { isoKst, isoUtc, parseKpxDatetime, SLOT_MS } from '../shared/kst-time.js';
+import { SLOT_MS, isoKst, isoUtc } from '../../kst.js';
+import { parseKpxDatetime } from '../shared/wire-time.js';
 import type { Failure } from '../shared/outcome.js';
 import { numberField, textField } from '../shared/values.js';
 import type { PowerReading } from './power-reading.js';

@@ -1,7 +1,7 @@
 import type { Operation } from '../shared/budget.js';
 import type { CollectorCore } from '../shared/collector-core.js';
 import { applyFailure, recordSuccess, type FailureState } from '../shared/failure-policy.js';
-import { floorSlot, nextKstMidnight, SLOT_MS } from '../shared/kst-time.js';
+import { SLOT_MS, floorSlot, nextKstMidnight } from '../../kst.js';
 import type { Task } from '../shared/run-loop.js';
 import { kpxHistoryUrl, kpxLatestUrl, kpxLegacyUrl } from './kpx-endpoints.js';
 import { parseKpxAnswer, type KpxAnswer, type KpxRow } from './kpx-parser.js';

@@ -1,4 +1,4 @@
-import { DAY_MS, MINUTE_MS, SLOT_MS } from '../shared/kst-time.js';
+import { DAY_MS, MINUTE_MS, SLOT_MS } from '../../kst.js';
 
 /** Slots KPX publishes per day. */
 export const SLOTS_PER_DAY = 288;

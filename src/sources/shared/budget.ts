@@ -1,4 +1,4 @@
-import { kstDay, nextKstMidnight } from './kst-time.js';
+import { kstDay, nextKstMidnight } from '../../kst.js';
 
 /** The API operations that are budgeted separately (quotas are per operation). */
 export type Operation = 'kpx.latest' | 'kpx.history' | 'kpx.legacy' | 'kma.ncst';

@@ -1,4 +1,4 @@
-import { kstDay } from './kst-time.js';
+import { kstDay } from '../../kst.js';
 import type { Outcome } from './outcome.js';
 
 /** The newest reading seen for one place (`null` = the national power series). */

@@ -1,4 +1,5 @@
-import { backoffDelay, TRANSIENT_BACKOFF } from './backoff.js';
+import { backoffDelay } from '../../backoff.js';
+import { TRANSIENT_BACKOFF } from './backoff-policies.js';
 import type { Operation } from './budget.js';
 import { authMessage, type CollectorCore } from './collector-core.js';
 import type { Failure } from './outcome.js';

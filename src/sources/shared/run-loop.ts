@@ -1,4 +1,4 @@
-import type { Clock, Sleep } from './clock.js';
+import type { Clock } from '../../clock.js';
 import { StopRequested } from './transport.js';
 
 /** A scheduled unit of work: `step` does what is due and says when it wants to run next (null: stopped). */
@@ -12,7 +12,6 @@ export interface Task {
 /** Options of `runTasks`. */
 export interface RunOptions {
   readonly clock: Clock;
-  readonly sleep: Sleep;
   /** Stop once the next due time is after this instant (simulations). */
   readonly until?: number;
   readonly signal?: AbortSignal;
@@ -26,7 +25,7 @@ export interface RunOptions {
  * milliseconds, and a real one never bunches requests.
  */
 export async function runTasks(tasks: readonly Task[], options: RunOptions): Promise<void> {
-  const { clock, sleep, signal } = options;
+  const { clock, signal } = options;
   const due = new Map<Task, number>();
   for (const t of tasks) due.set(t, t.firstDue?.(clock.now()) ?? options.startAt ?? clock.now());
   while (due.size > 0 && !signal?.aborted) {
@@ -40,7 +39,7 @@ export async function runTasks(tasks: readonly Task[], options: RunOptions): Pro
     }
     if (next === null || (options.until !== undefined && at > options.until)) return;
     const wait = at - clock.now();
-    if (wait > 0) await abortableSleep(sleep, wait, signal);
+    if (wait > 0) await clock.sleep(wait, signal);
     if (signal?.aborted) return;
     let nextDue: number | null;
     try {
@@ -53,17 +52,4 @@ export async function runTasks(tasks: readonly Task[], options: RunOptions): Pro
     if (nextDue === null) due.delete(next);
     else due.set(next, Math.max(nextDue, clock.now() + 1));
   }
-}
-
-async function abortableSleep(sleep: Sleep, ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (signal === undefined) return sleep(ms);
-  if (signal.aborted) return;
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    signal.addEventListener('abort', done);
-    void sleep(ms, signal).then(done);
-  });
 }

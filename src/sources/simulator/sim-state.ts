@@ -1,5 +1,6 @@
-import { seededRng, type Clock, type Rng } from '../shared/clock.js';
-import { kstDay } from '../shared/kst-time.js';
+import { seededRng, type Rng } from '../../random.js';
+import type { Clock } from '../../clock.js';
+import { kstDay } from '../../kst.js';
 import { parseFaults, parseSimConfig, type Fault, type SimConfig } from './sim-config.js';
 
 /** Which simulated operation a call hit. */

@@ -1,6 +1,7 @@
 import { fastify, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Clock } from '../shared/clock.js';
-import { floorHour, floorSlot, HOUR_MS, parseKmaDateTime, SLOT_MS } from '../shared/kst-time.js';
+import type { Clock } from '../../clock.js';
+import { HOUR_MS, SLOT_MS, floorHour, floorSlot } from '../../kst.js';
+import { parseKmaDateTime } from '../shared/wire-time.js';
 import { KPX_PATHS } from '../kpx/kpx-endpoints.js';
 import { KMA_NCST_PATH } from '../kma/kma-endpoints.js';
 import {

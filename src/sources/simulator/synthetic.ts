@@ -1,5 +1,5 @@
 import { gridToLatLon } from '../kma/kma-grid.js';
-import { DAY_MS, fromKstFields, kstFields, SLOT_MS } from '../shared/kst-time.js';
+import { DAY_MS, KST_OFFSET_MS, SLOT_MS, fromKstFields, kstFields } from '../../kst.js';
 
 /**
  * Deterministic synthetic values: the same instant and cell always give the
@@ -70,7 +70,7 @@ function seasonalLevel(ms: number): number {
 }
 
 function weekFactor(ms: number): number {
-  const weekday = new Date(ms + 9 * 3_600_000).getUTCDay();
+  const weekday = new Date(ms + KST_OFFSET_MS).getUTCDay();
   return weekday === 0 ? 0.85 : weekday === 6 ? 0.9 : 1;
 }
 
@@ -79,7 +79,7 @@ export function powerAt(slotMs: number): PowerValues {
   const f = kstFields(slotMs);
   const hour = f.hour + f.minute / 60;
   const level = seasonalLevel(slotMs) * weekFactor(slotMs);
-  const day = Math.floor((slotMs + 9 * 3_600_000) / DAY_MS);
+  const day = Math.floor((slotMs + KST_OFFSET_MS) / DAY_MS);
   const noise = (hash01(slotMs / SLOT_MS, 7) - 0.5) * 0.01 + Math.sin(slotMs / SLOT_MS / 5) * 0.003;
   const demand = level * demandShape(hour) * (1 + noise);
   const forecastPeak = Math.round((level * 1.03 * (1 + (hash01(day, 3) - 0.5) * 0.02)) / 100) * 100;
@@ -117,7 +117,7 @@ export function weatherAt(hourMs: number, nx: number, ny: number): WeatherValues
   const mean = 13 - (lat - 36) * 1.3;
   const seasonal = -14 * Math.cos((2 * Math.PI * (doy - 20)) / 365.25);
   const diurnal = 4.5 * Math.cos((2 * Math.PI * (f.hour - 15)) / 24);
-  const day = Math.floor((hourMs + 9 * 3_600_000) / DAY_MS);
+  const day = Math.floor((hourMs + KST_OFFSET_MS) / DAY_MS);
   const T = mean + seasonal + diurnal + (hash01(day, nx, ny) - 0.5) * 3 + (hash01(hourMs / 3_600_000, nx, ny) - 0.5);
   const block = Math.floor(f.hour / 3);
   const raining = hash01(day, block, Math.floor(nx / 25), Math.floor(ny / 25), 11) < 0.08;

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BusRecord, TopicPartition } from '../../../src/bus/bus.js';
 import { KafkaBus } from '../../../src/bus/kafka/kafka-bus.js';
-import { seededRng } from '../../../src/sources/shared/clock.js';
+import { seededRng } from '../../../src/random.js';
 import { kafka } from '../../infra/index.js';
 
 const rand = (): string => Math.random().toString(36).slice(2, 10);

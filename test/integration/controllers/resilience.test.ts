@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { todayIn } from '../../../src/api/daily-join-semantics.js';
-import { addDays } from '../../../src/join/kst.js';
+import { addDays } from '../../../src/kst.js';
 import {
   DAILY_JOINS,
   DAILY_JOIN_RUNS,

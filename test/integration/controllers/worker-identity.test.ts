@@ -15,7 +15,7 @@ import {
   SERVICE_ACCOUNTS,
 } from '../../../controllers/resources.js';
 import type { KubeObject } from '../../../src/k8s/object-cache.js';
-import { systemClock } from '../../../src/sources/shared/clock.js';
+import { systemClock } from '../../../src/clock.js';
 import { createSimulator } from '../../../src/sources/simulator/simulator-server.js';
 import { KafkaBus } from '../../../src/bus/kafka/kafka-bus.js';
 import { S3Store } from '../../../src/lake/s3-store.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { TopicPartitionOffset } from '../../../src/bus/bus.js';
 import { LocalLogBus } from '../../../src/bus/local-log/local-log-bus.js';
-import { partitionPath } from '../../../src/join/kst.js';
+import { partitionPath } from '../../../src/kst.js';
 import { checkLake, type LakeCheckReport } from '../../../src/lake/lake-check.js';
 import { schemaForTopic } from '../../../src/lake/lake-schemas.js';
 import { LocalFolderStore } from '../../../src/lake/local-folder-store.js';

@@ -14,7 +14,7 @@ import { joinStoreFromObjectStore } from '../../../src/join/object-store-join-st
 import { runDailyJoin } from '../../../src/join/run-join.js';
 import { runJoinCommand } from '../../../src/join/cli-command.js';
 import { createLogger } from '../../../src/observe/log.js';
-import { addDays } from '../../../src/join/kst.js';
+import { addDays } from '../../../src/kst.js';
 import { writeGenerated } from '../../fixtures/join/generate.js';
 
 // The join over a real S3 (MinIO) lake through the lake's ObjectStore: the

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { POWER_SCHEMA, WEATHER_SCHEMA, type LakeRow } from '../../../src/lake/lake-schemas.js';
-import { kstDay, rawFileKey } from '../../../src/lake/layout.js';
+import { rawFileKey } from '../../../src/lake/layout.js';
+import { kstDay } from '../../../src/kst.js';
 import { decodeParquet, encodeParquet } from '../../../src/lake/parquet-codec.js';
 import { decodeRecord } from '../../../src/lake/record-decoder.js';
 import { powerValue, record, weatherValue } from '../../unit/lake/fixtures.js';
@@ -28,8 +29,7 @@ function writeDays(topic: string, kind: 'weather' | 'power', all: LakeRow[]): vo
   const schema = kind === 'weather' ? WEATHER_SCHEMA : POWER_SCHEMA;
   const byDay = new Map<string, LakeRow[]>();
   for (const r of all) {
-    const d = kstDay(r['base_time'] as number);
-    const k = `${d.year}-${d.month}-${d.day}`;
+    const k = kstDay(r['base_time'] as number);
     byDay.set(k, [...(byDay.get(k) ?? []), r]);
   }
   for (const list of byDay.values()) {
@@ -72,7 +72,7 @@ describe('DuckDB reads the raw zone as hyparquet does', () => {
           String(row['year']),
           String(row['month']).padStart(2, '0'),
           String(row['day']).padStart(2, '0'),
-        ]).toEqual([d.year, d.month, d.day]);
+        ]).toEqual(d.split('-'));
       }
       const types = await duck(`select column_name, column_type from (describe select * from read_parquet('${glob}'))`);
       const typeOf = (n: string): unknown => types.find((t) => t['column_name'] === n)?.['column_type'];

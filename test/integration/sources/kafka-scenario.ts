@@ -5,7 +5,8 @@ import { createLogger } from '../../../src/observe/log.js';
 import { createRegistry } from '../../../src/observe/metrics.js';
 import { startCollectors } from '../../../src/sources/collect-runner.js';
 import { BusReadingSink } from '../../../src/sources/shared/bus-reading-sink.js';
-import { ManualClock, seededRng } from '../../../src/sources/shared/clock.js';
+import { ManualClock } from '../../../src/clock.js';
+import { seededRng } from '../../../src/random.js';
 import type { Operation } from '../../../src/sources/shared/budget.js';
 import { createSimulator } from '../../../src/sources/simulator/simulator-server.js';
 import type { SourceConfig } from '../../../src/sources/source-tasks.js';
@@ -57,7 +58,7 @@ export async function scenario(
   sources: (base: string, topics: ScenarioTopics) => SourceConfig[],
   limits: Partial<Record<Operation, number>> = {},
 ) {
-  const clock = new ManualClock(START - 2 * 60_000);
+  const clock = new ManualClock(START - 2 * 60_000, { autoAdvance: true });
   const { app } = createSimulator({ clock, config: simConfig, sleep: async () => {} });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   const id = suffix();
@@ -73,7 +74,6 @@ export async function scenario(
     logger: createLogger({ level: 'error' }),
     limits,
     clock,
-    sleep: clock.sleep,
     rng: seededRng(1),
     until: START + hours * HOUR + 15 * 60_000,
   });

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/observe/log.js';
 import { createRegistry } from '../../../src/observe/metrics.js';
 import { startCollectors } from '../../../src/sources/collect-runner.js';
-import { ManualClock, seededRng } from '../../../src/sources/shared/clock.js';
+import { ManualClock } from '../../../src/clock.js';
+import { seededRng } from '../../../src/random.js';
 import { MemorySink } from '../../../src/sources/shared/reading-sink.js';
 import { ServiceKey } from '../../../src/sources/shared/service-key.js';
 import { injectTransport } from '../../../src/sources/simulator/inject-transport.js';
@@ -15,7 +16,7 @@ const START = Date.parse('2026-11-23T00:00:00+09:00');
 describe('collector metrics', () => {
   it('pass promtool check metrics, with default process metrics on', async () => {
     const { promtool } = await prometheus();
-    const clock = new ManualClock(START);
+    const clock = new ManualClock(START, { autoAdvance: true });
     const { app } = createSimulator({
       clock,
       config: { faults: [{ api: 'all', kind: 'http', code: '503', probability: 0.1 }] },
@@ -37,7 +38,6 @@ describe('collector metrics', () => {
       logger: createLogger({ level: 'silent' }),
       transport: injectTransport(app),
       clock,
-      sleep: clock.sleep,
       rng: seededRng(1),
       until: START + 3 * 3_600_000,
     });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseKmaAnswer } from '../../../src/sources/kma/kma-parser.js';
 import { kmaNcstUrl } from '../../../src/sources/kma/kma-endpoints.js';
-import { ManualClock } from '../../../src/sources/shared/clock.js';
+import { ManualClock } from '../../../src/clock.js';
 import { ServiceKey } from '../../../src/sources/shared/service-key.js';
 import { createFetchTransport } from '../../../src/sources/shared/transport.js';
 import { createSimulator } from '../../../src/sources/simulator/simulator-server.js';

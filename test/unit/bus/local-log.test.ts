@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/bus/clock.js';
+import { ManualClock } from '../../../src/clock.js';
 import { LocalLogBus } from '../../../src/bus/local-log/local-log-bus.js';
 import { PartitionLog } from '../../../src/bus/local-log/partition-log.js';
 import { buildChild } from './build-child.js';

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../src/sources/shared/clock.js';
+import { systemClock } from '../../../src/clock.js';
 import { createSimulator } from '../../../src/sources/simulator/simulator-server.js';
 import { buildChild } from '../bus/build-child.js';
 

@@ -10,7 +10,7 @@ import { createJoinMetrics } from '../../../src/join/join-metrics.js';
 import { LocalJoinStore } from '../../../src/join/join-store.js';
 import { manifestKey, type Manifest } from '../../../src/join/manifest.js';
 import { createRegistry } from '../../../src/observe/metrics.js';
-import { ManualClock } from '../../../src/sources/shared/clock.js';
+import { ManualClock } from '../../../src/clock.js';
 import { writeRaw } from '../../fixtures/join/raw-files.js';
 import { kst, power, weather } from '../../fixtures/join/records.js';
 import { memoryLogger } from '../../fixtures/memory-logger.js';
@@ -22,26 +22,19 @@ import { memoryLogger } from '../../fixtures/memory-logger.js';
 const examples = loadResourcesOrThrow('examples/embedded');
 const HOUR = 3_600_000;
 
-/** A Sleep that hands each request to the test, which wakes it after moving the clock. */
-class GatedSleep {
-  readonly #waiting: { ms: number; wake: () => void }[] = [];
-  readonly sleep = (ms: number): Promise<void> => new Promise((wake) => this.#waiting.push({ ms, wake }));
-
-  /** The next sleep the scheduler asks for (waits for it). */
-  async next(): Promise<{ ms: number; wake: () => void }> {
-    const deadline = Date.now() + 5000;
-    while (this.#waiting.length === 0) {
-      if (Date.now() > deadline) throw new Error('the scheduler did not go to sleep');
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    return this.#waiting.shift()!;
+/** The next sleep the scheduler starts on `clock` (waits for it); the test wakes it by advancing the clock. */
+async function nextSleep(): Promise<{ ms: number }> {
+  const deadline = Date.now() + 5000;
+  while (clock.nextWakeAt === undefined) {
+    if (Date.now() > deadline) throw new Error('the scheduler did not go to sleep');
+    await new Promise((r) => setTimeout(r, 5));
   }
+  return { ms: clock.nextWakeAt - clock.now() };
 }
 
 let dir: string;
 let store: LocalJoinStore;
 let clock: ManualClock;
-let gate: GatedSleep;
 let log: ReturnType<typeof memoryLogger>;
 const running: JoinScheduler[] = [];
 
@@ -56,7 +49,6 @@ async function scheduler(spec: Partial<DailyJoinSpec> = {}, lateCheckEveryMs = 1
     join: await exampleJoin(spec),
     store,
     clock,
-    sleep: gate.sleep,
     wallClock: () => 0,
     logger: log.logger,
     metrics: createJoinMetrics(createRegistry({ defaultMetrics: false })),
@@ -82,7 +74,6 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gridlake-scheduler-'));
   store = new LocalJoinStore(dir);
   clock = new ManualClock(kst('2026-11-03', '10:00'));
-  gate = new GatedSleep();
   log = memoryLogger();
 });
 afterEach(async () => {
@@ -108,12 +99,11 @@ describe('JoinScheduler', () => {
     await s.catchUp();
     await someInput('2026-11-03', '12:00');
     s.start();
-    const first = await gate.next();
+    const first = await nextSleep();
     expect(clock.now() + first.ms).toBe(kst('2026-11-04', '01:30'));
     expect(s.plan?.nextDate).toBe('2026-11-03');
     clock.advance(first.ms);
-    first.wake();
-    const second = await gate.next();
+    const second = await nextSleep();
     expect(dueDates()).toEqual(['2026-11-01', '2026-11-02', '2026-11-03']);
     expect(log.lines.find((l) => l['msg'] === 'join date due' && l['date'] === '2026-11-03')?.['trigger']).toBe(
       'on-time',
@@ -126,7 +116,7 @@ describe('JoinScheduler', () => {
     const s = await scheduler({}, 2 * HOUR);
     await s.catchUp();
     s.start();
-    const wake = await gate.next();
+    const wake = await nextSleep();
     expect(wake.ms).toBe(2 * HOUR);
   });
 
@@ -163,7 +153,7 @@ describe('JoinScheduler', () => {
     const s = await scheduler();
     await s.catchUp();
     s.start();
-    await gate.next();
+    await nextSleep();
     const began = Date.now();
     await s.stop();
     expect(Date.now() - began).toBeLessThan(1000);

@@ -2,23 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { pearson } from '../../../src/join/daily.js';
 import { isNewer } from '../../../src/join/dedupe.js';
 import { joinConfig } from '../../../src/join/join-config.js';
-import { addDays, kstDateOf, kstDayStart, kstIso, partitionPath } from '../../../src/join/kst.js';
-
-describe('KST calendar', () => {
-  it('starts a KST day at 15:00 UTC of the day before', () => {
-    expect(new Date(kstDayStart('2025-01-01')).toISOString()).toBe('2024-12-31T15:00:00.000Z');
-    expect(kstDateOf(Date.parse('2024-12-31T15:00:00Z'))).toBe('2025-01-01');
-    expect(kstDateOf(Date.parse('2024-12-31T14:59:59.999Z'))).toBe('2024-12-31');
-    expect(kstIso(Date.parse('2024-12-31T15:00:00Z'))).toBe('2025-01-01T00:00:00+09:00');
-  });
-
-  it('rejects impossible dates and builds partition paths', () => {
-    expect(() => kstDayStart('2025-02-29')).toThrow(/no such calendar date/);
-    expect(() => kstDayStart('20250101')).toThrow(/not a YYYY-MM-DD/);
-    expect(partitionPath('2024-02-29')).toBe('year=2024/month=02/day=29');
-    expect(addDays('2024-02-28', 2)).toBe('2024-03-01');
-  });
-});
 
 describe('Pearson correlation', () => {
   it('matches a hand computation', () => {

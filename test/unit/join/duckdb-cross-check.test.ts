@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { joinConfig } from '../../../src/join/join-config.js';
 import { LocalJoinStore } from '../../../src/join/join-store.js';
-import { addDays } from '../../../src/join/kst.js';
+import { addDays } from '../../../src/kst.js';
 import { runDailyJoin } from '../../../src/join/run-join.js';
 import type { RunReport } from '../../../src/join/manifest.js';
 import { computeReference, duckConnection } from '../../fixtures/join/duckdb-reference.js';

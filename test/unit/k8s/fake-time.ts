@@ -1,66 +1,39 @@
+import { ManualClock, settle } from '../../../src/clock.js';
 import type { RuntimeDeps } from '../../../src/k8s/runtime-deps.js';
+import type { Rng } from '../../../src/random.js';
 
 /**
- * A fake clock for the runtime: `sleep` waits for `advance`, which moves time
- * sleeper by sleeper and lets promise chains settle in between, so code that
- * sleeps in a loop runs the same way it would in real time.
+ * The runtime's deps on a manual clock: `advance` moves time sleeper by
+ * sleeper and lets promise chains settle in between, so code that sleeps in a
+ * loop runs the same way it would in real time.
  */
 export class FakeTime implements RuntimeDeps {
-  private current: number;
-  private sleepers: { until: number; seq: number; wake: () => void }[] = [];
-  private seq = 0;
-  readonly clock = { now: (): number => this.current };
-  readonly rng: () => number;
+  readonly clock: ManualClock;
+  readonly rng: Rng;
 
-  constructor(start = 1_700_000_000_000, rng: () => number = () => 0.5) {
-    this.current = start;
+  constructor(start = 1_700_000_000_000, rng: Rng = () => 0.5) {
+    this.clock = new ManualClock(start);
     this.rng = rng;
   }
 
-  readonly sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-    new Promise<void>((resolve) => {
-      if (signal?.aborted) return resolve();
-      const entry = { until: this.current + Math.max(0, ms), seq: this.seq++, wake: resolve };
-      this.sleepers.push(entry);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          this.sleepers = this.sleepers.filter((s) => s !== entry);
-          resolve();
-        },
-        { once: true },
-      );
-    });
-
   now(): number {
-    return this.current;
+    return this.clock.now();
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return this.clock.sleep(ms, signal);
   }
 
   /** Number of sleepers not yet woken. */
   get pending(): number {
-    return this.sleepers.length;
+    return this.clock.pending;
   }
 
   /** Moves time forward by `ms`, waking sleepers in deadline order. */
-  async advance(ms: number): Promise<void> {
-    const target = this.current + ms;
-    await flush();
-    for (;;) {
-      this.sleepers.sort((a, b) => a.until - b.until || a.seq - b.seq);
-      const next = this.sleepers[0];
-      if (!next || next.until > target) break;
-      this.sleepers.shift();
-      this.current = Math.max(this.current, next.until);
-      next.wake();
-      await flush();
-    }
-    this.current = target;
-    await flush();
+  advance(ms: number): Promise<void> {
+    return this.clock.runFor(ms);
   }
 }
 
 /** Lets pending promise callbacks run. */
-export async function flush(rounds = 20): Promise<void> {
-  for (let i = 0; i < rounds; i++) await Promise.resolve();
-  await new Promise<void>((resolve) => setImmediate(resolve));
-}
+export const flush = settle;

@@ -117,7 +117,7 @@ describe('WorkQueue', () => {
 
   it('caps the per-key delay at maxDelayMs', () => {
     const time = new FakeTime();
-    const rl = new RateLimiter({ baseDelayMs: 5, maxDelayMs: 1000, qps: 0 }, time.clock.now);
+    const rl = new RateLimiter({ baseDelayMs: 5, maxDelayMs: 1000, qps: 0 }, () => time.now());
     const delays = Array.from({ length: 12 }, () => rl.when('k'));
     expect(delays).toEqual([5, 10, 20, 40, 80, 160, 320, 640, 1000, 1000, 1000, 1000]);
     expect(rl.when('other')).toBe(5);
@@ -125,7 +125,7 @@ describe('WorkQueue', () => {
 
   it('limits retries of many keys with the shared token bucket after the burst', () => {
     const time = new FakeTime();
-    const rl = new RateLimiter({ qps: 10, burst: 2 }, time.clock.now);
+    const rl = new RateLimiter({ qps: 10, burst: 2 }, () => time.now());
     expect([rl.when('a'), rl.when('b'), rl.when('c'), rl.when('d')]).toEqual([5, 5, 100, 200]);
   });
 

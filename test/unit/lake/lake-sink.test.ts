@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/bus/clock.js';
+import { ManualClock } from '../../../src/clock.js';
 import { LocalLogBus } from '../../../src/bus/local-log/local-log-bus.js';
 import { GridlakeError } from '../../../src/errors.js';
 import { checkLake } from '../../../src/lake/lake-check.js';

@@ -3,7 +3,8 @@ import { createLogger } from '../../../src/observe/log.js';
 import { createRegistry } from '../../../src/observe/metrics.js';
 import { buildSourceTasks, type SourceConfig } from '../../../src/sources/source-tasks.js';
 import { CallBudget, type Operation } from '../../../src/sources/shared/budget.js';
-import { ManualClock, seededRng } from '../../../src/sources/shared/clock.js';
+import { ManualClock } from '../../../src/clock.js';
+import { seededRng } from '../../../src/random.js';
 import type { CollectorDeps } from '../../../src/sources/shared/collector-core.js';
 import { MemorySink } from '../../../src/sources/shared/reading-sink.js';
 import { runTasks } from '../../../src/sources/shared/run-loop.js';
@@ -14,7 +15,7 @@ import { createSimulator } from '../../../src/sources/simulator/simulator-server
 
 /** A collector world on a fake clock: simulator in-process, memory sink, captured logs. */
 export function world(options: { start: number; sim?: unknown; limits?: Partial<Record<Operation, number>> }) {
-  const clock = new ManualClock(options.start);
+  const clock = new ManualClock(options.start, { autoAdvance: true });
   const sim = createSimulator({ clock, config: options.sim, sleep: async () => {} });
   const sink = new MemorySink();
   const registry = createRegistry({ defaultMetrics: false });
@@ -52,12 +53,12 @@ export function world(options: { start: number; sim?: unknown; limits?: Partial<
     /** Builds collectors for `configs` and runs them until `until` on the fake clock. */
     async run(configs: readonly SourceConfig[], until: number) {
       const built = buildSourceTasks(configs, deps);
-      await runTasks(built.tasks, { clock, sleep: clock.sleep, until });
+      await runTasks(built.tasks, { clock, until });
       return built;
     },
     /** Runs already-built tasks further. */
     async resume(built: ReturnType<typeof buildSourceTasks>, until: number) {
-      await runTasks(built.tasks, { clock, sleep: clock.sleep, until });
+      await runTasks(built.tasks, { clock, until });
     },
     keys(topic: string): string[] {
       return sink.records(topic).map((r) => r.key);

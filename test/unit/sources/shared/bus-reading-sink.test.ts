@@ -39,7 +39,7 @@ describe('BusReadingSink', () => {
       ],
       { ...w.deps, sink },
     );
-    await runTasks(built.tasks, { clock: w.clock, sleep: w.clock.sleep, until: START + 2 * HOUR + 15 * 60_000 });
+    await runTasks(built.tasks, { clock: w.clock, until: START + 2 * HOUR + 15 * 60_000 });
     await w.close();
     const power = keysOn(bus, TOPICS.power);
     const weather = keysOn(bus, TOPICS.weather);

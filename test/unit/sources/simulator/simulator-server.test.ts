@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseKmaAnswer } from '../../../../src/sources/kma/kma-parser.js';
 import { parseKpxAnswer } from '../../../../src/sources/kpx/kpx-parser.js';
-import { ManualClock } from '../../../../src/sources/shared/clock.js';
+import { ManualClock } from '../../../../src/clock.js';
 import { createSimulator } from '../../../../src/sources/simulator/simulator-server.js';
 import { sample } from '../samples.js';
 
