@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { CONTROLLER_KINDS, type ControllerKind } from '../../controllers/operator.js';
+import { glError } from '../errors.js';
 
 /** Options of `gridlake controller` (flags; defaults from the environment a Deployment sets). */
 export interface ControllerCommandOptions {
@@ -30,7 +31,9 @@ export function parseControllerKinds(list: string | undefined): ControllerKind[]
     .filter((s) => s !== '');
   for (const k of kinds)
     if (!(CONTROLLER_KINDS as readonly string[]).includes(k))
-      throw new Error(`unknown controller ${k} (known: ${CONTROLLER_KINDS.join(', ')})`);
+      throw glError('GL_CONFIG_INVALID', `unknown controller ${k} (known: ${CONTROLLER_KINDS.join(', ')})`, {
+        context: { flag: '--controllers', value: k },
+      });
   return kinds as ControllerKind[];
 }
 
@@ -48,7 +51,7 @@ export function parseSeconds(value: string): number {
   return n;
 }
 
-/** `gridlake controller`: registers the command on the CLI (src/cli/program.ts). */
+/** `gridlake controller`: registers the command on the CLI (program.ts). */
 export function registerControllerCommand(program: Command, env: NodeJS.ProcessEnv = process.env): Command {
   return program
     .command('controller')

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { addControllers } from '../../controllers/operator.js';
+import { glError } from '../errors.js';
 import { EventRecorder } from '../k8s/events.js';
 import { createKubeClient } from '../k8s/kube-client.js';
 import { loadKubeConfig } from '../k8s/kubeconfig.js';
@@ -28,12 +29,16 @@ export async function runController(
   const identity = opts.identity ?? env['POD_NAME'] ?? hostname();
   const leaseNamespace = opts.leaseNamespace ?? env['POD_NAMESPACE'];
   if (opts.leaderElect && !leaseNamespace)
-    throw new Error(
+    throw glError(
+      'GL_CONFIG_INVALID',
       'leader election needs a Lease namespace: --lease-namespace or POD_NAMESPACE (or --no-leader-elect)',
+      { context: { flag: '--lease-namespace', env: 'POD_NAMESPACE' } },
     );
   if (!(opts.retryPeriodSeconds < opts.renewDeadlineSeconds && opts.renewDeadlineSeconds < opts.leaseDurationSeconds))
-    throw new Error(
+    throw glError(
+      'GL_CONFIG_INVALID',
       `lease timing must satisfy retry period < renew deadline < lease duration (got ${opts.retryPeriodSeconds}/${opts.renewDeadlineSeconds}/${opts.leaseDurationSeconds} s)`,
+      { context: { flags: ['--retry-period-seconds', '--renew-deadline-seconds', '--lease-duration-seconds'] } },
     );
   const manager = new Manager({
     client,

@@ -12,7 +12,7 @@ import { WAREHOUSE_TABLES } from '../../../src/join/warehouse-parquet.js';
 import { dataKey, manifestKey } from '../../../src/join/manifest.js';
 import { joinStoreFromObjectStore } from '../../../src/join/object-store-join-store.js';
 import { runDailyJoin } from '../../../src/join/run-join.js';
-import { runJoinCommand } from '../../../src/join/cli-command.js';
+import { runJoinCommand } from '../../../src/cli/run-join.js';
 import { createLogger } from '../../../src/observe/log.js';
 import { addDays } from '../../../src/join/kst.js';
 import { writeGenerated } from '../../fixtures/join/generate.js';

@@ -3,8 +3,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runStandalone } from '../../src/standalone.js';
-import { memoryLogger } from '../fixtures/memory-logger.js';
+import { runStandalone } from '../../../src/cli/run-standalone.js';
+import { memoryLogger } from '../../fixtures/memory-logger.js';
 
 const dirs: string[] = [];
 const tempDir = async (): Promise<string> => {

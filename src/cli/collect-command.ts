@@ -1,59 +1,31 @@
 import { Option, type Command } from 'commander';
-import { glError } from '../errors.js';
-import type { CollectOpts, SimulateOpts } from './cli-actions.js';
-import type { LocationSpec } from './kma/kma-grid.js';
 
-const collectList = (value: string, previous: string[] = []): string[] => [...previous, value];
+/** Repeatable option: each occurrence appends. */
+export const collectList = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-/** Parses `name=nx,ny` (integers: a grid cell) or `name=lat,lon` (decimals: converted with KMA's LCC grid). */
-export function parseLocationArg(text: string): LocationSpec {
-  const m = /^([A-Za-z0-9_.-]+)=(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)$/.exec(text.trim());
-  if (m === null) {
-    throw glError(
-      'GL_SOURCES_CONFIG_INVALID',
-      `location ${JSON.stringify(text)} is not name=nx,ny or name=lat,lon (e.g. seoul=60,127 or seoul=37.5665,126.978)`,
-    );
-  }
-  const [, name = '', a = '', b = ''] = m;
-  if (!a.includes('.') && !b.includes('.')) return { name, nx: Number(a), ny: Number(b) };
-  return { name, lat: Number(a), lon: Number(b) };
-}
-
-/** `gridlake simulate`: serve the simulated KPX and KMA APIs. */
-export function registerSimulateCommand(program: Command): void {
-  program
-    .command('simulate')
-    .description(
-      'serve simulated KPX and KMA APIs (real formats, quotas, faults) for tests and users without service keys',
-    )
-    .addOption(new Option('--host <host>', 'address to listen on').default('127.0.0.1'))
-    .addOption(new Option('--port <port>', 'port').default(8089).argParser(Number))
-    .addOption(
-      new Option('--clock <start,speed>', 'simulated start (ISO-8601 or now) and speed factor').default('now,1'),
-    )
-    .addOption(
-      new Option('--config <file>', 'simulator config (JSON or YAML; see src/sources/simulator/sim-config.ts)'),
-    )
-    .addOption(
-      new Option(
-        '--fault <json>',
-        'a fault, e.g. {"api":"kma","kind":"http","code":"503","probability":0.1} (repeatable)',
-      ).argParser(collectList),
-    )
-    .addOption(new Option('--quota-kpx <n>', 'calls per key per KPX operation per KST day').argParser(Number))
-    .addOption(new Option('--quota-kma <n>', 'calls per key per KST day on the nowcast').argParser(Number))
-    .addOption(
-      new Option('--allow-client <ip>', 'serve only these client addresses (repeatable)').argParser(collectList),
-    )
-    .addOption(
-      new Option('--key <key>', 'accept only these service keys, decoded form (repeatable)').argParser(collectList),
-    )
-    .addOption(new Option('--legacy-open', 'serve data on the legacy KPX operation instead of code 20'))
-    .action(async (opts: SimulateOpts) => {
-      // The simulator's server loads only when it runs: every process declares every command.
-      const { runSimulate } = await import('./cli-actions.js');
-      await runSimulate(opts);
-    });
+/** Options of `gridlake collect`. */
+export interface CollectOpts {
+  kind: 'power' | 'weather';
+  source: string;
+  api: 'gateway' | 'legacy';
+  endpoint?: string;
+  serviceKeyEnv: string;
+  location?: string[];
+  brokers?: string;
+  spoolDir?: string;
+  topic?: string;
+  deadletterTopic?: string;
+  pollInterval?: number;
+  budgetKpxLatest?: number;
+  budgetKpxHistory?: number;
+  budgetKma?: number;
+  timeoutMs: number;
+  stateFile?: string;
+  clock?: string;
+  metricsPort: number;
+  metricsHost: string;
+  reportStatus?: boolean;
+  kubeconfig?: string;
 }
 
 /** `gridlake collect`: run one PowerSource or WeatherSource collector. */
@@ -126,7 +98,7 @@ export function registerCollectCommand(program: Command): void {
     .addOption(new Option('--kubeconfig <file>', 'kubeconfig for --report-status (default: KUBECONFIG or in-cluster)'))
     .action(async (opts: CollectOpts) => {
       // The KPX and KMA clients and Kafka load only when a collector runs.
-      const { runCollect } = await import('./cli-actions.js');
+      const { runCollect } = await import('./run-collect.js');
       await runCollect(opts);
     });
 }

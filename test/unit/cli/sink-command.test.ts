@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { flagsFromLakeSink, sinkConfigFromFlags } from '../../../src/lake/cli-command.js';
+import { flagsFromLakeSink, sinkConfigFromFlags } from '../../../src/cli/sink-flags.js';
 
 const flags = {
   name: 'lake',

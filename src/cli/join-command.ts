@@ -1,10 +1,8 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
+import type { JoinStore } from '../join/join-store.js';
+import { SQL_MODES, type SqlMode } from '../join/sql-modes.js';
 import type { Logger } from '../observe/log.js';
-import type { JoinStore } from './join-store.js';
-import type { RunReport } from './manifest.js';
-import { SQL_MODES } from './sql-modes.js';
-import type { SqlMode } from './sql-modes.js';
 
 /**
  * `gridlake join --join <ns/name> --date YYYY-MM-DD`: one DailyJoinRun as a
@@ -55,7 +53,7 @@ const lateDays = (v: string): number => {
   return n;
 };
 
-/** Registers the `join` subcommand (the lead wires it into src/cli.ts). */
+/** Registers the `join` subcommand. */
 export function registerJoinCommand(program: Command, deps: JoinCommandDeps = {}): Command {
   return program
     .command('join')
@@ -106,6 +104,8 @@ export function registerJoinCommand(program: Command, deps: JoinCommandDeps = {}
     )
     .action(async (opts: JoinOptions) => {
       try {
+        // The join's libraries (Parquet, S3, SQL drivers) load only when it runs: every process declares every command.
+        const { runJoinCommand } = await import('./run-join.js');
         const report = await runJoinCommand(opts, deps);
         process.exitCode = report.outcome === 'failed' ? 1 : 0;
       } catch (err) {
@@ -114,14 +114,4 @@ export function registerJoinCommand(program: Command, deps: JoinCommandDeps = {}
         process.exitCode = 2;
       }
     });
-}
-
-/**
- * The command's body, separate from commander so tests call it directly. The
- * join's libraries (Parquet, S3, SQL drivers) load only when it runs:
- * src/cli/program.ts declares every command in every process.
- */
-export async function runJoinCommand(opts: JoinOptions, deps: JoinCommandDeps = {}): Promise<RunReport> {
-  const { executeJoinCommand } = await import('./run-join-command.js');
-  return executeJoinCommand(opts, deps);
 }

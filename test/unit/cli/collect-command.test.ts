@@ -5,12 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KafkaBus } from '../../../src/bus/kafka/kafka-bus.js';
 import { LocalLogBus } from '../../../src/bus/local-log/local-log-bus.js';
-import {
-  parseLocationArg,
-  registerCollectCommand,
-  registerSimulateCommand,
-} from '../../../src/sources/cli-commands.js';
-import { collectBus } from '../../../src/sources/cli-actions.js';
+import { registerCollectCommand } from '../../../src/cli/collect-command.js';
+import { collectBus } from '../../../src/cli/run-collect.js';
+import { registerSimulateCommand } from '../../../src/cli/simulate-command.js';
+import { parseLocationArg } from '../../../src/sources/location-arg.js';
 import { parseClockOption } from '../../../src/sources/simulator/sim-clock.js';
 
 describe('CLI helpers', () => {
