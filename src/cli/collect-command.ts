@@ -1,51 +1,27 @@
 import { Option, type Command } from 'commander';
+import type { Env } from '../config.js';
 
 /** Repeatable option: each occurrence appends. */
 export const collectList = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-/** Options of `gridlake collect`. */
-export interface CollectOpts {
-  kind: 'power' | 'weather';
-  source: string;
-  api: 'gateway' | 'legacy';
-  endpoint?: string;
-  serviceKeyEnv: string;
-  location?: string[];
-  brokers?: string;
-  spoolDir?: string;
-  topic?: string;
-  deadletterTopic?: string;
-  pollInterval?: number;
-  budgetKpxLatest?: number;
-  budgetKpxHistory?: number;
-  budgetKma?: number;
-  timeoutMs: number;
-  stateFile?: string;
-  clock?: string;
-  metricsPort: number;
-  metricsHost: string;
-  reportStatus?: boolean;
-  kubeconfig?: string;
-}
-
 /** `gridlake collect`: run one PowerSource or WeatherSource collector. */
-export function registerCollectCommand(program: Command): void {
-  program
+export function registerCollectCommand(program: Command, env: Env): Command {
+  return program
     .command('collect')
     .description('run one collector (PowerSource or WeatherSource) and produce readings to the bus')
     .addOption(
       new Option('--kind <kind>', 'power (KPX) or weather (KMA)').choices(['power', 'weather']).makeOptionMandatory(),
     )
     .addOption(new Option('--source <namespace/name>', 'the resource this collector serves').makeOptionMandatory())
-    .addOption(new Option('--api <api>', 'KPX endpoint kind').choices(['gateway', 'legacy']).default('gateway'))
+    .addOption(new Option('--api <api>', 'KPX endpoint kind (default: gateway)').choices(['gateway', 'legacy']))
     .addOption(
       new Option('--endpoint <url>', 'API base URL (default: data.go.kr; KPX host for legacy; or the simulator)'),
     )
     .addOption(
       new Option(
         '--service-key-env <name>',
-        'environment variable holding the service key (Encoding or Decoding form)',
-      ).default('GRIDLAKE_SERVICE_KEY'),
+        'environment variable holding the service key (Encoding or Decoding form; default: GRIDLAKE_SERVICE_KEY)',
+      ),
     )
     .addOption(
       new Option('--location <name=nx,ny|name=lat,lon>', 'weather location (repeatable)').argParser(collectList),
@@ -64,19 +40,12 @@ export function registerCollectCommand(program: Command): void {
     )
     .addOption(new Option('--topic <topic>', 'topic for readings'))
     .addOption(new Option('--deadletter-topic <topic>', 'topic for dead letters'))
-    .addOption(new Option('--poll-interval <minutes>', 'power poll interval the resource declares').argParser(Number))
+    .addOption(new Option('--poll-interval <minutes>', 'power poll interval the resource declares, in minutes'))
     .addOption(
-      new Option(
-        '--budget-kpx-latest <n>',
-        'calls per KST day on the KPX latest/legacy operation (default 100)',
-      ).argParser(Number),
+      new Option('--budget-kpx-latest <n>', 'calls per KST day on the KPX latest/legacy operation (default 100)'),
     )
-    .addOption(
-      new Option('--budget-kpx-history <n>', 'calls per KST day on the KPX history operation (default 100)').argParser(
-        Number,
-      ),
-    )
-    .addOption(new Option('--budget-kma <n>', 'calls per KST day on the KMA nowcast (default 10000)').argParser(Number))
+    .addOption(new Option('--budget-kpx-history <n>', 'calls per KST day on the KPX history operation (default 100)'))
+    .addOption(new Option('--budget-kma <n>', 'calls per KST day on the KMA nowcast (default 10000)'))
     .addOption(
       new Option(
         '--clock <start,speed>',
@@ -84,11 +53,9 @@ export function registerCollectCommand(program: Command): void {
       ),
     )
     .addOption(new Option('--state-file <path>', 'checkpoint file: a restart resumes there and backfills the downtime'))
-    .addOption(new Option('--timeout-ms <ms>', 'per-request timeout').default(10_000).argParser(Number))
-    .addOption(
-      new Option('--metrics-port <port>', 'port for /metrics, /healthz, /readyz').default(9464).argParser(Number),
-    )
-    .addOption(new Option('--metrics-host <host>', 'address for the metrics server').default('0.0.0.0'))
+    .addOption(new Option('--timeout-ms <ms>', 'per-request timeout (default: 10000)'))
+    .addOption(new Option('--metrics-port <port>', 'port for /metrics, /healthz, /readyz (default: 9464)'))
+    .addOption(new Option('--metrics-host <host>', 'address for the metrics server (default: 0.0.0.0)'))
     .addOption(
       new Option(
         '--report-status',
@@ -96,9 +63,12 @@ export function registerCollectCommand(program: Command): void {
       ),
     )
     .addOption(new Option('--kubeconfig <file>', 'kubeconfig for --report-status (default: KUBECONFIG or in-cluster)'))
-    .action(async (opts: CollectOpts) => {
+    .action(async (flags: Record<string, unknown>) => {
       // The KPX and KMA clients and Kafka load only when a collector runs.
-      const { runCollect } = await import('./run-collect.js');
-      await runCollect(opts);
+      const [{ collectConfig }, { runCollect }] = await Promise.all([
+        import('../config.js'),
+        import('./run-collect.js'),
+      ]);
+      await runCollect(collectConfig(flags, env));
     });
 }

@@ -90,6 +90,10 @@ export async function statusReporter(o: {
   readonly kubeconfig?: string | undefined;
   readonly snapshot: () => Record<string, unknown> | null;
   readonly logger: Logger;
+  /** who writes: the pod name (POD_NAME), else the host name */
+  readonly reporter?: string | undefined;
+  /** for the kubeconfig loader (KUBECONFIG, HOME, the in-cluster variables) */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }): Promise<StatusReporter> {
   if (!o.enabled) return NO_REPORTER;
   if (o.target === undefined) throw glError('GL_CONFIG_INVALID', `--report-status needs ${o.flag} namespace/name`);
@@ -102,5 +106,7 @@ export async function statusReporter(o: {
     flag: o.flag,
     snapshot: o.snapshot,
     logger: o.logger,
+    reporter: o.reporter,
+    env: o.env ?? {},
   });
 }

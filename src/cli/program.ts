@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import type { Env } from '../config.js';
 import { registerAgentCommand } from './agent-command.js';
 import { registerCollectCommand } from './collect-command.js';
 import { registerControllerCommand } from './controller-command.js';
@@ -14,9 +15,10 @@ import { registerStandaloneCommand } from './standalone-command.js';
  * which it loads with `await import()` only when it runs: the controller does
  * not carry the sink's S3 and Parquet code, nor the collector's Kafka client
  * (the controller's RSS goal, issue 7). Commands whose parts are not built yet
- * say so and exit non-zero rather than pretend.
+ * say so and exit non-zero rather than pretend. `env` reaches each command's
+ * config (src/config.ts), the one reader of the environment.
  */
-export function buildProgram(): Command {
+export function buildProgram(env: Env): Command {
   const program = new Command('gridlake')
     .description('KPX power and KMA weather, collected, landed in a lake and joined daily')
     .version('0.1.0')
@@ -24,12 +26,12 @@ export function buildProgram(): Command {
 
   registerAgentCommand(program);
   registerCrdsCommand(program);
-  registerSimulateCommand(program);
-  registerCollectCommand(program);
-  registerJoinCommand(program);
-  registerSinkCommand(program);
-  registerControllerCommand(program);
-  registerStandaloneCommand(program);
+  registerSimulateCommand(program, env);
+  registerCollectCommand(program, env);
+  registerJoinCommand(program, env);
+  registerSinkCommand(program, env);
+  registerControllerCommand(program, env);
+  registerStandaloneCommand(program, env);
 
   return program;
 }

@@ -1,6 +1,5 @@
 import type { Bus } from '../bus/bus.js';
 import { openBus } from '../bus/open-bus.js';
-import { glError } from '../errors.js';
 import { createLogger, type Logger } from '../observe/log.js';
 import { createRegistry } from '../observe/metrics.js';
 import { startCollectors } from '../sources/collect-runner.js';
@@ -16,14 +15,11 @@ import { StreamSink } from '../sources/shared/stdout-sink.js';
 import { parseClockOption, SimClock } from '../sources/simulator/sim-clock.js';
 import type { SourceProgress } from '../sources/source-progress.js';
 import { withCheckpoints, type SourceConfig } from '../sources/source-tasks.js';
-import type { CollectOpts } from './collect-command.js';
+import type { CollectConfig } from '../config.js';
 import { startObserveServer, statusReporter, stopSignal, type StatusReporter } from './process.js';
 
 /** The bus `collect` produces to: Kafka (`--brokers`), the local log (`--spool-dir`), or none (stdout). */
-export function collectBus(opts: Pick<CollectOpts, 'brokers' | 'spoolDir' | 'source'>): Bus | null {
-  if (opts.brokers && opts.spoolDir) {
-    throw glError('GL_SOURCES_CONFIG_INVALID', 'give --brokers or --spool-dir, not both');
-  }
+export function collectBus(opts: Pick<CollectConfig, 'brokers' | 'spoolDir' | 'source'>): Bus | null {
   if (opts.brokers)
     return openBus(
       { kind: 'kafka', brokers: opts.brokers.split(',').map((b) => b.trim()) },
@@ -35,7 +31,7 @@ export function collectBus(opts: Pick<CollectOpts, 'brokers' | 'spoolDir' | 'sou
 
 /** The reporter that writes this collector's progress into its PowerSource or WeatherSource status. */
 function sourceProgressReporter(
-  opts: Pick<CollectOpts, 'kind' | 'source' | 'kubeconfig' | 'reportStatus'>,
+  opts: Pick<CollectConfig, 'kind' | 'source' | 'kubeconfig' | 'reportStatus' | 'podName' | 'env'>,
   progress: () => readonly SourceProgress[],
   logger: Logger,
 ): Promise<StatusReporter> {
@@ -50,14 +46,17 @@ function sourceProgressReporter(
       return mine ? { ...mine.progress } : null;
     },
     logger,
+    reporter: opts.podName,
+    env: opts.env,
   });
 }
 
 /** `gridlake collect`: runs one collector until SIGINT or SIGTERM. */
-export async function runCollect(opts: CollectOpts): Promise<void> {
+export async function runCollect(opts: CollectConfig): Promise<void> {
   // Records may go to stdout: logs then go to stderr.
   const logger = createLogger({
     name: 'gridlake-collect',
+    level: opts.logLevel,
     ...(opts.brokers || opts.spoolDir ? {} : { destination: process.stderr }),
   });
   const simulated = opts.clock ? parseClockOption(opts.clock, Date.now()) : null;
@@ -67,11 +66,7 @@ export async function runCollect(opts: CollectOpts): Promise<void> {
         sleep: (ms: number, signal?: AbortSignal) => systemSleep(ms / simulated.speed, signal),
       }
     : {};
-  const rawKey = process.env[opts.serviceKeyEnv];
-  if (rawKey === undefined || rawKey.trim() === '') {
-    throw glError('GL_SOURCES_CONFIG_INVALID', `no service key: set ${opts.serviceKeyEnv} (from the source's Secret)`);
-  }
-  const key = new ServiceKey(rawKey);
+  const key = new ServiceKey(opts.serviceKey);
   const endpoint = opts.endpoint ?? (opts.kind === 'power' && opts.api === 'legacy' ? KPX_LEGACY_HOST : DATA_GO_KR);
   const common = {
     source: opts.source,
@@ -91,9 +86,6 @@ export async function runCollect(opts: CollectOpts): Promise<void> {
           },
         ]
       : [{ kind: 'weather', locations: (opts.location ?? []).map(parseLocationArg), ...common }];
-  if (opts.kind === 'weather' && declared.length > 0 && (opts.location ?? []).length === 0) {
-    throw glError('GL_SOURCES_CONFIG_INVALID', 'a weather collector needs at least one --location');
-  }
   const limits: Partial<Record<Operation, number>> = {
     ...(opts.budgetKpxLatest === undefined
       ? {}

@@ -5,11 +5,11 @@ import { parseFaults } from '../sources/simulator/sim-config.js';
 import { parseClockOption, SimClock } from '../sources/simulator/sim-clock.js';
 import { createSimulator } from '../sources/simulator/simulator-server.js';
 import { stopSignal } from './process.js';
-import type { SimulateOpts } from './simulate-command.js';
+import type { SimulateConfig } from '../config.js';
 
 /** `gridlake simulate`: serves the simulated KPX and KMA APIs until SIGINT or SIGTERM. */
-export async function runSimulate(opts: SimulateOpts): Promise<void> {
-  const logger = createLogger({ name: 'gridlake-simulate' });
+export async function runSimulate(opts: SimulateConfig): Promise<void> {
+  const logger = createLogger({ name: 'gridlake-simulate', level: opts.logLevel });
   const { startMs, speed } = parseClockOption(opts.clock, Date.now());
   const fileConfig = opts.config ? (parseYaml(readFileSync(opts.config, 'utf8')) as Record<string, unknown>) : {};
   const config = {

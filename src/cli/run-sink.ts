@@ -1,36 +1,64 @@
 import { readFileSync } from 'node:fs';
-import { startSink } from '../lake/sink-runtime.js';
+import type { SinkCommandConfig, SinkSettings } from '../config.js';
+import { DEAD_LETTER_TOPIC } from '../lake/dead-letters.js';
+import { startSink, type SinkConfig } from '../lake/sink-runtime.js';
 import { createLogger } from '../observe/log.js';
 import { createRegistry } from '../observe/metrics.js';
 import { startObserveServer, statusReporter, stopSignal } from './process.js';
-import { flagsFromLakeSink, sinkConfigFromFlags, type SinkFlags } from './sink-flags.js';
+import { flagsFromLakeSink } from './sink-flags.js';
 
-/**
- * `gridlake sink`'s body: flags (over a LakeSink given with `--config`) to a
- * running sink, served on the metrics port, until SIGINT or SIGTERM.
- * `fromCommandLine(key)` says whether a flag was given on the command line
- * (it then wins over the resource).
- */
-export async function runSink(given: SinkFlags, fromCommandLine: (key: keyof SinkFlags) => boolean): Promise<void> {
-  const log = createLogger({ name: 'gridlake-sink' });
-  const fromFile = given.config ? flagsFromLakeSink(readFileSync(given.config, 'utf8'), given.config) : {};
-  const flags = { ...given };
-  for (const [key, value] of Object.entries(fromFile) as [keyof SinkFlags, string][])
-    if (!fromCommandLine(key)) Object.assign(flags, { [key]: value });
-  // The metrics label and client id take the name, as in the embedded default.
-  if (given.sink !== undefined && !fromCommandLine('name')) flags.name = given.sink.split('/').at(-1) ?? given.sink;
-  const config = sinkConfigFromFlags(flags, process.env);
+/** The LakeSink given with `--config`, as settings under the command line's. */
+export function readSinkResource(file: string): Partial<SinkSettings> {
+  return flagsFromLakeSink(readFileSync(file, 'utf8'), file);
+}
+
+/** The sink runtime's config: the bus, the store and the flush policy the settings name. */
+export function sinkRuntimeConfig(c: SinkCommandConfig): SinkConfig {
+  return {
+    name: c.name,
+    groupId: c.group,
+    topics: c.topics
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t !== '' && t !== DEAD_LETTER_TOPIC),
+    bus:
+      c.brokers !== undefined ? { kind: 'kafka', brokers: c.brokers.split(',') } : { kind: 'local', dir: c.localLog! },
+    store:
+      c.bucket !== undefined
+        ? {
+            kind: 's3',
+            region: c.region,
+            bucket: c.bucket,
+            prefix: c.prefix,
+            ...(c.endpoint === undefined ? {} : { endpoint: c.endpoint }),
+            ...(c.credentials === undefined ? {} : { credentials: c.credentials }),
+            createBucket: c.createBucket ?? false,
+          }
+        : { kind: 'folder', dir: c.lakeDir! },
+    maxRecords: c.maxRecords,
+    maxBytes: c.maxBytes,
+    maxAgeMs: c.maxAgeMs,
+    maxBufferedBytes: c.maxBufferedBytes,
+  };
+}
+
+/** `gridlake sink`'s body: a running sink, served on the metrics port, until SIGINT or SIGTERM. */
+export async function runSink(c: SinkCommandConfig): Promise<void> {
+  const log = createLogger({ name: 'gridlake-sink', level: c.logLevel });
+  const config = sinkRuntimeConfig(c);
   const registry = createRegistry();
   // Before the sink starts: a bad --sink or kubeconfig fails here, with nothing to undo.
   let snapshot: () => Record<string, unknown> | null = () => null;
   const reporter = await statusReporter({
-    enabled: given.reportStatus === true,
+    enabled: c.reportStatus === true,
     plural: 'lakesinks',
-    target: given.sink,
-    kubeconfig: given.kubeconfig,
+    target: c.sink,
+    kubeconfig: c.kubeconfig,
     flag: '--sink',
     snapshot: () => snapshot(),
     logger: log,
+    reporter: c.podName,
+    env: c.env,
   });
   const runtime = await startSink(config, { log, registry });
   snapshot = () => runtime.sink.progress.snapshot();
@@ -39,7 +67,7 @@ export async function runSink(given: SinkFlags, fromCommandLine: (key: keyof Sin
     registry,
     logger: log,
     host: '0.0.0.0',
-    port: Number(flags.metricsPort),
+    port: c.metricsPort,
     readiness: [() => (runtime.sink.inOutage ? 'lake store unavailable' : null)],
     // The sink's buffers flush, so the process exits with the error.
     undo: async () => {

@@ -16,8 +16,8 @@ export interface StandaloneOptions {
   readonly logger: Logger;
   /** Resolves when the process should stop; defaults to SIGINT/SIGTERM. */
   readonly stopSignal?: Promise<string>;
-  /** Service keys and the SQL URL; defaults to process.env. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Service keys and the SQL URL (src/config.ts passes the process's environment). */
+  readonly env: Readonly<Record<string, string | undefined>>;
   /** Pipeline knobs for tests (simulated clock, catch-up wait). */
   readonly pipeline?: Pick<
     PipelineOptions,
@@ -58,7 +58,7 @@ export async function runStandalone(options: StandaloneOptions): Promise<number>
     dataDir: options.dataDir,
     registry,
     logger,
-    ...(options.env === undefined ? {} : { env: options.env }),
+    env: options.env,
     ...options.pipeline,
   });
   // A running pipeline would keep the process alive behind the error.

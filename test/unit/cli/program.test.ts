@@ -17,7 +17,7 @@ function capture(program: Command): { out: string[]; err: string[] } {
 
 describe('gridlake CLI', () => {
   it('declares every process', () => {
-    const names = buildProgram()
+    const names = buildProgram({})
       .commands.map((c) => c.name())
       .sort();
     expect(names).toEqual(['agent', 'collect', 'controller', 'crds', 'join', 'simulate', 'sink', 'standalone']);
@@ -26,7 +26,7 @@ describe('gridlake CLI', () => {
   it.each(['controller', 'collect', 'sink', 'join', 'agent', 'standalone', 'simulate', 'crds'])(
     'prints help for %s',
     async (name) => {
-      const program = buildProgram();
+      const program = buildProgram({});
       const sink = capture(program);
       await expect(program.parseAsync(['node', 'gridlake', name, '--help'])).rejects.toMatchObject({ exitCode: 0 });
       expect(sink.out.join('')).toContain(`Usage: gridlake ${name}`);
@@ -141,7 +141,7 @@ describe('gridlake CLI', () => {
     ],
     ['standalone', ['--resources', '--data-dir', '--port', '--host']],
   ] as const)('lists every option of %s in its --help', async (name, options) => {
-    const program = buildProgram();
+    const program = buildProgram({});
     const sink = capture(program);
     await expect(program.parseAsync(['node', 'gridlake', name, '--help'])).rejects.toMatchObject({ exitCode: 0 });
     const help = sink.out.join('');
@@ -149,7 +149,7 @@ describe('gridlake CLI', () => {
   });
 
   it('says plainly that agent is not built yet, with its catalogue code, and starts nothing', async () => {
-    const program = buildProgram();
+    const program = buildProgram({});
     capture(program);
     const err = await program.parseAsync(['node', 'gridlake', 'agent', '--site', 'x']).catch((e: unknown) => e);
     // src/cli.ts turns it into one JSON line and exit 2.

@@ -27,6 +27,7 @@ describe('embedded default (standalone)', () => {
       dataDir: path.join(dir, 'data'),
       port: 0,
       host: '127.0.0.1',
+      env: {},
       logger,
       stopSignal,
     });
@@ -60,6 +61,7 @@ describe('embedded default (standalone)', () => {
         dataDir: path.join(dir, 'data'),
         port: 0,
         host: '127.0.0.1',
+        env: {},
         logger,
         stopSignal: new Promise(() => {}),
       }),
@@ -79,6 +81,7 @@ describe('embedded default (standalone)', () => {
           dataDir: path.join(dir, 'data'),
           port,
           host: '127.0.0.1',
+          env: {},
           logger,
           stopSignal: new Promise(() => {}),
         }),

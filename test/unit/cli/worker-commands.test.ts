@@ -31,7 +31,7 @@ const OPTS = { image: 'ghcr.io/gridlake/gridlake:test', brokers: 'kafka.gridlake
 
 /** Parses `args` with the real program; returns the options the subcommand saw. */
 async function parse(args: readonly string[]): Promise<Record<string, unknown>> {
-  const program = buildProgram();
+  const program = buildProgram({});
   let seen: Record<string, unknown> | null = null;
   const quiet = (c: Command): void => {
     c.exitOverride();
