@@ -44,10 +44,10 @@ export async function runJoinCommand(opts: JoinCommandConfig, deps: JoinCommandD
     },
   });
   let exportSql;
-  if (opts.sqlMode !== undefined) {
+  // joinCommandConfig refuses --sql-mode without the URL, so both are set or neither.
+  if (opts.sqlMode !== undefined && opts.sqlUrl !== undefined) {
     exportSql = sqlExportStep({
-      // joinCommandConfig refuses --sql-mode without the URL.
-      url: opts.sqlUrl ?? '',
+      url: opts.sqlUrl,
       mode: opts.sqlMode,
       tables: {
         ...(opts.sqlHourlyTable !== undefined ? { power_weather_hourly: opts.sqlHourlyTable } : {}),
