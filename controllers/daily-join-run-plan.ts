@@ -6,14 +6,20 @@ import { controllerReference, isControlledBy } from '../src/k8s/ownership.js';
 import type { Action } from './apply.js';
 import { COND, REASON, conditionsFor } from './conditions.js';
 import { JOBS, MANAGED_BY, MANAGED_BY_LABEL, RUN_LABEL, apiVersionOf } from './resources.js';
-import { reportFromPods, runOutcome, RUN_CONTAINER, RUN_REPORT_FILE, type RunReportSummary } from './run-report.js';
+import {
+  reportFromPods,
+  runOutcome,
+  RUN_CONTAINER,
+  RUN_REPORT_FILE,
+  type RunReportSummary,
+} from '../src/api/run-report.js';
 import { RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY, type WorkloadOptions } from './workload-plan.js';
 
 /**
  * Pure planning of a DailyJoinRun: one Job (same name as the run) running
  * `gridlake join --join <ns/join> --date <date>`, retried up to the
  * DailyJoin's backoffLimit; status copied from the Job and the run report
- * (see run-report.ts). The Job is created once and never changed (its pod
+ * (see src/api/run-report.ts). The Job is created once and never changed (its pod
  * template is immutable; the run's spec is too).
  */
 

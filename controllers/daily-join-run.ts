@@ -15,7 +15,7 @@ import { DAILY_JOIN_RUNS, RUN_LABEL } from './resources.js';
  * (backoffLimit and activeDeadlineSeconds from the DailyJoin), owned by the run.
  * Status: state, attempts, start/completion time, duration from the Job;
  * outcome, rows and quality from the run report in the join container's
- * termination message (run-report.ts). Conditions: Succeeded, Running.
+ * termination message (src/api/run-report.ts). Conditions: Succeeded, Running.
  * Planning: daily-join-run-plan.ts.
  */
 export interface RunInformers {

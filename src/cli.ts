@@ -3,7 +3,8 @@ import { buildProgram } from './cli/program.js';
 import { GridlakeError } from './errors.js';
 
 try {
-  await buildProgram().parseAsync(process.argv);
+  // The one place the environment enters: each command's config (src/config.ts) reads it from here.
+  await buildProgram(process.env).parseAsync(process.argv);
 } catch (err) {
   // A command that cannot start (bad flags or config, unreachable dependency) says why in one JSON line,
   // with its code and context, instead of a stack trace; exit 2 as for a usage error.

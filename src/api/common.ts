@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
+import { DEFAULT_S3_REGION } from './defaults.js';
 import { ObjectName, StringEnum, Timestamp, withRules } from './schema-kit.js';
 
 /** API group and version of every gridlake kind. */
@@ -141,7 +142,7 @@ export const LakeLocation = withRules(
           pattern: '^https?://[^\\s]+$',
         }),
       ),
-      region: Type.String({ description: 'S3 region.', default: 'ap-northeast-2', minLength: 1, maxLength: 64 }),
+      region: Type.String({ description: 'S3 region.', default: DEFAULT_S3_REGION, minLength: 1, maxLength: 64 }),
       forcePathStyle: Type.Boolean({
         description: 'Use path-style addressing (required by MinIO and most S3-compatible stores).',
         default: false,

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { Conditions, LakeLocation, ObservedGeneration, SecretKeyRef, SourceRef } from './common.js';
+import { SQL_LOAD_MODES } from './defaults.js';
 import { ageColumn, readyColumn } from './kind-definition.js';
 import type { KindDefinition } from './kind-definition.js';
 import { CalendarDate, ObjectName, StringEnum, Timestamp, withRules } from './schema-kit.js';
@@ -13,8 +14,7 @@ export type ConcurrencyPolicy = (typeof CONCURRENCY_POLICIES)[number];
 export const RERUN_REASONS = ['LateData', 'Deleted'] as const;
 export type RerunReason = (typeof RERUN_REASONS)[number];
 export const SQL_ENGINES = ['postgres', 'mysql'] as const;
-export const SQL_LOAD_MODES = ['overwrite', 'append', 'upsert'] as const;
-export type SqlLoadMode = (typeof SQL_LOAD_MODES)[number];
+export { SQL_LOAD_MODES, type SqlLoadMode } from './defaults.js';
 
 /**
  * A 5-field cron expression (minute hour day-of-month month day-of-week, names

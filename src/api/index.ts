@@ -62,4 +62,12 @@ export { loadResources, loadResourcesFromText, loadResourcesOrThrow, formatLoadE
 export type { LoadedResource, LoadError, LoadResult } from './load.js';
 export { isKind, ofKind } from './resource.js';
 export type { KindName, KindTypes, ResourceOf } from './resource.js';
-export { registerCrdsCommand } from './cli-command.js';
+export {
+  RUN_CONTAINER,
+  RUN_REPORT_FILE,
+  parseRunReport,
+  reportFromPods,
+  runOutcome,
+  summarizeRunReport,
+} from './run-report.js';
+export type { RunReportSummary } from './run-report.js';

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { Conditions, LakeLocation, ObservedGeneration, ReporterFields, WorkerError } from './common.js';
+import { FLUSH_DEFAULTS } from './defaults.js';
 import { ageColumn, readyColumn } from './kind-definition.js';
 import type { KindDefinition } from './kind-definition.js';
 import { StringEnum, Timestamp, TOPIC, withRules } from './schema-kit.js';
@@ -13,20 +14,20 @@ export const FlushPolicy = Type.Object(
   {
     maxRecords: Type.Integer({
       description: 'Close the file after this many records.',
-      default: 50000,
+      default: FLUSH_DEFAULTS.maxRecords,
       minimum: 100,
       maximum: 10000000,
     }),
     maxBytes: Type.Integer({
       description: 'Close the file when the buffered records reach this many bytes (1 MiB to 1 GiB).',
-      default: 67108864,
+      default: FLUSH_DEFAULTS.maxBytes,
       minimum: 1048576,
       maximum: 1073741824,
     }),
     maxAgeSeconds: Type.Integer({
       description:
         'Close the file when its oldest record has waited this long, in seconds. With a few partitions, 900 s keeps a topic well under 300 files a day.',
-      default: 900,
+      default: FLUSH_DEFAULTS.maxAgeSeconds,
       minimum: 10,
       maximum: 86400,
     }),

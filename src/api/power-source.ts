@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { Conditions, ObservedGeneration, ReporterFields, SecretKeyRef, WorkerError } from './common.js';
+import { DEAD_LETTER_TOPIC, POWER_TOPIC } from './defaults.js';
 import { ageColumn, readyColumn } from './kind-definition.js';
 import type { KindDefinition } from './kind-definition.js';
 import { StringEnum, Timestamp, Topic, withRules } from './schema-kit.js';
@@ -71,8 +72,8 @@ export const PowerSourceSpec = withRules(
         minimum: 1,
         maximum: 300,
       }),
-      topic: Topic('Topic the readings are produced to (key: base time yyyyMMddHHmmss KST).', 'gridlake.power.kpx.v1'),
-      deadLetterTopic: Topic('Topic for answers that cannot be parsed, with the reason.', 'gridlake.deadletter.v1'),
+      topic: Topic('Topic the readings are produced to (key: base time yyyyMMddHHmmss KST).', POWER_TOPIC),
+      deadLetterTopic: Topic('Topic for answers that cannot be parsed, with the reason.', DEAD_LETTER_TOPIC),
       suspend: Type.Boolean({ description: 'Stop polling without deleting the source.', default: false }),
     },
     {

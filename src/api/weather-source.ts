@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { Conditions, ObservedGeneration, ReporterFields, SecretKeyRef, WorkerError } from './common.js';
+import { DEAD_LETTER_TOPIC, WEATHER_TOPIC } from './defaults.js';
 import { ageColumn, readyColumn } from './kind-definition.js';
 import type { KindDefinition } from './kind-definition.js';
 import { POLL_OUTCOMES } from './power-source.js';
@@ -104,8 +105,8 @@ export const WeatherSourceSpec = withRules(
         minimum: 1,
         maximum: 300,
       }),
-      topic: Topic('Topic the observations are produced to (key: yyyyMMddHHmm:nx:ny).', 'gridlake.weather.kma.v1'),
-      deadLetterTopic: Topic('Topic for answers that cannot be parsed, with the reason.', 'gridlake.deadletter.v1'),
+      topic: Topic('Topic the observations are produced to (key: yyyyMMddHHmm:nx:ny).', WEATHER_TOPIC),
+      deadLetterTopic: Topic('Topic for answers that cannot be parsed, with the reason.', DEAD_LETTER_TOPIC),
       suspend: Type.Boolean({ description: 'Stop polling without deleting the source.', default: false }),
     },
     {

@@ -8,33 +8,23 @@ import { countRequests, runtimeMetrics } from '../k8s/runtime-metrics.js';
 import { serveManager, type ServedManager } from '../k8s/serve-manager.js';
 import { createLogger } from '../observe/log.js';
 import { createRegistry } from '../observe/metrics.js';
-import { parseControllerKinds, type ControllerCommandOptions } from './controller-command.js';
+import type { ControllerConfig } from '../config.js';
+import { parseControllerKinds } from './controller-command.js';
 
 /**
  * Runs the operator: every controller in one Manager, leader-elected on a
  * Lease (so two replicas never both reconcile), /metrics /healthz /readyz on
  * the metrics port, orderly shutdown on SIGTERM.
  */
-export async function runController(
-  opts: ControllerCommandOptions,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<ServedManager> {
-  const logger = createLogger({ name: 'gridlake-controller' });
+export async function runController(opts: ControllerConfig): Promise<ServedManager> {
+  const logger = createLogger({ name: 'gridlake-controller', level: opts.logLevel });
   // --kubeconfig, else KUBECONFIG / ~/.kube/config / the in-cluster service account (client-node's loadFromDefault order).
-  const kc = await loadKubeConfig({ file: opts.kubeconfig, env });
+  const kc = await loadKubeConfig({ file: opts.kubeconfig, env: opts.env });
   const registry = createRegistry();
   const metrics = runtimeMetrics(registry);
   const client = createKubeClient(kc, { onRequest: countRequests(metrics) });
-  const identity = opts.identity ?? env['POD_NAME'] ?? hostname();
-  const leaseNamespace = opts.leaseNamespace ?? env['POD_NAMESPACE'];
-  if (opts.leaderElect && !leaseNamespace)
-    throw new Error(
-      'leader election needs a Lease namespace: --lease-namespace or POD_NAMESPACE (or --no-leader-elect)',
-    );
-  if (!(opts.retryPeriodSeconds < opts.renewDeadlineSeconds && opts.renewDeadlineSeconds < opts.leaseDurationSeconds))
-    throw new Error(
-      `lease timing must satisfy retry period < renew deadline < lease duration (got ${opts.retryPeriodSeconds}/${opts.renewDeadlineSeconds}/${opts.leaseDurationSeconds} s)`,
-    );
+  const identity = opts.identity ?? hostname();
+  const leaseNamespace = opts.leaseNamespace;
   const manager = new Manager({
     client,
     metrics,

@@ -3,6 +3,7 @@ import type { LoadedResource } from '../api/load.js';
 import { ofKind } from '../api/resource.js';
 import type { ResourceOf } from '../api/resource.js';
 import type { LakeLocation } from '../api/common.js';
+import { WEATHER_TOPIC } from '../api/defaults.js';
 import { glError } from '../errors.js';
 import { joinConfig } from '../join/join-config.js';
 import type { JoinConfig } from '../join/join-config.js';
@@ -188,7 +189,7 @@ function dailyJoinConfig(
       join: idOf(j),
       locations: [...new Set(weather.flatMap((w) => w.spec.locations.map((l) => l.name)))],
       powerTopic: power.spec.topic,
-      weatherTopic: weather[0]?.spec.topic ?? 'gridlake.weather.kma.v1',
+      weatherTopic: weather[0]?.spec.topic ?? WEATHER_TOPIC,
       thresholds: {
         powerCoverageMin: j.spec.quality.minPowerCoverage,
         weatherCoverageMin: j.spec.quality.minWeatherCoverage,

@@ -31,8 +31,8 @@ export interface PipelineOptions {
   readonly dataDir: string;
   readonly registry: Registry;
   readonly logger: Logger;
-  /** default process.env: service keys and the SQL URL */
-  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** service keys and the SQL URL (the CLI passes the process's environment) */
+  readonly env: Readonly<Record<string, string | undefined>>;
   /** run simulator, collectors and the join schedule on a simulated clock (tests) */
   readonly simulatedClock?: { readonly startMs: number; readonly speed: number };
   /** wall ms the catch-up waits for the collectors' backfill to reach the sink (default 45 s) */
@@ -64,7 +64,7 @@ export interface Pipeline {
  * DailyJoin on its schedule → warehouse files (and SQL when configured).
  */
 export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
-  const env = o.env ?? process.env;
+  const { env } = o;
   const log = o.logger;
   const sim = o.simulatedClock;
   // Aborted first on stop: ends every collector sleep at once (schedulers end theirs in stop()).

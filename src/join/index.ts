@@ -2,14 +2,13 @@
  * The daily join's public surface, for the CLI, the embedded default and the
  * operator: an explicit list, so each name's home file stays obvious.
  */
-export { registerJoinCommand, runJoinCommand } from './cli-command.js';
-export type { JoinCommandDeps } from './cli-command.js';
 export { joinConfig, DEFAULT_POWER_TOPIC, DEFAULT_WEATHER_TOPIC } from './join-config.js';
 export type { JoinConfig } from './join-config.js';
 export { DayCollector, joinDay } from './join-day.js';
 export { createJoinMetrics } from './join-metrics.js';
 export type { JoinMetrics } from './join-metrics.js';
 export { LocalJoinStore } from './join-store.js';
+export { openJoinStore } from './open-join-store.js';
 export type { JoinStore, RangeReader } from './join-store.js';
 export { dataKey, manifestKey, inputsChanged } from './manifest.js';
 export type { Manifest, RunReport, RunInputs } from './manifest.js';

@@ -1,3 +1,4 @@
+import { POWER_TOPIC, WEATHER_TOPIC } from '../api/defaults.js';
 import { glError } from '../errors.js';
 import { DEFAULT_THRESHOLDS } from './types.js';
 import type { Thresholds } from './types.js';
@@ -21,8 +22,8 @@ export interface JoinConfig {
 }
 
 /** Default topic names (docs/messages.md). */
-export const DEFAULT_POWER_TOPIC = 'gridlake.power.kpx.v1';
-export const DEFAULT_WEATHER_TOPIC = 'gridlake.weather.kma.v1';
+export const DEFAULT_POWER_TOPIC = POWER_TOPIC;
+export const DEFAULT_WEATHER_TOPIC = WEATHER_TOPIC;
 
 const JOIN_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
 const PREFIX = /^[A-Za-z0-9_.=+-]+(\/[A-Za-z0-9_.=+-]+)*$/;

@@ -2,8 +2,8 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { GridlakeError, glError } from '../errors.js';
 import type { SqlExportStep } from './run-join.js';
+import { SQL_LOAD_MODES } from '../api/defaults.js';
 import {
-  SQL_MODES,
   catalogueQueries,
   checkIdentifier,
   createTableSql,
@@ -150,8 +150,8 @@ export async function exportDay(
   day: DayResult,
   date: string,
 ): Promise<SqlExportResult> {
-  if (!SQL_MODES.includes(config.mode)) {
-    throw glError('GL_JOIN_CONFIG_INVALID', `SQL mode must be one of ${SQL_MODES.join(', ')}`, {
+  if (!SQL_LOAD_MODES.includes(config.mode)) {
+    throw glError('GL_JOIN_CONFIG_INVALID', `SQL mode must be one of ${SQL_LOAD_MODES.join(', ')}`, {
       context: { mode: config.mode },
     });
   }

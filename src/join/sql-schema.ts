@@ -1,7 +1,7 @@
 import { glError } from '../errors.js';
 import { PRIMARY_KEYS, TABLE_COLUMNS } from './warehouse-parquet.js';
 import type { ColumnSpec, WarehouseTable } from './warehouse-parquet.js';
-import type { SqlMode } from './sql-modes.js';
+import type { SqlLoadMode } from '../api/defaults.js';
 
 /**
  * SQL shapes of the warehouse tables for PostgreSQL and MySQL/MariaDB: DDL
@@ -10,7 +10,8 @@ import type { SqlMode } from './sql-modes.js';
  */
 
 export type SqlDialect = 'postgres' | 'mysql';
-export { SQL_MODES, type SqlMode } from './sql-modes.js';
+/** A load mode of the SQL export (the DailyJoin's `sql.mode`; the list is in src/api/defaults.ts). */
+export type SqlMode = SqlLoadMode;
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 

@@ -21,16 +21,20 @@ export async function workerProgressReporter(o: {
   readonly logger: Logger;
   /** the option naming the target, for the error message */
   readonly flag: string;
+  /** who writes (the pod name); default the host name */
+  readonly reporter?: string | undefined;
+  /** the environment the kubeconfig loader reads (KUBECONFIG, HOME, the in-cluster variables) */
+  readonly env: Readonly<Record<string, string | undefined>>;
 }): Promise<ProgressReporter> {
   const [namespace, name, ...rest] = o.target.split('/');
   if (!namespace || !name || rest.length > 0)
     throw glError('GL_CONFIG_INVALID', `--report-status needs ${o.flag} as namespace/name, got ${o.target}`);
   // The light loader (no client-node in the worker's memory); in a pod: the mounted ServiceAccount token.
-  const kc = await loadKubeConfig({ file: o.kubeconfig });
+  const kc = await loadKubeConfig({ file: o.kubeconfig, env: o.env });
   return new ProgressReporter({
     client: createKubeClient(kc),
     target: { resource: { group: GROUP, version: VERSION, plural: o.plural }, namespace, name },
-    reporter: process.env['POD_NAME'] ?? hostname(),
+    reporter: o.reporter ?? hostname(),
     snapshot: o.snapshot,
     logger: o.logger,
   });

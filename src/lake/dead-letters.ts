@@ -1,5 +1,6 @@
 import { ulid } from 'ulid';
 import type { Bus } from '../bus/bus.js';
+import { DEAD_LETTER_TOPIC } from '../api/defaults.js';
 import { deadLetterKey } from './layout.js';
 import { kstDay } from '../kst.js';
 import type { ObjectStore } from './object-store.js';
@@ -14,7 +15,7 @@ export interface DeadLetter {
   readonly at: string;
 }
 
-export const DEAD_LETTER_TOPIC = 'gridlake.deadletter.v1';
+export { DEAD_LETTER_TOPIC } from '../api/defaults.js';
 const MAX_PAYLOAD_CHARS = 64 * 1024;
 
 /** Builds a dead letter, truncating the payload to 64 KiB. */

@@ -1,31 +1,19 @@
 import type { Registry } from 'prom-client';
 import type { Bus } from '../bus/bus.js';
-import { KafkaBus } from '../bus/kafka/kafka-bus.js';
-import { LocalLogBus } from '../bus/local-log/local-log-bus.js';
+import { openBus, type BusChoice } from '../bus/open-bus.js';
 import { glError } from '../errors.js';
 import type { Logger } from '../observe/log.js';
 import { LakeSink } from './lake-sink.js';
-import { LocalFolderStore } from './local-folder-store.js';
-import { deferredStore, s3Location, type ObjectStore } from './object-store.js';
+import type { ObjectStore } from './object-store.js';
+import { openObjectStore, type StoreChoice } from './open-store.js';
 
 /** Everything `gridlake sink` needs, already validated. */
 export interface SinkConfig {
   readonly name: string;
   readonly groupId: string;
   readonly topics: readonly string[];
-  readonly bus:
-    { readonly kind: 'kafka'; readonly brokers: readonly string[] } | { readonly kind: 'local'; readonly dir: string };
-  readonly store:
-    | {
-        readonly kind: 's3';
-        readonly endpoint?: string;
-        readonly region: string;
-        readonly bucket: string;
-        readonly prefix: string;
-        readonly credentials?: { accessKeyId: string; secretAccessKey: string };
-        readonly createBucket?: boolean;
-      }
-    | { readonly kind: 'folder'; readonly dir: string };
+  readonly bus: BusChoice;
+  readonly store: StoreChoice;
   readonly maxRecords: number;
   readonly maxBytes: number;
   readonly maxAgeMs: number;
@@ -47,40 +35,17 @@ export async function startSink(
   deps: { log: Logger; registry: Registry; wrapStore?: (store: ObjectStore) => ObjectStore },
 ): Promise<SinkRuntime> {
   if (config.topics.length === 0) throw glError('GL_CONFIG_INVALID', 'sink needs at least one topic');
-  const bus: Bus =
-    config.bus.kind === 'kafka'
-      ? new KafkaBus({
-          brokers: config.bus.brokers,
-          clientId: `gridlake-sink-${config.name}`,
-          consumer: {
-            sessionTimeoutMs: config.sessionTimeoutMs ?? 30_000,
-            ...(config.sessionTimeoutMs === undefined
-              ? {}
-              : { rebalanceTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: 500 }),
-          },
-        })
-      : new LocalLogBus({ dir: config.bus.dir });
-  let store: ObjectStore;
-  if (config.store.kind === 's3') {
-    const options = config.store;
-    // The S3 SDK (~0.2 s of CPU to load) loads while the consumer joins its group: the
-    // first store call (the lake's resume point) only comes with the first fetched batch.
-    const s3 = import('./s3-store.js').then(
-      ({ S3Store }) =>
-        new S3Store({
-          region: options.region,
-          bucket: options.bucket,
-          prefix: options.prefix,
-          // Short enough that a hung store fails a flush well inside the consumer session.
-          attempts: 2,
-          requestTimeoutMs: 8_000,
-          ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-          ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
-        }),
-    );
-    if (options.createBucket) await (await s3).ensureBucket();
-    store = deferredStore(s3Location(options.bucket, options.prefix), s3);
-  } else store = new LocalFolderStore(config.store.dir);
+  const bus = openBus(config.bus, {
+    clientId: `gridlake-sink-${config.name}`,
+    consumer: {
+      sessionTimeoutMs: config.sessionTimeoutMs ?? 30_000,
+      ...(config.sessionTimeoutMs === undefined
+        ? {}
+        : { rebalanceTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: 500 }),
+    },
+  });
+  // Short enough that a hung store fails a flush well inside the consumer session.
+  let store = await openObjectStore(config.store, { attempts: 2, requestTimeoutMs: 8_000, deferred: true });
   // Fault injection and instrumentation hook (tests); identity in production.
   if (deps.wrapStore) store = deps.wrapStore(store);
   const sink = new LakeSink({

@@ -12,7 +12,8 @@ export function createLogger(
 ): Logger {
   const opts: LoggerOptions = {
     name: options.name ?? 'gridlake',
-    level: options.level ?? process.env['GRIDLAKE_LOG_LEVEL'] ?? 'info',
+    // GRIDLAKE_LOG_LEVEL reaches here through each command's config (src/config.ts).
+    level: options.level ?? 'info',
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {

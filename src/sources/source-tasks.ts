@@ -1,3 +1,4 @@
+import { DEAD_LETTER_TOPIC, POWER_TOPIC, WEATHER_TOPIC } from '../api/defaults.js';
 import { planWeather } from './kma/weather-planner.js';
 import { resolveLocation, type LocationSpec, type ResolvedLocation } from './kma/kma-grid.js';
 import { WeatherLocationCollector } from './kma/weather-collector.js';
@@ -15,9 +16,9 @@ import { powerProgress, weatherProgress, type SourceProgress } from './source-pr
 
 /** Default topics (docs/messages.md). */
 export const TOPICS = {
-  power: 'gridlake.power.kpx.v1',
-  weather: 'gridlake.weather.kma.v1',
-  deadLetter: 'gridlake.deadletter.v1',
+  power: POWER_TOPIC,
+  weather: WEATHER_TOPIC,
+  deadLetter: DEAD_LETTER_TOPIC,
 } as const;
 
 /** A PowerSource as the collector needs it. */

@@ -12,7 +12,8 @@ import { WAREHOUSE_TABLES } from '../../../src/join/warehouse-parquet.js';
 import { dataKey, manifestKey } from '../../../src/join/manifest.js';
 import { joinStoreFromObjectStore } from '../../../src/join/object-store-join-store.js';
 import { runDailyJoin } from '../../../src/join/run-join.js';
-import { runJoinCommand } from '../../../src/join/cli-command.js';
+import { runJoinCommand } from '../../../src/cli/run-join.js';
+import { joinCommandConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/observe/log.js';
 import { addDays } from '../../../src/kst.js';
 import { writeGenerated } from '../../fixtures/join/generate.js';
@@ -87,21 +88,24 @@ describe('gridlake join on an S3 lake (the command the DailyJoinRun Job runs)', 
     await writeGenerated(joinStoreFromObjectStore(prefixed), gen);
     const reportFile = join(dir, 'termination-log');
     const out: string[] = [];
+    const env = { AWS_ACCESS_KEY_ID: info.accessKeyId, AWS_SECRET_ACCESS_KEY: info.secretAccessKey };
     const report = await runJoinCommand(
+      joinCommandConfig(
+        {
+          join: 'grid/s3',
+          date: START,
+          lake: '/nonexistent',
+          locations: 'busan,seoul',
+          bucket,
+          prefix: 'lake/',
+          endpoint: info.endpoint,
+          region: info.region,
+          reportFile,
+          sqlUrlEnv: 'GRIDLAKE_JOIN_SQL_URL',
+        },
+        env,
+      ),
       {
-        join: 'grid/s3',
-        date: START,
-        lake: '/nonexistent',
-        locations: 'busan,seoul',
-        bucket,
-        prefix: 'lake/',
-        endpoint: info.endpoint,
-        region: info.region,
-        reportFile,
-        sqlUrlEnv: 'GRIDLAKE_JOIN_SQL_URL',
-      },
-      {
-        env: { AWS_ACCESS_KEY_ID: info.accessKeyId, AWS_SECRET_ACCESS_KEY: info.secretAccessKey },
         stdout: { write: (s: string) => out.push(s) } as unknown as NodeJS.WritableStream,
         logger: createLogger({ level: 'silent' }),
       },

@@ -53,6 +53,19 @@ describe('gridlake entry point', () => {
     expect(failed!.stderr).not.toMatch(/\n\s+at /);
   }, 60_000);
 
+  it('refuses the planned agent command with its catalogue code and exit 2, starting nothing', async () => {
+    const failed = await run(process.execPath, [cli, 'agent']).then(
+      () => null,
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(failed?.code).toBe(2);
+    expect(JSON.parse(failed!.stderr.trim())).toMatchObject({
+      level: 'fatal',
+      code: 'GL_CLI_NOT_IMPLEMENTED',
+      msg: expect.stringContaining('not built yet (tracked in issue 7)'),
+    });
+  }, 60_000);
+
   it('stops what it started and exits 2 when its metrics port is taken (it does not hang)', async () => {
     const taken = createServer();
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));

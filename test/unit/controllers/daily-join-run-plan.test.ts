@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { jobState, planRun, runFinished, type RunObserved } from '../../../controllers/daily-join-run-plan.js';
 import { RUN_LABEL } from '../../../controllers/resources.js';
-import { parseRunReport, reportFromPods, RUN_CONTAINER } from '../../../controllers/run-report.js';
+import { parseRunReport, reportFromPods, RUN_CONTAINER } from '../../../src/api/run-report.js';
 import type { KubeObject } from '../../../src/k8s/object-cache.js';
 import { NS, OPTS, at, bodyOf, condOf, resource } from './fixtures.js';
 

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { flagsFromLakeSink, sinkConfigFromFlags } from '../../../src/lake/cli-command.js';
+import { sinkRuntimeConfig } from '../../../src/cli/run-sink.js';
+import { flagsFromLakeSink } from '../../../src/cli/sink-flags.js';
+import { sinkCommandConfig } from '../../../src/config.js';
 
 const flags = {
   name: 'lake',
@@ -16,9 +18,12 @@ const flags = {
   metricsPort: '9464',
 };
 
+const runtimeConfig = (f: Record<string, unknown>, env: Record<string, string> = {}) =>
+  sinkRuntimeConfig(sinkCommandConfig(f, env));
+
 describe('sink command flags', () => {
   it('builds a Kafka-to-S3 config with credentials from the environment only', () => {
-    const c = sinkConfigFromFlags(
+    const c = runtimeConfig(
       { ...flags, brokers: 'a:9092,b:9092', bucket: 'b', endpoint: 'http://minio:9000' },
       { AWS_ACCESS_KEY_ID: 'id', AWS_SECRET_ACCESS_KEY: 'secret' },
     );
@@ -31,15 +36,18 @@ describe('sink command flags', () => {
       endpoint: 'http://minio:9000',
       credentials: { accessKeyId: 'id', secretAccessKey: 'secret' },
     });
+    expect(c).toMatchObject({ maxRecords: 1000, maxBytes: 1_000_000, maxAgeMs: 60_000 });
   });
 
   it.each([
     [{ bucket: 'b' }, /exactly one of --brokers and --local-log/],
     [{ brokers: 'a', localLog: '/x', bucket: 'b' }, /exactly one of --brokers and --local-log/],
     [{ brokers: 'a' }, /exactly one of --bucket and --lake-dir/],
-    [{ brokers: 'a', lakeDir: '/l', maxRecords: '0' }, /--max-records must be a positive integer/],
+    [{ brokers: 'a', lakeDir: '/l', maxRecords: '0' }, /--max-records: .*greater or equal to 1/],
+    [{ brokers: 'a', lakeDir: '/l', maxRecords: 'many' }, /--max-records: .*integer.*"many"/],
+    [{ brokers: 'a', lakeDir: '/l', reportStatus: true }, /--report-status needs --sink/],
   ])('refuses %o', (extra, message) => {
-    expect(() => sinkConfigFromFlags({ ...flags, ...extra }, {})).toThrow(message);
+    expect(() => sinkCommandConfig({ ...flags, ...extra }, {})).toThrow(message);
   });
 });
 
@@ -51,10 +59,17 @@ describe('sink command --config (the LakeSink the operator renders)', () => {
     const doc = parse(example) as { metadata: { name: string; namespace: string }; spec: Record<string, never> };
     expect(f.name).toBe(doc.metadata.name);
     expect(f.group).toBe(`gridlake-sink-${doc.metadata.namespace}-${doc.metadata.name}`);
-    const c = sinkConfigFromFlags({ ...flags, ...f, brokers: 'k:9092' }, {});
+    const c = sinkRuntimeConfig(sinkCommandConfig({ brokers: 'k:9092' }, {}, f));
     expect(c.store).toMatchObject({ kind: 's3', bucket: expect.any(String) });
     expect(c.maxAgeMs % 1000).toBe(0);
     expect(c.topics.length).toBeGreaterThan(0);
+  });
+
+  it('lets the command line win over the resource, and names the sink after --sink', () => {
+    const f = flagsFromLakeSink(example, 'config.json');
+    const c = sinkCommandConfig({ brokers: 'k:9092', sink: 'ns/raw-sink', maxRecords: '200' }, {}, f);
+    expect(c).toMatchObject({ name: 'raw-sink', maxRecords: 200, bucket: f.bucket });
+    expect(sinkCommandConfig({ brokers: 'k:9092', sink: 'ns/raw-sink', name: 'n' }, {}, f).name).toBe('n');
   });
 
   it('refuses a resource that is not a valid LakeSink, naming the file and the field', () => {

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { registerJoinCommand, runJoinCommand } from '../../../src/join/cli-command.js';
+import { registerJoinCommand } from '../../../src/cli/join-command.js';
+import { runJoinCommand } from '../../../src/cli/run-join.js';
+import { joinCommandConfig } from '../../../src/config.js';
 import { LocalJoinStore } from '../../../src/join/join-store.js';
 import type { RunReport } from '../../../src/join/manifest.js';
 import { createLogger } from '../../../src/observe/log.js';
@@ -46,7 +48,11 @@ afterEach(async () => {
 describe('gridlake join', () => {
   it('runs a date from the command line and prints the run report', async () => {
     const program = new Command('gridlake').exitOverride();
-    registerJoinCommand(program, { stdout: sink(), logger: quiet, clock: () => Date.parse('2025-11-23T00:10:00Z') });
+    registerJoinCommand(
+      program,
+      {},
+      { stdout: sink(), logger: quiet, clock: () => Date.parse('2025-11-23T00:10:00Z') },
+    );
     const metricsFile = join(dir, 'join.prom');
     await program.parseAsync(
       [
@@ -84,11 +90,11 @@ describe('gridlake join', () => {
 
   it('exits 1 on a failed run and 2 on a bad option', async () => {
     const program = new Command('gridlake').exitOverride();
-    registerJoinCommand(program, { stdout: sink(), logger: quiet });
+    registerJoinCommand(program, {}, { stdout: sink(), logger: quiet });
     await program.parseAsync(['join', '--join', 'grid/daily', '--date', '2025-13-01', '--lake', dir], { from: 'user' });
     expect(process.exitCode).toBe(1);
     const p2 = new Command('gridlake').exitOverride();
-    registerJoinCommand(p2, { stdout: sink(), logger: quiet });
+    registerJoinCommand(p2, {}, { stdout: sink(), logger: quiet });
     const stderr = process.stderr.write;
     process.stderr.write = (() => true) as typeof process.stderr.write;
     try {
@@ -99,20 +105,23 @@ describe('gridlake join', () => {
     expect(process.exitCode).toBe(2);
   });
 
-  it('takes the SQL URL only from the environment', async () => {
-    await expect(
-      runJoinCommand(
-        { join: 'grid/daily', date: D, lake: dir, sqlMode: 'upsert', sqlUrlEnv: 'GRIDLAKE_JOIN_SQL_URL' },
-        { env: {}, stdout: sink(), logger: quiet },
-      ),
-    ).rejects.toMatchObject({ code: 'GL_JOIN_CONFIG_INVALID' });
+  it('takes the SQL URL only from the environment', () => {
+    const flags = { join: 'grid/daily', date: D, lake: dir, sqlMode: 'upsert' };
+    expect(() => joinCommandConfig(flags, {})).toThrow(
+      expect.objectContaining({
+        code: 'GL_CONFIG_INVALID',
+        message: expect.stringContaining('$GRIDLAKE_JOIN_SQL_URL'),
+      }),
+    );
+    expect(joinCommandConfig(flags, { GRIDLAKE_JOIN_SQL_URL: 'postgres://x' }).sqlUrl).toBe('postgres://x');
   });
 
   it('names earlier dates with late data in the run summary (--late-data-days), for the operator to rerun', async () => {
     const store = new LocalJoinStore(dir);
     const base = { join: 'grid/daily', lake: dir, locations: 'seoul', sqlUrlEnv: 'X' };
+    const config = (flags: Record<string, unknown>) => joinCommandConfig(flags, {});
     const deps = { stdout: sink(), logger: quiet };
-    await runJoinCommand({ ...base, date: D }, deps);
+    await runJoinCommand(config({ ...base, date: D }), deps);
     // Late: a reading of D lands after D was joined; D-1 has inputs but was never joined; D-2 has nothing.
     await writeRaw(store, 'power', [
       power(D, '23:55', 61_000, { ingestedAt: kst('2025-11-24', '01:00'), kafkaOffset: 10_000n }),
@@ -121,14 +130,14 @@ describe('gridlake join', () => {
     const next = '2025-11-23';
     await writeRaw(store, 'power', [power(next, '00:00', 60_000, { kafkaOffset: 30_000n })]);
     const reportFile = join(dir, 'summary.json');
-    await runJoinCommand({ ...base, date: next, lateDataDays: 3, reportFile }, deps);
+    await runJoinCommand(config({ ...base, date: next, lateDataDays: 3, reportFile }), deps);
     const summary = JSON.parse(await readFile(reportFile, 'utf8')) as { outcome: string; lateData?: unknown };
     expect(summary.lateData).toEqual([
       { date: '2025-11-21', reason: 'NeverJoined' },
       { date: D, reason: 'InputsChanged' },
     ]);
     // Without the option the summary names none.
-    await runJoinCommand({ ...base, date: next, reportFile }, deps);
+    await runJoinCommand(config({ ...base, date: next, reportFile }), deps);
     expect(JSON.parse(await readFile(reportFile, 'utf8'))).not.toHaveProperty('lateData');
   });
 });

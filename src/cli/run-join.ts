@@ -1,26 +1,27 @@
 import { writeFile } from 'node:fs/promises';
 import { ulid } from 'ulid';
-import { summarizeRunReport } from '../../controllers/run-report.js';
-import { S3Store } from '../lake/s3-store.js';
-import { glError } from '../errors.js';
+import { summarizeRunReport } from '../api/run-report.js';
+import { joinConfig } from '../join/join-config.js';
+import { createJoinMetrics } from '../join/join-metrics.js';
+import type { JoinStore } from '../join/join-store.js';
+import type { RunReport } from '../join/manifest.js';
+import { openJoinStore } from '../join/open-join-store.js';
+import { findLateDates, type LateDate } from '../join/rerun-check.js';
+import { runDailyJoin } from '../join/run-join.js';
+import { sqlExportStep } from '../join/sql-export.js';
 import { createLogger } from '../observe/log.js';
 import { createRegistry } from '../observe/metrics.js';
-import type { JoinCommandDeps, JoinOptions } from './cli-command.js';
-import { joinConfig } from './join-config.js';
-import { createJoinMetrics } from './join-metrics.js';
-import { joinStoreFromObjectStore } from './object-store-join-store.js';
-import { LocalJoinStore } from './join-store.js';
-import type { JoinStore } from './join-store.js';
-import type { RunReport } from './manifest.js';
-import { findLateDates, type LateDate } from './rerun-check.js';
-import { runDailyJoin } from './run-join.js';
-import { sqlExportStep } from './sql-export.js';
+import { DEFAULT_THRESHOLDS } from '../join/types.js';
+import type { JoinCommandConfig } from '../config.js';
+import type { JoinCommandDeps } from './join-command.js';
 
-/** `gridlake join`'s body (src/join/cli-command.ts declares the command and loads this when it runs). */
-export async function executeJoinCommand(opts: JoinOptions, deps: JoinCommandDeps = {}): Promise<RunReport> {
-  const env = deps.env ?? process.env;
+/**
+ * `gridlake join`'s body (join-command.ts declares the command and loads this
+ * when it runs), separate from commander so tests call it directly.
+ */
+export async function runJoinCommand(opts: JoinCommandConfig, deps: JoinCommandDeps = {}): Promise<RunReport> {
   const clock = deps.clock ?? Date.now;
-  const logger = deps.logger ?? createLogger({ name: 'gridlake-join' });
+  const logger = deps.logger ?? createLogger({ name: 'gridlake-join', level: opts.logLevel });
   const registry = createRegistry({ defaultMetrics: false });
   const metrics = createJoinMetrics(registry);
   const config = joinConfig({
@@ -37,18 +38,16 @@ export async function executeJoinCommand(opts: JoinOptions, deps: JoinCommandDep
     ...(opts.weatherTopic !== undefined ? { weatherTopic: opts.weatherTopic } : {}),
     ...(opts.rawPrefix !== undefined ? { rawPrefix: opts.rawPrefix } : {}),
     ...(opts.warehousePrefix !== undefined ? { warehousePrefix: opts.warehousePrefix } : {}),
-    thresholds: { powerCoverageMin: opts.powerCoverageMin ?? 0.95, weatherCoverageMin: opts.weatherCoverageMin ?? 0.9 },
+    thresholds: {
+      powerCoverageMin: opts.powerCoverageMin ?? DEFAULT_THRESHOLDS.powerCoverageMin,
+      weatherCoverageMin: opts.weatherCoverageMin ?? DEFAULT_THRESHOLDS.weatherCoverageMin,
+    },
   });
   let exportSql;
-  if (opts.sqlMode !== undefined) {
-    const url = env[opts.sqlUrlEnv];
-    if (url === undefined || url === '') {
-      throw glError('GL_JOIN_CONFIG_INVALID', `--sql-mode needs the SQL URL in $${opts.sqlUrlEnv}`, {
-        context: { env: opts.sqlUrlEnv },
-      });
-    }
+  // joinCommandConfig refuses --sql-mode without the URL, so both are set or neither.
+  if (opts.sqlMode !== undefined && opts.sqlUrl !== undefined) {
     exportSql = sqlExportStep({
-      url,
+      url: opts.sqlUrl,
       mode: opts.sqlMode,
       tables: {
         ...(opts.sqlHourlyTable !== undefined ? { power_weather_hourly: opts.sqlHourlyTable } : {}),
@@ -56,7 +55,7 @@ export async function executeJoinCommand(opts: JoinOptions, deps: JoinCommandDep
       },
     });
   }
-  const store = deps.store ? deps.store(opts.lake) : lakeStore(opts, env);
+  const store = deps.store ? deps.store(opts.lake) : await lakeStore(opts);
   const report = await runDailyJoin(
     {
       store,
@@ -85,17 +84,14 @@ export async function executeJoinCommand(opts: JoinOptions, deps: JoinCommandDep
 }
 
 /** The lake the run reads and writes: S3 with `--bucket`, else the folder `--lake`. */
-function lakeStore(opts: JoinOptions, env: NodeJS.ProcessEnv): JoinStore {
-  if (opts.bucket === undefined) return new LocalJoinStore(opts.lake);
-  const accessKeyId = env['AWS_ACCESS_KEY_ID'];
-  const secretAccessKey = env['AWS_SECRET_ACCESS_KEY'];
-  return joinStoreFromObjectStore(
-    new S3Store({
-      bucket: opts.bucket,
-      region: opts.region ?? 'ap-northeast-2',
-      prefix: opts.prefix ?? '',
-      ...(opts.endpoint === undefined ? {} : { endpoint: opts.endpoint }),
-      ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
-    }),
-  );
+function lakeStore(opts: JoinCommandConfig): Promise<JoinStore> {
+  if (opts.bucket === undefined) return openJoinStore({ kind: 'folder', dir: opts.lake });
+  return openJoinStore({
+    kind: 's3',
+    bucket: opts.bucket,
+    region: opts.region,
+    prefix: opts.prefix,
+    ...(opts.endpoint === undefined ? {} : { endpoint: opts.endpoint }),
+    ...(opts.credentials === undefined ? {} : { credentials: opts.credentials }),
+  });
 }

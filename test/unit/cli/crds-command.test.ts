@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { registerCrdsCommand } from '../../../src/api/cli-command.js';
+import { registerCrdsCommand } from '../../../src/cli/crds-command.js';
 import { allCrdsYaml, buildCrds, crdFileName, crdToYaml } from '../../../src/api/crd.js';
 
 function program(): Command {

@@ -8,7 +8,7 @@ import { renderWorkload, type WorkerSpec } from '../../../controllers/workload-p
 import { loadResourcesFromText } from '../../../src/api/load.js';
 import { buildProgram } from '../../../src/cli/program.js';
 import type { KubeObject } from '../../../src/k8s/object-cache.js';
-import { flagsFromLakeSink } from '../../../src/lake/cli-command.js';
+import { flagsFromLakeSink } from '../../../src/cli/sink-flags.js';
 
 // The operator writes command lines for the gridlake image; the CLI reads
 // them. Nothing else checks that the two agree until a pod crash-loops on a
@@ -31,7 +31,7 @@ const OPTS = { image: 'ghcr.io/gridlake/gridlake:test', brokers: 'kafka.gridlake
 
 /** Parses `args` with the real program; returns the options the subcommand saw. */
 async function parse(args: readonly string[]): Promise<Record<string, unknown>> {
-  const program = buildProgram();
+  const program = buildProgram({});
   let seen: Record<string, unknown> | null = null;
   const quiet = (c: Command): void => {
     c.exitOverride();

@@ -7,13 +7,8 @@ export function registerCrdsCommand(program: Command): Command {
     .description('print or write the CustomResourceDefinitions generated from src/api')
     .option('-o, --out <dir>', 'write one file per CRD into this folder instead of printing')
     .action(async (opts: { out?: string }) => {
-      // The schemas load only when the command runs (src/cli/program.ts builds every command).
-      const { allCrdsYaml, writeCrds } = await import('./crd.js');
-      if (opts.out === undefined) {
-        process.stdout.write(allCrdsYaml());
-        return;
-      }
-      const files = await writeCrds(opts.out);
-      for (const f of files) process.stderr.write(`wrote ${f}\n`);
+      // The schemas load only when the command runs (every process declares every command).
+      const { runCrds } = await import('./run-crds.js');
+      await runCrds(opts);
     });
 }

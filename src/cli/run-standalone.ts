@@ -1,13 +1,12 @@
 import { mkdir } from 'node:fs/promises';
-import { checkDailyJoinSemantics } from './api/daily-join-semantics.js';
-import { loadResourcesOrThrow } from './api/load.js';
-import { ofKind } from './api/resource.js';
-import { startPipeline } from './embedded/pipeline.js';
-import type { PipelineOptions } from './embedded/pipeline.js';
-import { glError } from './errors.js';
-import type { Logger } from './observe/log.js';
-import { createRegistry } from './observe/metrics.js';
-import { createObserveServer } from './observe/http-server.js';
+import { checkDailyJoinSemantics } from '../api/daily-join-semantics.js';
+import { loadResourcesOrThrow } from '../api/load.js';
+import { ofKind } from '../api/resource.js';
+import { startPipeline, type PipelineOptions } from '../embedded/pipeline.js';
+import { glError } from '../errors.js';
+import type { Logger } from '../observe/log.js';
+import { createRegistry } from '../observe/metrics.js';
+import { startObserveServer, stopSignal } from './process.js';
 
 export interface StandaloneOptions {
   readonly resources: string;
@@ -17,8 +16,8 @@ export interface StandaloneOptions {
   readonly logger: Logger;
   /** Resolves when the process should stop; defaults to SIGINT/SIGTERM. */
   readonly stopSignal?: Promise<string>;
-  /** Service keys and the SQL URL; defaults to process.env. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Service keys and the SQL URL (src/config.ts passes the process's environment). */
+  readonly env: Readonly<Record<string, string | undefined>>;
   /** Pipeline knobs for tests (simulated clock, catch-up wait). */
   readonly pipeline?: Pick<
     PipelineOptions,
@@ -59,36 +58,26 @@ export async function runStandalone(options: StandaloneOptions): Promise<number>
     dataDir: options.dataDir,
     registry,
     logger,
-    ...(options.env === undefined ? {} : { env: options.env }),
+    env: options.env,
     ...options.pipeline,
   });
-  const server = createObserveServer({ registry, logger, readiness: [() => pipeline.readiness()] });
-  let address: string;
-  try {
-    address = await server.listen({ port: options.port, host: options.host });
-  } catch (cause) {
-    // A running pipeline would keep the process alive behind the error.
-    await pipeline.stop();
-    throw glError('GL_OBSERVE_LISTEN_FAILED', `cannot serve metrics on ${options.host}:${options.port}`, {
-      cause,
-      context: { host: options.host, port: options.port },
-    });
-  }
+  // A running pipeline would keep the process alive behind the error.
+  const server = await startObserveServer({
+    registry,
+    logger,
+    readiness: [() => pipeline.readiness()],
+    host: options.host,
+    port: options.port,
+    undo: () => pipeline.stop(),
+  });
+  const { address } = server;
   logger.info({ address, endpoints: ['/metrics', '/healthz', '/readyz'] }, 'observe server listening');
   logger.info({ dataDir: options.dataDir, lake: `${options.dataDir}/lake` }, 'pipeline running');
 
-  const signal = await (options.stopSignal ?? waitForStopSignal());
+  const signal = await (options.stopSignal ?? stopSignal());
   logger.info({ signal }, 'stopping');
   await pipeline.stop();
   await server.close();
   logger.info('stopped cleanly');
   return 0;
-}
-
-function waitForStopSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (sig: NodeJS.Signals) => resolve(sig);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
 }

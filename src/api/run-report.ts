@@ -1,7 +1,6 @@
-import type { DailyJoinRunStatus, LateDataReason, RunOutcome } from '../src/api/daily-join-run.js';
-import type { RunReport } from '../src/join/manifest.js';
-import type { LateDate } from '../src/join/rerun-check.js';
-import type { KubeObject } from '../src/k8s/object-cache.js';
+import type { RunReport } from '../join/manifest.js';
+import type { LateDate } from '../join/rerun-check.js';
+import type { DailyJoinRunStatus, LateDataReason, RunOutcome } from './daily-join-run.js';
 
 /**
  * How a join's run report reaches its DailyJoinRun: the `gridlake join`
@@ -110,8 +109,8 @@ interface ContainerStatus {
   lastState?: { terminated?: { message?: string; finishedAt?: string } };
 }
 
-/** The newest parseable report among a run's pods. */
-export function reportFromPods(pods: readonly KubeObject[]): RunReportSummary | null {
+/** The newest parseable report among a run's pods (any object with a pod's `status`). */
+export function reportFromPods(pods: readonly { readonly [field: string]: unknown }[]): RunReportSummary | null {
   const found: { at: string; report: RunReportSummary }[] = [];
   for (const pod of pods) {
     const statuses = (

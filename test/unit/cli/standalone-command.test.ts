@@ -3,8 +3,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runStandalone } from '../../src/standalone.js';
-import { memoryLogger } from '../fixtures/memory-logger.js';
+import { runStandalone } from '../../../src/cli/run-standalone.js';
+import { memoryLogger } from '../../fixtures/memory-logger.js';
 
 const dirs: string[] = [];
 const tempDir = async (): Promise<string> => {
@@ -27,6 +27,7 @@ describe('embedded default (standalone)', () => {
       dataDir: path.join(dir, 'data'),
       port: 0,
       host: '127.0.0.1',
+      env: {},
       logger,
       stopSignal,
     });
@@ -60,6 +61,7 @@ describe('embedded default (standalone)', () => {
         dataDir: path.join(dir, 'data'),
         port: 0,
         host: '127.0.0.1',
+        env: {},
         logger,
         stopSignal: new Promise(() => {}),
       }),
@@ -79,6 +81,7 @@ describe('embedded default (standalone)', () => {
           dataDir: path.join(dir, 'data'),
           port,
           host: '127.0.0.1',
+          env: {},
           logger,
           stopSignal: new Promise(() => {}),
         }),

@@ -1,0 +1,30 @@
+import { Option, type Command } from 'commander';
+import type { Env } from '../config.js';
+
+/** `gridlake standalone`: the embedded default, the same resource YAML as on a cluster, no cluster needed. */
+export function registerStandaloneCommand(program: Command, env: Env): Command {
+  return program
+    .command('standalone')
+    .description('run the embedded default on this machine: the same resource YAML, no cluster needed')
+    .addOption(
+      new Option('-f, --resources <dir>', 'folder of gridlake custom-resource YAML files (default: examples/embedded)'),
+    )
+    .addOption(new Option('--data-dir <dir>', 'where the local log and lake live (default: .gridlake)'))
+    .addOption(new Option('--port <port>', 'port for /metrics, /healthz and /readyz (default: 9464)'))
+    .addOption(new Option('--host <host>', 'address to listen on (default: 127.0.0.1)'))
+    .action(async (flags: Record<string, unknown>) => {
+      // The whole data path loads only when it runs: every process declares every command.
+      const [{ standaloneConfig }, { createLogger }, { runStandalone }] = await Promise.all([
+        import('../config.js'),
+        import('../observe/log.js'),
+        import('./run-standalone.js'),
+      ]);
+      const config = standaloneConfig(flags, env);
+      const logger = createLogger({ name: 'gridlake-standalone', level: config.logLevel });
+      process.exitCode = await runStandalone({ ...config, logger }).catch((err: unknown) => {
+        // One JSON line with the code and every problem (file:line:col), then a non-zero exit.
+        logger.fatal({ err }, 'standalone did not start');
+        return 1;
+      });
+    });
+}
