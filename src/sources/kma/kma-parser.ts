@@ -1,3 +1,4 @@
+import { assertNever } from '../../errors.js';
 import { bodyItems, classifyEnvelope } from '../shared/classify.js';
 import { isoKst, isoUtc, parseKmaDateTime } from '../shared/kst-time.js';
 import type { Failure } from '../shared/outcome.js';
@@ -93,6 +94,8 @@ export function parseKmaAnswer(status: number, text: string, ctx: KmaParseContex
           break;
         case 'invalid':
           return { outcome: 'malformed', code: null, reason: `${c} value ${JSON.stringify(v.text)} is not a number` };
+        default:
+          return assertNever(v);
       }
     }
     const pty = values.PTY ?? null;

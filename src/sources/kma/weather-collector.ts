@@ -1,3 +1,4 @@
+import { assertNever } from '../../errors.js';
 import { backoffDelay, NO_DATA_BACKOFF } from '../shared/backoff.js';
 import type { CollectorCore } from '../shared/collector-core.js';
 import { applyFailure, recordSuccess, type FailureState } from '../shared/failure-policy.js';
@@ -207,6 +208,8 @@ export class WeatherLocationCollector implements Task {
         return null;
       case 'skip':
         return 'skip';
+      default:
+        return assertNever(step);
     }
   }
 

@@ -1,3 +1,4 @@
+import { assertNever } from '../../errors.js';
 import { backoffDelay, TRANSIENT_BACKOFF } from './backoff.js';
 import type { Operation } from './budget.js';
 import { authMessage, type CollectorCore } from './collector-core.js';
@@ -83,6 +84,8 @@ export async function applyFailure(
       }
       return { kind: 'retry_at', at: now + backoffDelay(state.malformed - 1, TRANSIENT_BACKOFF, rng) };
     }
+    default:
+      return assertNever(failure.outcome);
   }
 }
 

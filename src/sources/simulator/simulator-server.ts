@@ -1,4 +1,5 @@
 import { fastify, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { assertNever } from '../../errors.js';
 import type { Clock } from '../shared/clock.js';
 import { floorHour, floorSlot, HOUR_MS, parseKmaDateTime, SLOT_MS } from '../shared/kst-time.js';
 import { KPX_PATHS } from '../kpx/kpx-endpoints.js';
@@ -219,8 +220,13 @@ function faultAnswer(
           body: '<!DOCTYPE html><html><head><title>Service unavailable</title></head><body>점검 중</body></html>',
           type: 'text',
         };
-      default:
+      // These shape the answer rather than replace it; applied where the answer is built.
+      case 'slow':
+      case 'truncate':
+      case 'missing':
         break;
+      default:
+        return assertNever(f.kind);
     }
   }
   return null;
