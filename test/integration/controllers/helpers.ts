@@ -35,7 +35,7 @@ export async function ensureCrds(k: KubeInfo, c: KubeClient): Promise<void> {
   await kubectl('wait', '--for=condition=Established', '--timeout=60s', '-f', CRD_DIR);
   for (const plural of ['powersources', 'weathersources', 'lakesinks', 'dailyjoins', 'dailyjoinruns', 'remotesites'])
     await eventually(
-      "c.request({ method: 'GET', path: `/apis/gridlake.io/v1alpha1/${plural}` })",
+      `${plural} served`,
       () => c.request({ method: 'GET', path: `/apis/gridlake.io/v1alpha1/${plural}` }),
       { timeoutMs: 30_000, intervalMs: 250 },
     );
