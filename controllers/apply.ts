@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { assertNever } from '../src/errors.js';
 import { isAlreadyExists, isNotFound } from '../src/k8s/api-errors.js';
 import type { ResourceRef } from '../src/k8s/informer.js';
 import { objectPath, resourcePath, type KubeClient } from '../src/k8s/kube-client.js';
@@ -134,8 +135,4 @@ export async function recordActions(
       note: `${verb.reason.toLowerCase()} ${a.ref.resource.kind} ${where}`,
     });
   }
-}
-
-export function assertNever(x: never): never {
-  throw new Error(`unexpected value ${JSON.stringify(x)}`);
 }

@@ -1,3 +1,4 @@
+import { assertNever } from '../src/errors.js';
 import type { ConditionInput } from '../src/k8s/conditions.js';
 import { controllerReference } from '../src/k8s/ownership.js';
 import type { ResourceRef } from '../src/k8s/informer.js';
@@ -271,6 +272,8 @@ export function secretCondition(state: SecretState, ref: { name: string; key: st
         reason: REASON.SecretKeyNotFound,
         message: `Secret ${ref.name} has no key ${ref.key}.`,
       };
+    default:
+      return assertNever(state);
   }
 }
 

@@ -8,7 +8,6 @@ export const ERROR_CODES = {
   // --- foundation ---
   GL_CLI_NOT_IMPLEMENTED: 'a command that is declared but not built yet',
   GL_CONFIG_INVALID: 'configuration or a custom-resource file failed validation',
-  GL_INFRA_START_FAILED: 'a test server could not be started',
   // --- sources (issue 4) ---
   GL_SOURCES_SIM_OPTION_INVALID: 'a simulator option, config or fault failed validation',
   GL_SOURCES_CONFIG_INVALID: 'a collector option (location, endpoint, service key) is missing or invalid',
@@ -17,10 +16,10 @@ export const ERROR_CODES = {
   GL_BUS_CORRUPT: 'the local durable log holds a damaged record outside the torn tail',
   GL_BUS_UNAVAILABLE: 'the message broker could not be reached or refused a request',
   GL_BUS_INVALID: 'a bus call had an invalid argument (unknown topic, partition, group state)',
-  GL_LAKE_OBJECT_EXISTS: 'a create-only write found the object already there',
   GL_LAKE_OBJECT_NOT_FOUND: 'an object read from the lake does not exist',
   GL_LAKE_STORE_UNAVAILABLE: 'the object store failed or could not be reached (retryable)',
-  GL_LAKE_RECORD_INVALID: 'a bus record could not be decoded or failed the lake schema',
+  GL_LAKE_RECORD_INVALID:
+    'a row handed to the Parquet encoder does not fit its lake column (a required value missing, an int32 out of range)',
   GL_LAKE_STATE_CONFLICT: 'the sink record of written ranges disagrees with what it is about to write',
   // --- join (issue 6) ---
   GL_JOIN_CONFIG_INVALID: 'a daily-join option is invalid (join name, thresholds, SQL mode, locations)',
@@ -33,6 +32,8 @@ export const ERROR_CODES = {
   GL_K8S_API_FAILED:
     'a Kubernetes API request failed (status and reason in context; retryable for 429, 5xx and network errors)',
   GL_K8S_CACHE_SYNC_TIMEOUT: 'an informer did not finish its first list before the sync deadline',
+  GL_K8S_KUBECONFIG_INVALID:
+    'a kubeconfig is malformed or its credentials cannot be used (missing field, duplicate name, no current cluster, plain http without insecure-skip-tls-verify, exec plugin)',
   // --- embedded (issue 6) ---
   GL_EMBEDDED_CONFIG_INVALID:
     'the embedded default cannot run the resources as given (missing service key or SQL URL, dangling reference)',

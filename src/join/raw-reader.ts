@@ -139,7 +139,7 @@ function millis(v: unknown): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'bigint') return Number(v);
   if (v instanceof Date) return v.getTime();
-  throw new Error(`not a timestamp: ${String(v)}`);
+  throw glError('GL_JOIN_INPUT_UNREADABLE', `not a timestamp: ${String(v)}`, { context: { value: String(v) } });
 }
 
 function num(v: unknown): number | null {

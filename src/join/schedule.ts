@@ -1,4 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
+import { assertNever } from '../errors.js';
 import type { DailyJoinSpec } from '../api/daily-join.js';
 import { todayIn } from '../api/daily-join-semantics.js';
 import { addDays } from '../kst.js';
@@ -165,6 +166,8 @@ export function planSchedule(spec: ScheduleSpec, state: ScheduleState): Schedule
       due = [...kept, ...onTime];
       break;
     }
+    default:
+      return assertNever(spec.catchUp.policy);
   }
   const replacing = spec.concurrencyPolicy === 'Replace' && state.active.size > 0 && due.length > 0;
   const capacity = replacing ? spec.maxActiveRuns : Math.max(0, spec.maxActiveRuns - state.active.size);

@@ -1,4 +1,4 @@
-import { glError } from '../errors.js';
+import { assertNever, glError } from '../errors.js';
 import { PRIMARY_KEYS, TABLE_COLUMNS } from './warehouse-parquet.js';
 import type { ColumnSpec, WarehouseTable } from './warehouse-parquet.js';
 import type { SqlLoadMode } from '../api/defaults.js';
@@ -40,6 +40,8 @@ export function ddlType(dialect: SqlDialect, col: ColumnSpec): string {
     case 'timestamp':
       // MySQL TIMESTAMP converts by session zone and ends in 2038; DATETIME(3) holds the UTC instant as written.
       return dialect === 'postgres' ? 'TIMESTAMP(3) WITH TIME ZONE' : 'DATETIME(3)';
+    default:
+      return assertNever(col.kind);
   }
 }
 
@@ -55,6 +57,8 @@ export function catalogueType(dialect: SqlDialect, col: ColumnSpec): string {
       return dialect === 'postgres' ? 'double precision' : 'double';
     case 'timestamp':
       return dialect === 'postgres' ? 'timestamp with time zone' : 'datetime';
+    default:
+      return assertNever(col.kind);
   }
 }
 

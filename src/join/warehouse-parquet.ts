@@ -1,5 +1,6 @@
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
+import { assertNever } from '../errors.js';
 import type { DailyRow, HourlyRow } from './types.js';
 
 /**
@@ -135,6 +136,8 @@ function schemaElement(col: ColumnSpec): SchemaElement {
         converted_type: 'TIMESTAMP_MILLIS',
         logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' },
       };
+    default:
+      return assertNever(col.kind);
   }
 }
 

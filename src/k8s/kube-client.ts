@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
+import { glError } from '../errors.js';
 import { apiError } from './api-errors.js';
 import { tlsAgentOptions, type KubeCredentials } from './kubeconfig.js';
 
@@ -59,7 +60,16 @@ export interface KubeClient {
  */
 export function createKubeClient(kc: KubeCredentials, options: { onRequest?: RequestObserver } = {}): KubeClient {
   const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error('kubeconfig has no current cluster');
+  if (!cluster) {
+    const context = kc.getCurrentContext?.();
+    throw glError(
+      'GL_K8S_KUBECONFIG_INVALID',
+      context
+        ? `kubeconfig has no current cluster: context ${context} is not defined or names an undefined cluster`
+        : 'kubeconfig has no current cluster: set current-context (kubectl config use-context)',
+      { context: { context } },
+    );
+  }
   const base = new URL(cluster.server);
   const mod = base.protocol === 'http:' ? http : https;
   let pooled: http.Agent | undefined;

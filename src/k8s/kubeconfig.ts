@@ -5,6 +5,7 @@ import https from 'node:https';
 import { isIPv6 } from 'node:net';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { glError, type GridlakeError } from '../errors.js';
 
 /**
  * What createKubeClient needs from a kubeconfig: the API server's address and
@@ -13,6 +14,8 @@ import { parse as parseYaml } from 'yaml';
  */
 export interface KubeCredentials {
   getCurrentCluster(): { readonly server: string; readonly proxyUrl?: string | undefined } | null;
+  /** The current context's name ('' when none), for errors; client-node's KubeConfig has it too. */
+  getCurrentContext?(): string;
   /** Sets TLS options, headers (Authorization) and an agent on `opts`; runs per request, so credentials refresh. */
   applyToHTTPSOptions(opts: https.RequestOptions): Promise<void>;
 }
@@ -63,6 +66,8 @@ interface Config {
   users: User[];
   contexts: Context[];
   currentContext?: string | undefined;
+  /** the files it was read from, for error context */
+  files?: string[];
 }
 
 const SERVICEACCOUNT_ROOT = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -75,23 +80,36 @@ function defined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as T;
 }
 
+/** A malformed kubeconfig; the message keeps client-node's wording after the file name. */
+function invalid(message: string, context: Record<string, unknown>): GridlakeError {
+  const file = context['file'] ?? context['files'];
+  const where =
+    typeof file === 'string' ? `kubeconfig ${file}: ` : Array.isArray(file) ? `kubeconfig ${file.join(', ')}: ` : '';
+  return glError('GL_K8S_KUBECONFIG_INVALID', `${where}${message}`, { context });
+}
+
 /**
  * Parses kubeconfig YAML the way client-node 1.4 does (config_types.ts: the
  * same required fields and error messages, a trailing `/` dropped from the
  * server, `token-file` read at load time); relative certificate and key
- * paths are taken from `dir`.
+ * paths are taken from `dir`; `file` only names the source in errors.
  */
-export function parseKubeConfig(text: string, dir?: string): Config {
+export function parseKubeConfig(text: string, dir?: string, file?: string): Config {
   const doc = obj(parseYaml(text, { merge: true })) ?? {};
+  const at = (entry: string, name?: unknown): Record<string, unknown> => ({
+    ...(file === undefined ? {} : { file }),
+    entry,
+    ...(name ? { name: String(name) } : {}),
+  });
   const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
   const abs = (file: string | undefined): string | undefined =>
     file === undefined || !dir || path.isAbsolute(file) ? file : path.join(dir, file);
   const clusters = list(doc['clusters']).map((e, i): Cluster => {
     const elt = obj(e) ?? {};
-    if (!elt['name']) throw new Error(`clusters[${i}].name is missing`);
+    if (!elt['name']) throw invalid(`clusters[${i}].name is missing`, at(`clusters[${i}]`));
     const c = obj(elt['cluster']);
-    if (!c) throw new Error(`clusters[${i}].cluster is missing`);
-    if (!c['server']) throw new Error(`clusters[${i}].cluster.server is missing`);
+    if (!c) throw invalid(`clusters[${i}].cluster is missing`, at(`clusters[${i}]`, elt['name']));
+    if (!c['server']) throw invalid(`clusters[${i}].cluster.server is missing`, at(`clusters[${i}]`, elt['name']));
     return defined({
       name: String(elt['name']),
       server: String(c['server']).replace(/\/$/, ''),
@@ -104,7 +122,7 @@ export function parseKubeConfig(text: string, dir?: string): Config {
   });
   const users = list(doc['users']).map((e, i): User => {
     const elt = obj(e) ?? {};
-    if (!elt['name']) throw new Error(`users[${i}].name is missing`);
+    if (!elt['name']) throw invalid(`users[${i}].name is missing`, at(`users[${i}]`));
     const u = obj(elt['user']) ?? {};
     const tokenFile = str(u['token-file']);
     return defined({
@@ -123,10 +141,10 @@ export function parseKubeConfig(text: string, dir?: string): Config {
   });
   const contexts = list(doc['contexts']).map((e, i): Context => {
     const elt = obj(e) ?? {};
-    if (!elt['name']) throw new Error(`contexts[${i}].name is missing`);
+    if (!elt['name']) throw invalid(`contexts[${i}].name is missing`, at(`contexts[${i}]`));
     const c = obj(elt['context']);
-    if (!c) throw new Error(`contexts[${i}].context is missing`);
-    if (!c['cluster']) throw new Error(`contexts[${i}].context.cluster is missing`);
+    if (!c) throw invalid(`contexts[${i}].context is missing`, at(`contexts[${i}]`, elt['name']));
+    if (!c['cluster']) throw invalid(`contexts[${i}].context.cluster is missing`, at(`contexts[${i}]`, elt['name']));
     return defined({
       name: String(elt['name']),
       cluster: String(c['cluster']),
@@ -134,11 +152,17 @@ export function parseKubeConfig(text: string, dir?: string): Config {
       namespace: str(c['namespace']) || undefined,
     });
   });
-  return { clusters, users, contexts, currentContext: str(doc['current-context']) };
+  return {
+    clusters,
+    users,
+    contexts,
+    currentContext: str(doc['current-context']),
+    ...(file === undefined ? {} : { files: [file] }),
+  };
 }
 
 function readConfigFile(file: string): Config {
-  return parseKubeConfig(readFileSync(file).toString('utf-8'), path.dirname(file));
+  return parseKubeConfig(readFileSync(file).toString('utf-8'), path.dirname(file), file);
 }
 
 /** Adds `next` to `into` as client-node's mergeConfig does: duplicate names are errors, a later current-context wins. */
@@ -146,7 +170,11 @@ function merge(into: Config, next: Config): void {
   if (next.currentContext) into.currentContext = next.currentContext;
   const add = <T extends { name: string }>(all: T[], items: T[], what: string): void => {
     for (const item of items) {
-      if (all.some((x) => x.name === item.name)) throw new Error(`Duplicate ${what}: ${item.name}`);
+      if (all.some((x) => x.name === item.name))
+        throw invalid(`Duplicate ${what}: ${item.name}`, {
+          files: [...(into.files ?? []), ...(next.files ?? [])],
+          [what]: item.name,
+        });
       all.push(item);
     }
   };
@@ -233,6 +261,21 @@ export class KubeConfigLite implements KubeCredentials {
     return this.config.currentContext;
   }
 
+  /** client-node's name for the same: '' when none is set. */
+  getCurrentContext(): string {
+    return this.config.currentContext ?? '';
+  }
+
+  /** Where an error about this configuration points: the files and the names in use. */
+  private where(): Record<string, unknown> {
+    const ctx = this.context();
+    return {
+      ...(this.config.files ? { files: this.config.files } : {}),
+      context: this.config.currentContext,
+      ...(ctx ? { cluster: ctx.cluster, user: ctx.user } : {}),
+    };
+  }
+
   private context(): Context | undefined {
     return this.config.contexts.find((c) => c.name === this.config.currentContext);
   }
@@ -276,7 +319,10 @@ export class KubeConfigLite implements KubeCredentials {
     const agentOptions: https.AgentOptions = { ...tlsAgentOptions(opts), timeout: opts.timeout };
     if (cluster?.server.startsWith('http:')) {
       if (!cluster.skipTLSVerify)
-        throw new Error('HTTP protocol is not allowed when skipTLSVerify is not set or false');
+        throw invalid('HTTP protocol is not allowed when skipTLSVerify is not set or false', {
+          ...this.where(),
+          server: cluster.server,
+        });
       opts.agent = new http.Agent(agentOptions);
     } else {
       opts.agent = new https.Agent(agentOptions);
@@ -299,7 +345,7 @@ export class KubeConfigLite implements KubeCredentials {
     }
     const exec = user.exec;
     if (!exec) return null;
-    if (!exec.command) throw new Error('No command was specified for exec authProvider!');
+    if (!exec.command) throw invalid('No command was specified for exec authProvider!', this.where());
     const env = exec.env
       ? { ...process.env, ...Object.fromEntries(exec.env.map((e) => [e.name, e.value])) }
       : undefined;
@@ -313,7 +359,13 @@ export class KubeConfigLite implements KubeCredentials {
       child.on('error', (err) => (failed = err));
       child.on('close', (code) => {
         if (failed) return reject(failed);
-        if (code !== 0) return reject(new Error(stderr));
+        // The plugin's stderr says what is wrong (expired login, missing tool); keep it as the message.
+        if (code !== 0)
+          return reject(
+            glError('GL_K8S_KUBECONFIG_INVALID', stderr, {
+              context: { ...this.where(), command: exec.command, exitCode: code },
+            }),
+          );
         try {
           resolve(JSON.parse(stdout) as { status: Record<string, string | undefined> });
         } catch (err) {

@@ -1,3 +1,4 @@
+import { glError } from '../errors.js';
 import type { Logger } from '../observe/log.js';
 import { isConflict, isNotFound, isAlreadyExists } from './api-errors.js';
 import type { KubeClient } from './kube-client.js';
@@ -68,7 +69,10 @@ export class LeaderElector {
     this.leaseMs = options.leaseDurationMs ?? 15_000;
     this.renewMs = options.renewDeadlineMs ?? 10_000;
     this.retryMs = options.retryPeriodMs ?? 2_000;
-    if (!(this.renewMs < this.leaseMs)) throw new Error('renewDeadlineMs must be shorter than leaseDurationMs');
+    if (!(this.renewMs < this.leaseMs))
+      throw glError('GL_CONFIG_INVALID', 'renewDeadlineMs must be shorter than leaseDurationMs', {
+        context: { name: options.name, leaseDurationMs: this.leaseMs, renewDeadlineMs: this.renewMs },
+      });
     options.metrics?.leaderStatus.set({ name: options.name }, 0);
   }
 

@@ -1,6 +1,7 @@
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import type { SchemaElement } from 'hyparquet';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
+import { assertNever } from '../errors.js';
 import type { ColumnBatch } from './column-batch.js';
 import type { ColumnSpec, LakeRow, LakeSchema } from './lake-schemas.js';
 import { encodeLakeFile, type LakeColumns, type LakeFileOptions } from './parquet-encoder.js';
@@ -39,6 +40,8 @@ function element(spec: ColumnSpec): SchemaElement {
       return { name: spec.column, type: 'INT32', repetition_type };
     case 'int64':
       return { name: spec.column, type: 'INT64', repetition_type };
+    default:
+      return assertNever(spec.kind);
   }
 }
 

@@ -3,6 +3,7 @@ import { ByteWriter } from 'hyparquet-writer';
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import { snappyCompress } from 'hyparquet-writer/src/snappy.js';
+import { glError } from '../errors.js';
 import type { ColumnSpec, LakeSchema } from './lake-schemas.js';
 
 /**
@@ -367,7 +368,9 @@ function encodeNumbers(
     for (let i = 0; i < nonNull; i++) {
       const v = compact[i]!;
       if (!Number.isSafeInteger(v) || v < -2147483648 || v > 2147483647)
-        throw new Error(`parquet expected int32 value, got ${v}`);
+        throw glError('GL_LAKE_RECORD_INVALID', `parquet expected int32 value, got ${v} (column ${spec.column})`, {
+          context: { column: spec.column, value: v },
+        });
     }
   page.reset();
   if (element.type === 'INT64') {
@@ -572,7 +575,10 @@ function writeChunk(
       defs[i] = isNull ? 0 : 1;
       if (isNull) nulls++;
     }
-  if (nulls > 0 && !nullable) throw new Error('parquet required value is undefined');
+  if (nulls > 0 && !nullable)
+    throw glError('GL_LAKE_RECORD_INVALID', `parquet required value is undefined (column ${spec.column})`, {
+      context: { column: spec.column, nulls },
+    });
   const nonNull = n - nulls;
   const encoded =
     nums !== undefined

@@ -1,3 +1,4 @@
+import { assertNever } from '../errors.js';
 import type { BusRecord } from '../bus/bus.js';
 import type { LakeRow, LakeSchema } from './lake-schemas.js';
 
@@ -64,6 +65,8 @@ export function decodeRecord(schema: LakeSchema, record: BusRecord): DecodeResul
           return reject('validate', `${col.json} is not an integer`);
         row[col.column] = raw;
         break;
+      default:
+        return assertNever(col.kind);
     }
   }
   row['kafka_partition'] = record.partition;

@@ -1,3 +1,4 @@
+import { assertNever } from '../errors.js';
 import { FlatJsonScanner, Tag } from './flat-json-scanner.js';
 import { isoMillis } from './iso-instant.js';
 import type { ColumnKind, LakeSchema } from './lake-schemas.js';
@@ -76,6 +77,8 @@ function kindOf(kind: ColumnKind, kma: boolean): Kind {
       return Kind.Int32;
     case 'int64':
       return Kind.Int64;
+    default:
+      return assertNever(kind);
   }
 }
 
@@ -91,6 +94,8 @@ function typeReason(kind: Kind, json: string): string {
     case Kind.Int32:
     case Kind.Int64:
       return `${json} is not an integer`;
+    default:
+      return assertNever(kind);
   }
 }
 
@@ -170,6 +175,8 @@ export function compileDecoder(schema: LakeSchema): FastDecode {
         if (typeof raw !== 'number' || !Number.isInteger(raw)) return { stage: 'validate', reason: f.typeReason };
         out.nums[f.slot] = raw;
         break;
+      default:
+        return assertNever(f.kind);
     }
     return undefined;
   };

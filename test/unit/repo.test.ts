@@ -56,4 +56,15 @@ describe('repository rules', () => {
     const documented = [...doc.matchAll(/^\| `(GL_[A-Z0-9_]+)` \|/gm)].map((m) => m[1]).sort();
     expect(documented).toEqual(Object.keys(ERROR_CODES).sort());
   });
+
+  it('raises every catalogued code somewhere in src/ or controllers/, and no code outside the catalogue', () => {
+    const raised = new Set<string>();
+    for (const f of files) {
+      if (!/^(src|controllers)\//.test(f.split(path.sep).join('/')) || f === path.join('src', 'errors.ts')) continue;
+      for (const m of readFileSync(f, 'utf8').matchAll(/'(GL_[A-Z0-9_]+)'/g)) raised.add(m[1]!);
+    }
+    const catalogued = Object.keys(ERROR_CODES);
+    expect(catalogued.filter((c) => !raised.has(c))).toEqual([]);
+    expect([...raised].filter((c) => !(c in ERROR_CODES)).sort()).toEqual([]);
+  });
 });

@@ -1,3 +1,4 @@
+import { assertNever } from '../../errors.js';
 import { bodyItems, classifyEnvelope } from '../shared/classify.js';
 import { isoKst, isoUtc } from '../../kst.js';
 import { parseKmaDateTime } from '../shared/wire-time.js';
@@ -94,6 +95,8 @@ export function parseKmaAnswer(status: number, text: string, ctx: KmaParseContex
           break;
         case 'invalid':
           return { outcome: 'malformed', code: null, reason: `${c} value ${JSON.stringify(v.text)} is not a number` };
+        default:
+          return assertNever(v);
       }
     }
     const pty = values.PTY ?? null;

@@ -1,3 +1,4 @@
+import { assertNever } from '../../errors.js';
 import { backoffDelay } from '../../backoff.js';
 import { NO_DATA_BACKOFF } from '../shared/backoff-policies.js';
 import type { CollectorCore } from '../shared/collector-core.js';
@@ -208,6 +209,8 @@ export class WeatherLocationCollector implements Task {
         return null;
       case 'skip':
         return 'skip';
+      default:
+        return assertNever(step);
     }
   }
 

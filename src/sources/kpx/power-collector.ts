@@ -1,3 +1,4 @@
+import { assertNever } from '../../errors.js';
 import type { Operation } from '../shared/budget.js';
 import type { CollectorCore } from '../shared/collector-core.js';
 import { applyFailure, recordSuccess, type FailureState } from '../shared/failure-policy.js';
@@ -175,6 +176,8 @@ export class PowerCollector implements Task {
         return null;
       case 'skip':
         return this.#nextPoll(core.deps.clock.now());
+      default:
+        return assertNever(step);
     }
   }
 

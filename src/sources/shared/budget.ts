@@ -1,3 +1,4 @@
+import { assertNever } from '../../errors.js';
 import { kstDay, nextKstMidnight } from '../../kst.js';
 
 /** The API operations that are budgeted separately (quotas are per operation). */
@@ -134,5 +135,7 @@ export function describeDenial(op: Operation, d: Denial): string {
       return `calls to ${op} paused ${Number.isFinite(d.until) ? `until ${new Date(d.until).toISOString()}` : 'until the key changes'}: ${d.reason}`;
     case 'reserved':
       return `${op}: ${d.used} of ${d.limit} calls used; the remaining ${d.limit - d.used} are reserved for planned polls`;
+    default:
+      return assertNever(d);
   }
 }

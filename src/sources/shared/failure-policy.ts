@@ -1,3 +1,4 @@
+import { assertNever } from '../../errors.js';
 import { backoffDelay } from '../../backoff.js';
 import { TRANSIENT_BACKOFF } from './backoff-policies.js';
 import type { Operation } from './budget.js';
@@ -84,6 +85,8 @@ export async function applyFailure(
       }
       return { kind: 'retry_at', at: now + backoffDelay(state.malformed - 1, TRANSIENT_BACKOFF, rng) };
     }
+    default:
+      return assertNever(failure.outcome);
   }
 }
 

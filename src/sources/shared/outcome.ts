@@ -1,3 +1,4 @@
+import { assertNever } from '../../errors.js';
 import { POLL_OUTCOMES, type PollOutcome } from '../../api/power-source.js';
 
 /**
@@ -36,6 +37,8 @@ export function behaviourOf(outcome: Outcome): Behaviour {
       return 'backoff';
     case 'malformed':
       return 'dead_letter';
+    default:
+      return assertNever(outcome);
   }
 }
 

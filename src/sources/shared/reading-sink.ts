@@ -1,3 +1,5 @@
+import { glError } from '../../errors.js';
+
 /** One record for the bus: key = identity, value = JSON text. */
 export interface SinkRecord {
   readonly key: string;
@@ -24,7 +26,8 @@ export class MemorySink implements ReadingSink {
   async send(topic: string, records: readonly SinkRecord[]): Promise<void> {
     if (this.failNext > 0) {
       this.failNext--;
-      throw new Error('memory sink: injected failure');
+      // What a real bus throws when the broker is down, so callers see the same error shape.
+      throw glError('GL_BUS_UNAVAILABLE', 'memory sink: injected failure', { retryable: true, context: { topic } });
     }
     const list = this.topics.get(topic) ?? [];
     list.push(...records);

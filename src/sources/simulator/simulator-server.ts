@@ -1,4 +1,5 @@
 import { fastify, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { assertNever } from '../../errors.js';
 import type { Clock } from '../../clock.js';
 import { HOUR_MS, SLOT_MS, floorHour, floorSlot } from '../../kst.js';
 import { parseKmaDateTime } from '../shared/wire-time.js';
@@ -220,8 +221,13 @@ function faultAnswer(
           body: '<!DOCTYPE html><html><head><title>Service unavailable</title></head><body>점검 중</body></html>',
           type: 'text',
         };
-      default:
+      // These shape the answer rather than replace it; applied where the answer is built.
+      case 'slow':
+      case 'truncate':
+      case 'missing':
         break;
+      default:
+        return assertNever(f.kind);
     }
   }
   return null;

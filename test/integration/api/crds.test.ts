@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../eventually.js';
 import { buildCrds } from '../../../src/api/crd.js';
 import { kindByName } from '../../../src/api/kinds.js';
 import { validateResource } from '../../../src/api/validate.js';
@@ -100,20 +101,6 @@ async function kubectl(...args: string[]): Promise<string> {
   return stdout;
 }
 
-async function eventually<T>(what: string, fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not true after ${timeoutMs} ms: ${String(last)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 beforeAll(async () => {
   k = await kube();
   const kc = new KubeConfig();
@@ -125,16 +112,23 @@ beforeAll(async () => {
   // The committed files, exactly as a user or the chart applies them.
   await kubectl('apply', '--server-side', '--force-conflicts', '--field-manager=gridlake-api-test', '-f', CRD_DIR);
   for (const crd of buildCrds()) {
-    await eventually(`${crd.metadata.name} Established`, async () => {
-      const got = await ext.readCustomResourceDefinition({ name: crd.metadata.name });
-      const established = got.status?.conditions?.find((c) => c.type === 'Established');
-      if (established?.status !== 'True') throw new Error(JSON.stringify(got.status?.conditions));
-    });
+    await eventually(
+      `${crd.metadata.name} Established`,
+      async () => {
+        const got = await ext.readCustomResourceDefinition({ name: crd.metadata.name });
+        const established = got.status?.conditions?.find((c) => c.type === 'Established');
+        if (established?.status !== 'True') throw new Error(JSON.stringify(got.status?.conditions));
+        return got;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
   }
   for (const name of [HUB_NS, SITE_NS]) await core.createNamespace({ body: { metadata: { name } } });
   // A new CRD can take a moment to be served after Established.
-  await eventually('custom resources served', () =>
-    custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'remotesites' }),
+  await eventually(
+    'custom resources served',
+    () => custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'remotesites' }),
+    { timeoutMs: 30_000, intervalMs: 250 },
   );
 });
 
@@ -264,7 +258,10 @@ describe('status subresource', () => {
 describe('kubectl', () => {
   it('explain shows the field descriptions', async () => {
     const explain = async (field: string) => (await kubectl('explain', field)).replace(/\s+/g, ' ');
-    const policy = await eventually('explain', () => explain('dailyjoins.spec.catchUp.policy'));
+    const policy = await eventually('explain', () => explain('dailyjoins.spec.catchUp.policy'), {
+      timeoutMs: 30_000,
+      intervalMs: 250,
+    });
     expect(policy).toContain('ENUM: None Latest All');
     expect(policy).toContain('None skips them, Latest runs only the most recent');
     expect(await explain('remotesites.spec.credentialsEpoch')).toContain('Bump to revoke');

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../eventually.js';
 import type { Bus, BusConsumer, BusRecord, ConsumerHandlers } from '../../../src/bus/bus.js';
 import { KafkaBus } from '../../../src/bus/kafka/kafka-bus.js';
 import { LocalLogBus } from '../../../src/bus/local-log/local-log-bus.js';
@@ -43,14 +44,6 @@ const adapters: Adapter[] = [
 
 const rand = (): string => Math.random().toString(36).slice(2, 10);
 
-async function eventually(check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 function collecting(
   consumer: BusConsumer,
   extra: Partial<ConsumerHandlers> = {},
@@ -89,7 +82,7 @@ describe.each(adapters)('Bus contract: $name', (adapter) => {
     const c = bus.consumer({ groupId: `g-${rand()}`, topics: [topic] });
     const got = collecting(c);
     await got.start();
-    await eventually(() => got.records.length >= 60);
+    await eventually('got.records.length >= 60', () => got.records.length >= 60, { timeoutMs: 30_000 });
     for (const e of ends) {
       const offsets = got.records.filter((r) => r.partition === e.partition).map((r) => r.offset);
       expect(offsets).toEqual(Array.from({ length: e.offset }, (_, i) => i));
@@ -111,14 +104,14 @@ describe.each(adapters)('Bus contract: $name', (adapter) => {
     const first = bus.consumer({ groupId, topics: [topic] });
     const a = collecting(first);
     await a.start();
-    await eventually(() => a.records.length >= 20);
+    await eventually('a.records.length >= 20', () => a.records.length >= 20, { timeoutMs: 30_000 });
     await first.commit([{ topic, partition: 0, offset: 12 }]);
     expect(await first.committed({ topic, partition: 0 })).toBe(12);
     await first.stop();
     const second = bus.consumer({ groupId, topics: [topic] });
     const b = collecting(second);
     await b.start();
-    await eventually(() => b.records.length >= 8);
+    await eventually('b.records.length >= 8', () => b.records.length >= 8, { timeoutMs: 30_000 });
     expect(b.records[0]!.offset).toBe(12);
     await second.stop();
   });
@@ -146,7 +139,11 @@ describe.each(adapters)('Bus contract: $name', (adapter) => {
       },
     });
     await got.start();
-    await eventually(() => sought && got.records.filter((r) => r.offset === 9).length >= 2);
+    await eventually(
+      'sought && got.records.filter((r) => r.offset === 9).length >= 2',
+      () => sought && got.records.filter((r) => r.offset === 9).length >= 2,
+      { timeoutMs: 30_000 },
+    );
     const offsets = got.records.map((r) => r.offset);
     expect(offsets.slice(0, 10)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(offsets.slice(10, 15)).toEqual([5, 6, 7, 8, 9]);
@@ -161,13 +158,13 @@ describe.each(adapters)('Bus contract: $name', (adapter) => {
     const got = collecting(c);
     await got.start();
     await bus.send(topic, [{ key: 'k', value: 'a' }]);
-    await eventually(() => got.records.length === 1);
+    await eventually('got.records.length === 1', () => got.records.length === 1, { timeoutMs: 30_000 });
     c.pause([{ topic, partition: 0 }]);
     await bus.send(topic, [{ key: 'k', value: 'b' }]);
     await new Promise((r) => setTimeout(r, 1500));
     expect(got.records).toHaveLength(1);
     c.resume([{ topic, partition: 0 }]);
-    await eventually(() => got.records.length === 2);
+    await eventually('got.records.length === 2', () => got.records.length === 2, { timeoutMs: 30_000 });
     await c.stop();
   });
 });

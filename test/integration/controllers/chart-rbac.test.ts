@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../eventually.js';
 import { addControllers, CONTROLLER_KINDS } from '../../../controllers/operator.js';
 import {
   DAILY_JOINS,
@@ -15,7 +16,7 @@ import { EventRecorder } from '../../../src/k8s/events.js';
 import { createKubeClient } from '../../../src/k8s/kube-client.js';
 import { Manager } from '../../../src/k8s/manager.js';
 import { helm } from '../../infra/index.js';
-import { IMAGE, create, eventually, get, rand, serviceAccountKubeConfig, setup, type Env } from './helpers.js';
+import { IMAGE, create, get, rand, serviceAccountKubeConfig, setup, type Env } from './helpers.js';
 import { dailyJoin } from './runs.js';
 
 const exec = promisify(execFile);
@@ -82,7 +83,11 @@ describe('the chart RBAC', () => {
     );
     manager.start();
     // Every informer synced (the first list of each kind was allowed) and the manager leads.
-    await eventually(() => manager!.readiness() === null && manager!.isLeader, 30_000).catch(() => {
+    await eventually(
+      'manager!.readiness() === null && manager!.isLeader',
+      () => manager!.readiness() === null && manager!.isLeader,
+      { timeoutMs: 30_000, intervalMs: 100 },
+    ).catch(() => {
       throw new Error(`not ready as ${sa}: ${manager!.readiness()}`);
     });
 
@@ -100,16 +105,27 @@ describe('the chart RBAC', () => {
       metadata: { name: 'pw-20260101' },
       spec: { joinRef: { name: 'pw' }, date: '2026-01-01', trigger: 'Manual' },
     });
-    await eventually(() => get(client, DEPLOYMENTS, ns, 'kpx-collector'), 30_000);
-    await eventually(() => get(client, JOBS, ns, 'pw-20260101'), 30_000);
-    const reasons = await eventually(async () => {
-      const l = await client.request<{ items: { reason: string }[] }>({
-        method: 'GET',
-        path: `/apis/events.k8s.io/v1/namespaces/${ns}/events`,
-      });
-      const r = new Set(l.items.map((e) => e.reason));
-      return r.has('AppliedDeployment') && r.has('CreatedJob') && [...r].sort();
-    }, 30_000);
+    await eventually(
+      "get(client, DEPLOYMENTS, ns, 'kpx-collector')",
+      () => get(client, DEPLOYMENTS, ns, 'kpx-collector'),
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    await eventually("get(client, JOBS, ns, 'pw-20260101')", () => get(client, JOBS, ns, 'pw-20260101'), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
+    const reasons = await eventually(
+      "r.has('AppliedDeployment') && r.has('CreatedJob') && [...r].sort()",
+      async () => {
+        const l = await client.request<{ items: { reason: string }[] }>({
+          method: 'GET',
+          path: `/apis/events.k8s.io/v1/namespaces/${ns}/events`,
+        });
+        const r = new Set(l.items.map((e) => e.reason));
+        return r.has('AppliedDeployment') && r.has('CreatedJob') && [...r].sort();
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
     expect(reasons).toEqual(expect.arrayContaining(['AppliedConfigMap', 'AppliedDeployment', 'CreatedJob']));
   }, 120_000);
 });

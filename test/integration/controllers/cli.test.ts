@@ -1,8 +1,9 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../eventually.js';
 import { DEPLOYMENTS, LEASES, POWER_SOURCES, SECRETS } from '../../../controllers/resources.js';
 import { buildCli, startController, stopController, type ControllerProcess } from './controller-process.js';
-import { IMAGE, create, currentStatus, eventually, get, rand, setup, type Env } from './helpers.js';
+import { IMAGE, create, currentStatus, get, rand, setup, type Env } from './helpers.js';
 
 /**
  * `gridlake controller` as a real process (the CLI bundled, as `node dist/src/cli.js`
@@ -48,7 +49,11 @@ describe('gridlake controller', () => {
     );
     expect(ctl.address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await fetch(`${ctl.address}/healthz`)).status).toBe(200);
-    await eventually(async () => (await fetch(`${ctl!.address}/readyz`)).status === 200, 30_000);
+    await eventually(
+      '(fetch(`${ctl!.address}/readyz`)).status === 200',
+      async () => (await fetch(`${ctl!.address}/readyz`)).status === 200,
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
 
     // Reconciles: a PowerSource gets its collector and a current status.
     await create(client, SECRETS, ns, { metadata: { name: 'kpx' }, stringData: { serviceKey: 'k' } });
@@ -58,17 +63,29 @@ describe('gridlake controller', () => {
       metadata: { name: 'kpx-cli' },
       spec: { serviceKeySecretRef: { name: 'kpx', key: 'serviceKey' } },
     });
-    await eventually(() => get(client, DEPLOYMENTS, ns, 'kpx-cli-collector'), 30_000);
-    await eventually(async () => currentStatus(await get(client, POWER_SOURCES, ns, 'kpx-cli')), 30_000);
+    await eventually(
+      "get(client, DEPLOYMENTS, ns, 'kpx-cli-collector')",
+      () => get(client, DEPLOYMENTS, ns, 'kpx-cli-collector'),
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    await eventually(
+      "currentStatus(get(client, POWER_SOURCES, ns, 'kpx-cli'))",
+      async () => currentStatus(await get(client, POWER_SOURCES, ns, 'kpx-cli')),
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
     // Events for what it did, as kubectl describe shows them.
-    const events = await eventually(async () => {
-      const l = await client.request<{ items: { reason: string; regarding: { name: string } }[] }>({
-        method: 'GET',
-        path: `/apis/events.k8s.io/v1/namespaces/${ns}/events`,
-      });
-      const mine = l.items.filter((e) => e.regarding.name === 'kpx-cli').map((e) => e.reason);
-      return mine.length >= 5 && mine.sort();
-    });
+    const events = await eventually(
+      'mine.length >= 5 && mine.sort()',
+      async () => {
+        const l = await client.request<{ items: { reason: string; regarding: { name: string } }[] }>({
+          method: 'GET',
+          path: `/apis/events.k8s.io/v1/namespaces/${ns}/events`,
+        });
+        const mine = l.items.filter((e) => e.regarding.name === 'kpx-cli').map((e) => e.reason);
+        return mine.length >= 5 && mine.sort();
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
     expect(events).toEqual([
       'AppliedConfigMap',
       'AppliedDeployment',

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
+import { eventually } from '../../eventually.js';
 import { buildChild } from '../../unit/bus/build-child.js';
-import { eventually } from './helpers.js';
+import {} from './helpers.js';
 
 /** Bundles src/cli.ts into one file node can run (Node 20 runs no TypeScript); returns its path. */
 export function buildCli(): Promise<string> {
@@ -55,10 +56,14 @@ export async function startController(
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = once(proc, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   const logs = (): LogLine[] => lines.map((l) => JSON.parse(l) as LogLine);
-  const started = await eventually(() => {
-    if (proc.exitCode !== null) throw new Error(`controller exited ${proc.exitCode}: ${err}`);
-    return logs().find((l) => l.msg === 'controller started');
-  }, 30_000);
+  const started = await eventually(
+    "logs().find((l) => l.msg === 'controller started')",
+    () => {
+      if (proc.exitCode !== null) throw new Error(`controller exited ${proc.exitCode}: ${err}`);
+      return logs().find((l) => l.msg === 'controller started');
+    },
+    { timeoutMs: 30_000, intervalMs: 100 },
+  );
   const address = started['address'] as string;
   return {
     proc,

@@ -1,17 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../eventually.js';
 import { DAILY_JOINS, DAILY_JOIN_RUNS, JOBS } from '../../../controllers/resources.js';
-import {
-  GC_TIMEOUT_MS,
-  IMAGE,
-  cond,
-  create,
-  currentStatus,
-  eventually,
-  get,
-  remove,
-  setup,
-  type Env,
-} from './helpers.js';
+import { GC_TIMEOUT_MS, IMAGE, cond, create, currentStatus, get, remove, setup, type Env } from './helpers.js';
 import { dailyJoin, finishRun } from './runs.js';
 
 /**
@@ -47,7 +37,10 @@ describe('DailyJoinRun', () => {
   it('runs a Job for its date and copies state and the run report into status', async () => {
     const { client, ns } = env;
     await create(client, DAILY_JOIN_RUNS, ns, run('2026-03-01'));
-    const job = await eventually(() => get(client, JOBS, ns, 'pw-20260301'), 30_000);
+    const job = await eventually("get(client, JOBS, ns, 'pw-20260301')", () => get(client, JOBS, ns, 'pw-20260301'), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
     const spec = job['spec'] as {
       backoffLimit: number;
       activeDeadlineSeconds: number;
@@ -65,12 +58,20 @@ describe('DailyJoinRun', () => {
       controller: true,
     });
 
-    await eventually(async () => (await get(client, DAILY_JOIN_RUNS, ns, 'pw-20260301'))?.['status'] !== undefined);
+    await eventually(
+      "(get(client, DAILY_JOIN_RUNS, ns, 'pw-20260301'))?.['status'] !== undefined",
+      async () => (await get(client, DAILY_JOIN_RUNS, ns, 'pw-20260301'))?.['status'] !== undefined,
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
     await finishRun(client, ns, 'pw-20260301', true);
-    const done = await eventually(async () => {
-      const r = await get(client, DAILY_JOIN_RUNS, ns, 'pw-20260301');
-      return (r?.['status'] as { state?: string } | undefined)?.state === 'Succeeded' && r;
-    }, 60_000);
+    const done = await eventually(
+      "(r?.['status'] as { state?: string } | undefined)?.state === 'Succeeded' && r",
+      async () => {
+        const r = await get(client, DAILY_JOIN_RUNS, ns, 'pw-20260301');
+        return (r?.['status'] as { state?: string } | undefined)?.state === 'Succeeded' && r;
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
     expect(currentStatus(done)).toBe(true);
     expect(done['status']).toMatchObject({
       state: 'Succeeded',
@@ -84,7 +85,11 @@ describe('DailyJoinRun', () => {
     expect((done['status'] as { durationSeconds?: number }).durationSeconds).toBeGreaterThanOrEqual(0);
 
     await remove(client, DAILY_JOIN_RUNS, ns, 'pw-20260301');
-    await eventually(async () => (await get(client, JOBS, ns, 'pw-20260301')) === undefined, GC_TIMEOUT_MS, 500);
+    await eventually(
+      "(get(client, JOBS, ns, 'pw-20260301')) === undefined",
+      async () => (await get(client, JOBS, ns, 'pw-20260301')) === undefined,
+      { timeoutMs: GC_TIMEOUT_MS, intervalMs: 500 },
+    );
   }, 180_000);
 
   it('reports a failed Job as a failed run with the reason', async () => {
@@ -96,13 +101,20 @@ describe('DailyJoinRun', () => {
       metadata: { name: 'pf-20260302' },
       spec: { joinRef: { name: 'pf' }, date: '2026-03-02', trigger: 'Manual' },
     });
-    const job = await eventually(() => get(client, JOBS, ns, 'pf-20260302'), 30_000);
+    const job = await eventually("get(client, JOBS, ns, 'pf-20260302')", () => get(client, JOBS, ns, 'pf-20260302'), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
     expect((job['spec'] as { backoffLimit: number }).backoffLimit).toBe(0);
     await finishRun(client, ns, 'pf-20260302', false, { outcome: 'failed', reason: 'lake unreachable' });
-    const failed = await eventually(async () => {
-      const r = await get(client, DAILY_JOIN_RUNS, ns, 'pf-20260302');
-      return (r?.['status'] as { state?: string } | undefined)?.state === 'Failed' && r;
-    }, 60_000);
+    const failed = await eventually(
+      "(r?.['status'] as { state?: string } | undefined)?.state === 'Failed' && r",
+      async () => {
+        const r = await get(client, DAILY_JOIN_RUNS, ns, 'pf-20260302');
+        return (r?.['status'] as { state?: string } | undefined)?.state === 'Failed' && r;
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
     expect(failed['status']).toMatchObject({
       state: 'Failed',
       outcome: 'Failed',

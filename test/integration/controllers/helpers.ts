@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { KubeConfig } from '@kubernetes/client-node';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { eventually } from '../../eventually.js';
 import { addControllers, type ControllerKind } from '../../../controllers/operator.js';
 import { isNotFound } from '../../../src/k8s/api-errors.js';
 import { resourcePath, objectPath, type KubeClient } from '../../../src/k8s/kube-client.js';
@@ -9,9 +10,9 @@ import type { ResourceRef } from '../../../src/k8s/informer.js';
 import { Manager } from '../../../src/k8s/manager.js';
 import type { KubeObject } from '../../../src/k8s/object-cache.js';
 import { kube, type KubeInfo } from '../../infra/index.js';
-import { client as makeClient, createNamespace, deleteNamespace, eventually, rand } from '../k8s/helpers.js';
+import { client as makeClient, createNamespace, deleteNamespace, rand } from '../k8s/helpers.js';
 
-export { eventually, rand };
+export { rand };
 
 const exec = promisify(execFile);
 const CRD_DIR = path.resolve(import.meta.dirname, '../../../crds');
@@ -33,7 +34,11 @@ export async function ensureCrds(k: KubeInfo, c: KubeClient): Promise<void> {
   await kubectl('apply', '--server-side', '--force-conflicts', '--field-manager=gridlake-api-test', '-f', CRD_DIR);
   await kubectl('wait', '--for=condition=Established', '--timeout=60s', '-f', CRD_DIR);
   for (const plural of ['powersources', 'weathersources', 'lakesinks', 'dailyjoins', 'dailyjoinruns', 'remotesites'])
-    await eventually(() => c.request({ method: 'GET', path: `/apis/gridlake.io/v1alpha1/${plural}` }), 30_000, 250);
+    await eventually(
+      `${plural} served`,
+      () => c.request({ method: 'GET', path: `/apis/gridlake.io/v1alpha1/${plural}` }),
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
 }
 
 export interface Env {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../eventually.js';
 import { addControllers, CONTROLLER_KINDS } from '../../../controllers/operator.js';
 import {
   DAILY_JOINS,
@@ -16,7 +17,7 @@ import type { ResourceRef } from '../../../src/k8s/informer.js';
 import { runtimeMetrics } from '../../../src/k8s/runtime-metrics.js';
 import { createRegistry } from '../../../src/observe/metrics.js';
 import { client as countingClient } from '../k8s/helpers.js';
-import { IMAGE, create, currentStatus, eventually, list, setup, type Env } from './helpers.js';
+import { IMAGE, create, currentStatus, list, setup, type Env } from './helpers.js';
 import { dailyJoin } from './runs.js';
 
 /**
@@ -107,7 +108,7 @@ describe('an idle operator', () => {
     ];
     expect(bodies).toHaveLength(100);
     await Promise.all(bodies.map(([r, b]) => create(client, r, ns, b)));
-    await eventually(allCurrent, 90_000, 500);
+    await eventually('allCurrent', allCurrent, { timeoutMs: 90_000, intervalMs: 500 });
     const writes = (l: readonly Req[]) => l.filter((r) => r.method !== 'GET');
     const convergeWrites = writes(log).length;
     await new Promise((r) => setTimeout(r, 3000)); // the watch events of our last writes arrive

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../eventually.js';
 import { AGENT_NAME, AGENT_RULES } from '../../../controllers/remote-site-plan.js';
 import {
   LEASES,
@@ -15,7 +16,6 @@ import {
   cond,
   create,
   currentStatus,
-  eventually,
   get,
   mergePatch,
   rand,
@@ -55,10 +55,14 @@ describe('RemoteSite', () => {
     const name = `s${rand()}`;
     const ns = siteNamespace(name);
     await create(client, REMOTE_SITES, undefined, site(name));
-    const registered = await eventually(async () => {
-      const s = await get(client, REMOTE_SITES, undefined, name);
-      return currentStatus(s) && cond(s, 'Registered')?.status === 'True' && s;
-    }, 30_000);
+    const registered = await eventually(
+      "currentStatus(s) && cond(s, 'Registered')?.status === 'True' && s",
+      async () => {
+        const s = await get(client, REMOTE_SITES, undefined, name);
+        return currentStatus(s) && cond(s, 'Registered')?.status === 'True' && s;
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
     expect(cond(registered, 'AgentConnected')).toMatchObject({
       status: 'Unknown',
       reason: 'NoLease',
@@ -84,39 +88,47 @@ describe('RemoteSite', () => {
       metadata: { name: AGENT_NAME },
       spec: { holderIdentity: 'agent-0/boot', leaseDurationSeconds: 60, renewTime: renew },
     });
-    const connected = await eventually(async () => {
-      const s = await get(client, REMOTE_SITES, undefined, name);
-      return cond(s, 'AgentConnected')?.status === 'True' && s;
-    });
+    const connected = await eventually(
+      "cond(s, 'AgentConnected')?.status === 'True' && s",
+      async () => {
+        const s = await get(client, REMOTE_SITES, undefined, name);
+        return cond(s, 'AgentConnected')?.status === 'True' && s;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
     expect(cond(connected, 'Ready')).toMatchObject({ status: 'True' });
     expect((connected['status'] as { agent?: unknown }).agent).toMatchObject({ holderIdentity: 'agent-0/boot' });
 
     // Revocation: bumping credentialsEpoch replaces the ServiceAccount (its tokens die with it).
     const before = await saUid(ns);
     await mergePatch(client, REMOTE_SITES, undefined, name, { spec: { credentialsEpoch: 1 } });
-    const revoked = await eventually(async () => {
-      const s = await get(client, REMOTE_SITES, undefined, name);
-      const uid = await saUid(ns);
-      return (
-        s?.metadata.generation === 2 &&
-        currentStatus(s) &&
-        uid !== undefined &&
-        uid !== before &&
-        (s['status'] as { serviceAccountUID?: string }).serviceAccountUID === uid &&
-        s
-      );
-    }, 30_000);
+    const revoked = await eventually(
+      '( s?.metadata.generation === 2 && currentStatus(s) && uid !== undefined && uid !== befo...',
+      async () => {
+        const s = await get(client, REMOTE_SITES, undefined, name);
+        const uid = await saUid(ns);
+        return (
+          s?.metadata.generation === 2 &&
+          currentStatus(s) &&
+          uid !== undefined &&
+          uid !== before &&
+          (s['status'] as { serviceAccountUID?: string }).serviceAccountUID === uid &&
+          s
+        );
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
     expect(cond(revoked, 'Registered')).toMatchObject({ status: 'True', observedGeneration: 2 });
 
     await remove(client, REMOTE_SITES, undefined, name);
     // The garbage collector deletes the namespace; the namespace controller then empties and removes it.
     await eventually(
+      'n === undefined || n.metadata.deletionTimestamp !== undefined',
       async () => {
         const n: KubeObject | undefined = await get(client, NAMESPACES, undefined, ns);
         return n === undefined || n.metadata.deletionTimestamp !== undefined;
       },
-      GC_TIMEOUT_MS,
-      500,
+      { timeoutMs: GC_TIMEOUT_MS, intervalMs: 500 },
     );
   }, 180_000);
 });

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../eventually.js';
 import { todayIn } from '../../../src/api/daily-join-semantics.js';
 import { addDays } from '../../../src/kst.js';
 import {
@@ -21,7 +22,7 @@ import { restartApiServer } from '../../infra/servers/kube-restart.js';
 import type { KubeInfo } from '../../infra/types.js';
 import { client as makeClient, compactEtcd, createNamespace } from '../k8s/helpers.js';
 import { buildCli, startController, stopController, type ControllerProcess } from './controller-process.js';
-import { IMAGE, create, currentStatus, ensureCrds, eventually, get, list, mergePatch } from './helpers.js';
+import { IMAGE, create, currentStatus, ensureCrds, get, list, mergePatch } from './helpers.js';
 import { dailyJoin } from './runs.js';
 
 /**
@@ -143,7 +144,7 @@ describe('two controller processes on a private control plane', () => {
     );
     // today-5 … today-2, and today-1 once today's 01:30 KST firing has passed.
     const runs = Date.now() >= Date.parse(`${today}T01:30:00+09:00`) ? 5 : 4;
-    await eventually(() => converged(ns, 10, runs), 60_000, 250);
+    await eventually('converged(ns, 10, runs)', () => converged(ns, 10, runs), { timeoutMs: 60_000, intervalMs: 250 });
     const before = await childUids(ns);
     expect(await holder(ns)).toMatch(/^[ab]$/);
 
@@ -166,12 +167,12 @@ describe('two controller processes on a private control plane', () => {
     for (let i = 10; i < 14; i++) await create(c, POWER_SOURCES, ns, power(`p${i}`));
     await mergePatch(c, POWER_SOURCES, ns, 'p0', { spec: { pollIntervalSeconds: 900 } });
     await eventually(
+      "p0?.metadata.generation === 2 && (pollMinutes(ns, 'p0')) === '15' && converged(ns, 14, ...",
       async () => {
         const p0 = await get(c, POWER_SOURCES, ns, 'p0');
         return p0?.metadata.generation === 2 && (await pollMinutes(ns, 'p0')) === '15' && converged(ns, 14, runs);
       },
-      60_000,
-      250,
+      { timeoutMs: 60_000, intervalMs: 250 },
     );
     const relists = (await gone()) - goneBefore;
     process.stderr.write(`[controllers-resilience] after the restart: ${relists} relists on 410 Gone\n`);
@@ -186,15 +187,19 @@ describe('two controller processes on a private control plane', () => {
     await leader.exited;
     for (let i = 14; i < 16; i++) await create(c, POWER_SOURCES, ns, power(`p${i}`));
     await mergePatch(c, POWER_SOURCES, ns, 'p1', { spec: { pollIntervalSeconds: 600 } });
-    await eventually(async () => (await holder(ns)) !== leaderId && (await holder(ns)) !== '', 20_000, 100);
+    await eventually(
+      "(holder(ns)) !== leaderId && (holder(ns)) !== ''",
+      async () => (await holder(ns)) !== leaderId && (await holder(ns)) !== '',
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
     process.stderr.write(`[controllers-resilience] standby led ${Date.now() - t0} ms after the leader was killed\n`);
     await eventually(
+      "p1?.metadata.generation === 2 && (pollMinutes(ns, 'p1')) === '10' && converged(ns, 16, ...",
       async () => {
         const p1 = await get(c, POWER_SOURCES, ns, 'p1');
         return p1?.metadata.generation === 2 && (await pollMinutes(ns, 'p1')) === '10' && converged(ns, 16, runs);
       },
-      60_000,
-      250,
+      { timeoutMs: 60_000, intervalMs: 250 },
     );
 
     // Nothing created twice: every child from before kept its uid, and there are no extras.

@@ -1,7 +1,8 @@
+import { eventually } from '../../eventually.js';
 import { DAILY_JOINS, PODS, RUN_LABEL } from '../../../controllers/resources.js';
 import type { KubeClient } from '../../../src/k8s/kube-client.js';
 import type { KubeObject } from '../../../src/k8s/object-cache.js';
-import { eventually, mergePatch } from './helpers.js';
+import { mergePatch } from './helpers.js';
 
 /** A DailyJoin body for tests (defaults filled by the CRD). */
 export function dailyJoin(name: string, spec: Record<string, unknown>): Record<string, unknown> {
@@ -40,14 +41,18 @@ export async function finishRun(
   ok: boolean,
   report: unknown = REPORT,
 ): Promise<void> {
-  const pod = await eventually(async () => {
-    const pods = await c.request<{ items: KubeObject[] }>({
-      method: 'GET',
-      path: `/api/v1/namespaces/${ns}/pods`,
-      query: { labelSelector: `${RUN_LABEL}=${run}` },
-    });
-    return pods.items[0];
-  }, 30_000);
+  const pod = await eventually(
+    'pods.items[0]',
+    async () => {
+      const pods = await c.request<{ items: KubeObject[] }>({
+        method: 'GET',
+        path: `/api/v1/namespaces/${ns}/pods`,
+        query: { labelSelector: `${RUN_LABEL}=${run}` },
+      });
+      return pods.items[0];
+    },
+    { timeoutMs: 30_000, intervalMs: 100 },
+  );
   const at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const container = (pod['spec'] as { containers: { name: string; image: string }[] }).containers[0]!;
   await mergePatch(

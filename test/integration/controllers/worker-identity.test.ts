@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../eventually.js';
 import {
   CONFIG_MAPS,
   DEPLOYMENTS,
@@ -26,7 +27,6 @@ import {
   GC_TIMEOUT_MS,
   cond,
   create,
-  eventually,
   get,
   rand,
   remove,
@@ -101,10 +101,24 @@ describe('a collector identity', () => {
     await create(client, POWER_SOURCES, ns, power('kpx-id'));
     await create(client, POWER_SOURCES, ns, power('kpx-other'));
     const name = 'kpx-id-collector';
-    const dep = await eventually(() => get(client, DEPLOYMENTS, ns, name), 30_000);
-    const sa = await eventually(() => get(client, SERVICE_ACCOUNTS, ns, name));
-    const role = await eventually(() => get(client, ROLES, ns, name));
-    const binding = await eventually(() => get(client, ROLE_BINDINGS, ns, name));
+    const dep = await eventually('get(client, DEPLOYMENTS, ns, name)', () => get(client, DEPLOYMENTS, ns, name), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
+    const sa = await eventually(
+      'get(client, SERVICE_ACCOUNTS, ns, name)',
+      () => get(client, SERVICE_ACCOUNTS, ns, name),
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+    const role = await eventually('get(client, ROLES, ns, name)', () => get(client, ROLES, ns, name), {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    });
+    const binding = await eventually(
+      'get(client, ROLE_BINDINGS, ns, name)',
+      () => get(client, ROLE_BINDINGS, ns, name),
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
     for (const o of [sa, role, binding])
       expect(o.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'PowerSource', name: 'kpx-id', controller: true });
     expect(role['rules']).toEqual([
@@ -118,7 +132,11 @@ describe('a collector identity', () => {
     // Least privilege, as the API server's authorizer sees it.
     const user = `system:serviceaccount:${ns}:${name}`;
     const gl = { group: 'gridlake.io', resource: 'powersources' };
-    await eventually(() => allowed(user, { verb: 'patch', ...gl, subresource: 'status', name: 'kpx-id' }));
+    await eventually(
+      "allowed(user, { verb: 'patch', ...gl, subresource: 'status', name: 'kpx-id' })",
+      () => allowed(user, { verb: 'patch', ...gl, subresource: 'status', name: 'kpx-id' }),
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
     expect(await allowed(user, { verb: 'patch', ...gl, subresource: 'status', name: 'kpx-other' })).toBe(false);
     expect(await allowed(user, { verb: 'update', ...gl, subresource: 'status', name: 'kpx-id' })).toBe(false);
     expect(await allowed(user, { verb: 'patch', ...gl, name: 'kpx-id' })).toBe(false);
@@ -145,6 +163,7 @@ describe('a collector identity', () => {
     proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
 
     const reported = await eventually(
+      "( progress?.['reporter'] === 'kpx-id-collector-test' && progress['lastOutcome'] === 'ok...",
       async () => {
         if (proc.exitCode !== null) throw new Error(`collector exited ${proc.exitCode}: ${stderr}`);
         const s = await get(client, POWER_SOURCES, ns, 'kpx-id');
@@ -156,8 +175,7 @@ describe('a collector identity', () => {
           s
         );
       },
-      60_000,
-      500,
+      { timeoutMs: 60_000, intervalMs: 500 },
     );
     expect((reported['status'] as { progress: Record<string, unknown> }).progress['recordsTotal']).toBeGreaterThan(0);
     expect(cond(reported, 'Collecting')).toMatchObject({ reason: 'WorkerReportsOk' });
@@ -168,12 +186,12 @@ describe('a collector identity', () => {
 
     await remove(client, POWER_SOURCES, ns, 'kpx-id');
     await eventually(
+      '(get(client, SERVICE_ACCOUNTS, ns, name)) === undefined && (get(client, ROLES, ns, name...',
       async () =>
         (await get(client, SERVICE_ACCOUNTS, ns, name)) === undefined &&
         (await get(client, ROLES, ns, name)) === undefined &&
         (await get(client, ROLE_BINDINGS, ns, name)) === undefined,
-      GC_TIMEOUT_MS,
-      500,
+      { timeoutMs: GC_TIMEOUT_MS, intervalMs: 500 },
     );
   }, 240_000);
 
@@ -214,22 +232,37 @@ describe('a collector identity', () => {
       },
     });
     const name = 'lake-sink';
-    const dep = await eventually(() => get(client, DEPLOYMENTS, ns, name), 30_000);
-    const cm = await eventually(() => get(client, CONFIG_MAPS, ns, name));
-    const role = await eventually(() => get(client, ROLES, ns, name));
+    const dep = await eventually('get(client, DEPLOYMENTS, ns, name)', () => get(client, DEPLOYMENTS, ns, name), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
+    const cm = await eventually('get(client, CONFIG_MAPS, ns, name)', () => get(client, CONFIG_MAPS, ns, name), {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    });
+    const role = await eventually('get(client, ROLES, ns, name)', () => get(client, ROLES, ns, name), {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    });
     expect(role['rules']).toEqual([
       { apiGroups: ['gridlake.io'], resources: ['lakesinks/status'], resourceNames: ['lake'], verbs: ['patch'] },
     ]);
-    await eventually(() => get(client, ROLE_BINDINGS, ns, name));
+    await eventually('get(client, ROLE_BINDINGS, ns, name)', () => get(client, ROLE_BINDINGS, ns, name), {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    });
     const user = `system:serviceaccount:${ns}:${name}`;
-    await eventually(() =>
-      allowed(user, {
-        verb: 'patch',
-        group: 'gridlake.io',
-        resource: 'lakesinks',
-        subresource: 'status',
-        name: 'lake',
-      }),
+    await eventually(
+      "allowed(user, { verb: 'patch', group: 'gridlake.io', resource: 'lakesinks', subresource...",
+      () =>
+        allowed(user, {
+          verb: 'patch',
+          group: 'gridlake.io',
+          resource: 'lakesinks',
+          subresource: 'status',
+          name: 'lake',
+        }),
+      { timeoutMs: 20_000, intervalMs: 100 },
     );
     const container = (dep['spec'] as { template: { spec: { containers: { args: string[] }[] } } }).template.spec
       .containers[0]!;
@@ -255,6 +288,7 @@ describe('a collector identity', () => {
     proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     await produceReadings(producer, topic, 'weather', 250, 1);
     const reported = await eventually(
+      "( progress?.['reporter'] === 'lake-sink-test' && progress['recordsTotal'] === 250 && co...",
       async () => {
         if (proc.exitCode !== null) throw new Error(`sink exited ${proc.exitCode}: ${stderr}`);
         const s = await get(client, LAKE_SINKS, ns, 'lake');
@@ -266,8 +300,7 @@ describe('a collector identity', () => {
           s
         );
       },
-      90_000,
-      500,
+      { timeoutMs: 90_000, intervalMs: 500 },
     );
     expect((reported['status'] as { progress: Record<string, unknown> }).progress).toMatchObject({
       filesTotal: expect.any(Number),
@@ -283,12 +316,19 @@ describe('a collector identity', () => {
     const { client, ns } = env;
     await create(client, POWER_SOURCES, ns, power('kpx-heal'));
     const name = 'kpx-heal-collector';
-    const first = await eventually(() => get(client, ROLES, ns, name), 30_000);
+    const first = await eventually('get(client, ROLES, ns, name)', () => get(client, ROLES, ns, name), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
     await remove(client, ROLES, ns, name);
-    const again = await eventually(async () => {
-      const r: KubeObject | undefined = await get(client, ROLES, ns, name);
-      return r && r.metadata.uid !== first.metadata.uid && r;
-    }, 30_000);
+    const again = await eventually(
+      'r && r.metadata.uid !== first.metadata.uid && r',
+      async () => {
+        const r: KubeObject | undefined = await get(client, ROLES, ns, name);
+        return r && r.metadata.uid !== first.metadata.uid && r;
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
     expect(again['rules']).toEqual(first['rules']);
   }, 120_000);
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../eventually.js';
 import {
   CONFIG_MAPS,
   CONFIG_HASH,
@@ -15,7 +16,6 @@ import {
   cond,
   create,
   currentStatus,
-  eventually,
   get,
   mergePatch,
   rand,
@@ -56,8 +56,16 @@ describe('PowerSource in a hub namespace', () => {
   it('creates a collector ConfigMap and Deployment, follows spec changes, and is garbage collected', async () => {
     const { client, ns } = env;
     await create(client, POWER_SOURCES, ns, power('kpx-a'));
-    const dep = await eventually(() => get(client, DEPLOYMENTS, ns, 'kpx-a-collector'), 30_000);
-    const cm = await eventually(() => get(client, CONFIG_MAPS, ns, 'kpx-a-collector'));
+    const dep = await eventually(
+      "get(client, DEPLOYMENTS, ns, 'kpx-a-collector')",
+      () => get(client, DEPLOYMENTS, ns, 'kpx-a-collector'),
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    const cm = await eventually(
+      "get(client, CONFIG_MAPS, ns, 'kpx-a-collector')",
+      () => get(client, CONFIG_MAPS, ns, 'kpx-a-collector'),
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
     expect(cm.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'PowerSource', name: 'kpx-a', controller: true });
     const tpl = templateOf(dep);
     const container = (tpl.spec['containers'] as Record<string, unknown>[])[0]!;
@@ -85,10 +93,14 @@ describe('PowerSource in a hub namespace', () => {
     const hash1 = tpl.metadata.annotations[CONFIG_HASH];
     expect(hash1).toMatch(/^[0-9a-f]{16}$/);
 
-    const src = await eventually(async () => {
-      const s = await get(client, POWER_SOURCES, ns, 'kpx-a');
-      return currentStatus(s) && s;
-    });
+    const src = await eventually(
+      'currentStatus(s) && s',
+      async () => {
+        const s = await get(client, POWER_SOURCES, ns, 'kpx-a');
+        return currentStatus(s) && s;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
     expect(cond(src, 'SecretMissing')).toMatchObject({ status: 'False', reason: 'SecretFound' });
     expect(cond(src, 'InvalidSpec')).toMatchObject({ status: 'False' });
     expect(cond(src, 'Ready')).toMatchObject({
@@ -102,13 +114,19 @@ describe('PowerSource in a hub namespace', () => {
     // Spec change → new config → the pod template's hash changes (the Deployment rolls).
     await mergePatch(client, POWER_SOURCES, ns, 'kpx-a', { spec: { pollIntervalSeconds: 600 } });
     await eventually(
+      "templateOf(get(client, DEPLOYMENTS, ns, 'kpx-a-collector')).metadata.annotations[CONFIG...",
       async () =>
         templateOf(await get(client, DEPLOYMENTS, ns, 'kpx-a-collector')).metadata.annotations[CONFIG_HASH] !== hash1,
+      { timeoutMs: 20_000, intervalMs: 100 },
     );
-    const after = await eventually(async () => {
-      const s = await get(client, POWER_SOURCES, ns, 'kpx-a');
-      return s?.metadata.generation === 2 && currentStatus(s) && s;
-    });
+    const after = await eventually(
+      's?.metadata.generation === 2 && currentStatus(s) && s',
+      async () => {
+        const s = await get(client, POWER_SOURCES, ns, 'kpx-a');
+        return s?.metadata.generation === 2 && currentStatus(s) && s;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
     expect(cond(after, 'Ready')?.observedGeneration).toBe(2);
 
     // The collector reports (the test plays the collector): Collecting follows status.progress.
@@ -128,7 +146,11 @@ describe('PowerSource in a hub namespace', () => {
       },
       '/status',
     );
-    await eventually(async () => cond(await get(client, POWER_SOURCES, ns, 'kpx-a'), 'Collecting')?.status === 'True');
+    await eventually(
+      "cond(get(client, POWER_SOURCES, ns, 'kpx-a'), 'Collecting')?.status === 'True'",
+      async () => cond(await get(client, POWER_SOURCES, ns, 'kpx-a'), 'Collecting')?.status === 'True',
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
     // The controller kept the worker's block when it wrote its conditions.
     expect(
       ((await get(client, POWER_SOURCES, ns, 'kpx-a'))?.['status'] as { progress?: unknown }).progress,
@@ -136,11 +158,11 @@ describe('PowerSource in a hub namespace', () => {
 
     await remove(client, POWER_SOURCES, ns, 'kpx-a');
     await eventually(
+      "(get(client, DEPLOYMENTS, ns, 'kpx-a-collector')) === undefined && (get(client, CONFIG_...",
       async () =>
         (await get(client, DEPLOYMENTS, ns, 'kpx-a-collector')) === undefined &&
         (await get(client, CONFIG_MAPS, ns, 'kpx-a-collector')) === undefined,
-      GC_TIMEOUT_MS,
-      500,
+      { timeoutMs: GC_TIMEOUT_MS, intervalMs: 500 },
     );
   }, 180_000);
 
@@ -156,7 +178,9 @@ describe('PowerSource in a hub namespace', () => {
       },
     });
     await eventually(
+      "cond(get(client, WEATHER_SOURCES, ns, 'kma-a'), 'SecretMissing')?.reason === 'SecretNot...",
       async () => cond(await get(client, WEATHER_SOURCES, ns, 'kma-a'), 'SecretMissing')?.reason === 'SecretNotFound',
+      { timeoutMs: 20_000, intervalMs: 100 },
     );
     expect(cond(await get(client, WEATHER_SOURCES, ns, 'kma-a'), 'Ready')).toMatchObject({
       status: 'False',
@@ -164,12 +188,16 @@ describe('PowerSource in a hub namespace', () => {
     });
     await create(client, SECRETS, ns, { metadata: { name: 'kma' }, stringData: { other: 'x' } });
     await eventually(
+      "cond(get(client, WEATHER_SOURCES, ns, 'kma-a'), 'SecretMissing')?.reason === 'SecretKey...",
       async () =>
         cond(await get(client, WEATHER_SOURCES, ns, 'kma-a'), 'SecretMissing')?.reason === 'SecretKeyNotFound',
+      { timeoutMs: 20_000, intervalMs: 100 },
     );
     await mergePatch(client, SECRETS, ns, 'kma', { stringData: { serviceKey: 'k' } });
     await eventually(
+      "cond(get(client, WEATHER_SOURCES, ns, 'kma-a'), 'SecretMissing')?.status === 'False'",
       async () => cond(await get(client, WEATHER_SOURCES, ns, 'kma-a'), 'SecretMissing')?.status === 'False',
+      { timeoutMs: 20_000, intervalMs: 100 },
     );
     const dep = await get(client, DEPLOYMENTS, ns, 'kma-a-collector');
     const args = (templateOf(dep).spec['containers'] as { args: string[] }[])[0]!.args;
@@ -185,10 +213,14 @@ describe('PowerSource in a site namespace', () => {
     await client.request({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: siteNs } } });
     env.start(['PowerSource'], siteNs);
     await create(client, POWER_SOURCES, siteNs, power('kpx-remote'));
-    const src = await eventually(async () => {
-      const s = await get(client, POWER_SOURCES, siteNs, 'kpx-remote');
-      return currentStatus(s) && s;
-    });
+    const src = await eventually(
+      'currentStatus(s) && s',
+      async () => {
+        const s = await get(client, POWER_SOURCES, siteNs, 'kpx-remote');
+        return currentStatus(s) && s;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
     expect(src['status']).toMatchObject({ site });
     expect(cond(src, 'Ready')).toMatchObject({ status: 'False', reason: 'SiteNotRegistered' });
     expect(await get(client, DEPLOYMENTS, siteNs, 'kpx-remote-collector')).toBeUndefined();
@@ -209,25 +241,43 @@ describe('LakeSink', () => {
         flush: { maxRecords: 1000, maxBytes: 1048576, maxAgeSeconds: 300 },
       },
     });
-    const dep = await eventually(() => get(client, DEPLOYMENTS, ns, 'lake-sink'), 30_000);
+    const dep = await eventually(
+      "get(client, DEPLOYMENTS, ns, 'lake-sink')",
+      () => get(client, DEPLOYMENTS, ns, 'lake-sink'),
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
     const hash1 = templateOf(dep).metadata.annotations[CONFIG_HASH];
-    const sink = await eventually(async () => {
-      const s = await get(client, LAKE_SINKS, ns, 'lake');
-      return currentStatus(s) && s;
-    });
+    const sink = await eventually(
+      'currentStatus(s) && s',
+      async () => {
+        const s = await get(client, LAKE_SINKS, ns, 'lake');
+        return currentStatus(s) && s;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
     expect(cond(sink, 'SecretMissing')).toMatchObject({ status: 'True', reason: 'SecretNotFound' });
     await mergePatch(client, LAKE_SINKS, ns, 'lake', {
       spec: { topics: ['gridlake.power.kpx.v1', 'gridlake.weather.kma.v1'] },
     });
     await eventually(
+      "templateOf(get(client, DEPLOYMENTS, ns, 'lake-sink')).metadata.annotations[CONFIG_HASH]...",
       async () =>
         templateOf(await get(client, DEPLOYMENTS, ns, 'lake-sink')).metadata.annotations[CONFIG_HASH] !== hash1,
+      { timeoutMs: 20_000, intervalMs: 100 },
     );
-    await eventually(async () => {
-      const s = await get(client, LAKE_SINKS, ns, 'lake');
-      return s?.metadata.generation === 2 && currentStatus(s);
-    });
+    await eventually(
+      's?.metadata.generation === 2 && currentStatus(s)',
+      async () => {
+        const s = await get(client, LAKE_SINKS, ns, 'lake');
+        return s?.metadata.generation === 2 && currentStatus(s);
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
     await remove(client, LAKE_SINKS, ns, 'lake');
-    await eventually(async () => (await get(client, DEPLOYMENTS, ns, 'lake-sink')) === undefined, GC_TIMEOUT_MS, 500);
+    await eventually(
+      "(get(client, DEPLOYMENTS, ns, 'lake-sink')) === undefined",
+      async () => (await get(client, DEPLOYMENTS, ns, 'lake-sink')) === undefined,
+      { timeoutMs: GC_TIMEOUT_MS, intervalMs: 500 },
+    );
   }, 180_000);
 });

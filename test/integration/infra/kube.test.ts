@@ -6,19 +6,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import * as k8s from '@kubernetes/client-node';
+import { eventually } from '../../eventually.js';
 import { kube } from '../../infra/index.js';
 
 const run = promisify(execFile);
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const GROUP = 'infra.gridlake.io';
 
@@ -71,10 +62,14 @@ describe('test Kubernetes control plane (etcd + kube-apiserver + kube-controller
     await ext.createCustomResourceDefinition({ body: widgetCrd() }).catch((e: k8s.ApiException<unknown>) => {
       if (e.code !== 409) throw e;
     });
-    await eventually('CRD established', async () => {
-      const crd = await ext.readCustomResourceDefinition({ name: `widgets.${GROUP}` });
-      return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined;
-    });
+    await eventually(
+      'CRD established',
+      async () => {
+        const crd = await ext.readCustomResourceDefinition({ name: `widgets.${GROUP}` });
+        return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
 
     const namespace = `infra-${randomUUID().slice(0, 8)}`;
     await core.createNamespace({ body: { metadata: { name: namespace } } });
@@ -84,17 +79,21 @@ describe('test Kubernetes control plane (etcd + kube-apiserver + kube-controller
     const events: string[] = [];
     const watch = new k8s.Watch(kc);
     let ended: unknown = null;
-    const req = await eventually('a watch that stays open', async () => {
-      ended = null;
-      const r = await watch.watch(
-        `/apis/${GROUP}/v1/namespaces/${namespace}/widgets`,
-        {},
-        (type: string, obj: { metadata?: { name?: string } }) => events.push(`${type} ${obj.metadata?.name}`),
-        (err: unknown) => (ended = err ?? 'closed'),
-      );
-      await new Promise((res) => setTimeout(res, 300));
-      return ended === null ? r : undefined;
-    });
+    const req = await eventually(
+      'a watch that stays open',
+      async () => {
+        ended = null;
+        const r = await watch.watch(
+          `/apis/${GROUP}/v1/namespaces/${namespace}/widgets`,
+          {},
+          (type: string, obj: { metadata?: { name?: string } }) => events.push(`${type} ${obj.metadata?.name}`),
+          (err: unknown) => (ended = err ?? 'closed'),
+        );
+        await new Promise((res) => setTimeout(res, 300));
+        return ended === null ? r : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
     await custom.createNamespacedCustomObject({
       group: GROUP,
       version: 'v1',
@@ -123,11 +122,12 @@ describe('test Kubernetes control plane (etcd + kube-apiserver + kube-controller
       plural: 'widgets',
       name: 'w1',
     });
-    await eventually('watch events', async () => (events.includes('DELETED w1') ? true : undefined)).catch(
-      (e: Error) => {
-        throw new Error(`${e.message}; saw ${JSON.stringify(events)}, watch ended: ${String(ended)}`);
-      },
-    );
+    await eventually('watch events', async () => (events.includes('DELETED w1') ? true : undefined), {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    }).catch((e: Error) => {
+      throw new Error(`${e.message}; saw ${JSON.stringify(events)}, watch ended: ${String(ended)}`);
+    });
     req.abort();
     expect(events).toEqual(['ADDED w1', 'DELETED w1']);
 
@@ -184,9 +184,13 @@ describe('test Kubernetes control plane (etcd + kube-apiserver + kube-controller
       },
     });
     await core.deleteNamespacedConfigMap({ namespace, name });
-    await eventually('child collected', async () => {
-      const left = await core.listNamespacedConfigMap({ namespace });
-      return left.items.some((c) => c.metadata?.name === `${name}-child`) ? undefined : true;
-    });
+    await eventually(
+      'child collected',
+      async () => {
+        const left = await core.listNamespacedConfigMap({ namespace });
+        return left.items.some((c) => c.metadata?.name === `${name}-child`) ? undefined : true;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
   });
 });

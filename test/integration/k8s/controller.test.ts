@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../eventually.js';
 import type { HttpMethod, KubeClient } from '../../../src/k8s/kube-client.js';
 import type { KubeObject } from '../../../src/k8s/object-cache.js';
 import { runtimeMetrics } from '../../../src/k8s/runtime-metrics.js';
@@ -11,7 +12,6 @@ import {
   deleteNamespace,
   deleteWidget,
   ensureWidgetCrd,
-  eventually,
   patchWidget,
   rand,
   widgetsPath,
@@ -93,27 +93,35 @@ describe('Manager with a toy controller on a real API server', () => {
     const { manager } = toyManager(c, ns);
     manager.start();
     for (let i = 0; i < 5; i++) await createWidget(admin, ns, `w${i}`, i);
-    await eventually(() => serverConverged(ns), 30_000);
+    await eventually('serverConverged(ns)', () => serverConverged(ns), { timeoutMs: 30_000, intervalMs: 100 });
     expect(childCreates(log)).toHaveLength(5);
 
     await patchWidget(admin, ns, 'w1', { spec: { size: 42 } });
-    await eventually(async () => {
-      const cm = await admin.request<{ data: { size: string } }>({
-        method: 'GET',
-        path: `/api/v1/namespaces/${ns}/configmaps/w1-child`,
-      });
-      return cm.data.size === '42' && (await serverConverged(ns));
-    }, 30_000);
+    await eventually(
+      "cm.data.size === '42' && (serverConverged(ns))",
+      async () => {
+        const cm = await admin.request<{ data: { size: string } }>({
+          method: 'GET',
+          path: `/api/v1/namespaces/${ns}/configmaps/w1-child`,
+        });
+        return cm.data.size === '42' && (await serverConverged(ns));
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
 
     await deleteWidget(admin, ns, 'w2');
-    await eventually(async () => {
-      const cms = await admin.request<{ items: KubeObject[] }>({
-        method: 'GET',
-        path: `/api/v1/namespaces/${ns}/configmaps`,
-        query: { labelSelector: CHILD_LABEL },
-      });
-      return !cms.items.some((x) => x.metadata.name === 'w2-child');
-    }, 60_000);
+    await eventually(
+      "!cms.items.some((x) => x.metadata.name === 'w2-child')",
+      async () => {
+        const cms = await admin.request<{ items: KubeObject[] }>({
+          method: 'GET',
+          path: `/api/v1/namespaces/${ns}/configmaps`,
+          query: { labelSelector: CHILD_LABEL },
+        });
+        return !cms.items.some((x) => x.metadata.name === 'w2-child');
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
     await manager.stop();
   }, 120_000);
 
@@ -135,7 +143,7 @@ describe('Manager with a toy controller on a real API server', () => {
     ma.manager.start();
     mb.manager.start();
     for (let i = 0; i < 10; i++) await createWidget(admin, ns, `w${i}`, i);
-    await eventually(() => serverConverged(ns), 30_000);
+    await eventually('serverConverged(ns)', () => serverConverged(ns), { timeoutMs: 30_000, intervalMs: 100 });
     expect([ma.manager.isLeader, mb.manager.isLeader].filter(Boolean)).toHaveLength(1);
     const [leader, standby] = ma.manager.isLeader ? [ma, mb] : [mb, ma];
     const [leaderLog, standbyLog] = ma.manager.isLeader ? [a.log, b.log] : [b.log, a.log];
@@ -144,11 +152,11 @@ describe('Manager with a toy controller on a real API server', () => {
 
     const t0 = Date.now();
     await leader.manager.stop();
-    await eventually(() => standby.manager.isLeader, 10_000, 20);
+    await eventually('standby.manager.isLeader', () => standby.manager.isLeader, { timeoutMs: 10_000, intervalMs: 20 });
     process.stderr.write(`[k8s-controller] standby manager took over ${Date.now() - t0} ms after the leader stopped\n`);
     for (let i = 10; i < 13; i++) await createWidget(admin, ns, `w${i}`, i);
     await patchWidget(admin, ns, 'w0', { spec: { size: 100 } });
-    await eventually(() => serverConverged(ns), 30_000);
+    await eventually('serverConverged(ns)', () => serverConverged(ns), { timeoutMs: 30_000, intervalMs: 100 });
     const allCreates = [...childCreates(a.log), ...childCreates(b.log)];
     expect(allCreates).toHaveLength(13);
     const cms = await admin.request<{ items: KubeObject[] }>({
@@ -172,7 +180,7 @@ describe('Manager with a toy controller on a real API server', () => {
     });
     manager.start();
     await Promise.all(Array.from({ length: 100 }, (_, i) => createWidget(admin, ns, `w${i}`, i)));
-    await eventually(() => serverConverged(ns), 60_000);
+    await eventually('serverConverged(ns)', () => serverConverged(ns), { timeoutMs: 60_000, intervalMs: 100 });
     const convergeWrites = writes(log).length;
     await new Promise((r) => setTimeout(r, 2000)); // let the last watch events of our own writes arrive
     const before = log.length;

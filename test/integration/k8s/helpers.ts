@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
+import { eventually } from '../../eventually.js';
 import { apiError, isAlreadyExists, isNotFound } from '../../../src/k8s/api-errors.js';
 import { createKubeClient, type KubeClient, type RequestObserver } from '../../../src/k8s/kube-client.js';
 import type { KubeObject } from '../../../src/k8s/object-cache.js';
@@ -19,27 +20,6 @@ export function kubeConfig(info: KubeInfo, context = 'admin'): KubeConfig {
 
 export function client(info: KubeInfo, onRequest?: RequestObserver): KubeClient {
   return createKubeClient(kubeConfig(info), onRequest ? { onRequest } : {});
-}
-
-/** Polls `fn` until it returns without throwing (or a truthy value); the last error is reported. */
-export async function eventually<T>(
-  fn: () => T | Promise<T>,
-  timeoutMs = 20_000,
-  intervalMs = 100,
-): Promise<Exclude<T, false | undefined | null>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== false && v !== undefined && v !== null) return v as Exclude<T, false | undefined | null>;
-      last = new Error(`condition still ${String(v)}`);
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw last;
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
 }
 
 /** Installs the Widget CRD (shared by test files; idempotent) and waits until it is served. */
@@ -77,16 +57,22 @@ export async function ensureWidgetCrd(c: KubeClient): Promise<void> {
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
   }
-  await eventually(async () => {
-    const got = await c.request<{ status?: { conditions?: { type: string; status: string }[] } }>({
-      method: 'GET',
-      path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
-    });
-    return got.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True');
-  });
+  await eventually(
+    "got.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True')",
+    async () => {
+      const got = await c.request<{ status?: { conditions?: { type: string; status: string }[] } }>({
+        method: 'GET',
+        path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
+      });
+      return got.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True');
+    },
+    { timeoutMs: 20_000, intervalMs: 100 },
+  );
   // Served once a list answers (discovery can lag Established by a moment).
-  await eventually(() =>
-    c.request({ method: 'GET', path: `/apis/${WIDGET.group}/${WIDGET.version}/${WIDGET.plural}` }),
+  await eventually(
+    "c.request({ method: 'GET', path: `/apis/${WIDGET.group}/${WIDGET.version}/${WIDGET.plur...",
+    () => c.request({ method: 'GET', path: `/apis/${WIDGET.group}/${WIDGET.version}/${WIDGET.plural}` }),
+    { timeoutMs: 20_000, intervalMs: 100 },
   );
 }
 

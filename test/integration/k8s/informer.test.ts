@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../eventually.js';
 import { createKubeClient } from '../../../src/k8s/kube-client.js';
 import { Informer } from '../../../src/k8s/informer.js';
 import type { KubeClient } from '../../../src/k8s/kube-client.js';
@@ -16,7 +17,6 @@ import {
   deleteNamespace,
   deleteWidget,
   ensureWidgetCrd,
-  eventually,
   listWidgetNames,
   partitionable,
   patchWidget,
@@ -57,7 +57,7 @@ describe('Informer on a real API server', () => {
     await createWidget(c, ns, 'after');
     await patchWidget(c, ns, 'after', { spec: { size: 7 } });
     await deleteWidget(c, ns, 'before');
-    await eventually(() => events.length >= 4);
+    await eventually('events.length >= 4', () => events.length >= 4, { timeoutMs: 20_000, intervalMs: 100 });
     expect(events.map((e) => `${e.type}:${e.object.metadata.name}`)).toEqual([
       'added:before',
       'added:after',
@@ -116,6 +116,7 @@ describe('Informer on a real API server', () => {
     });
     try {
       await eventually(
+        "crd.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True')",
         async () => {
           const crd = await c.request<{ status?: { conditions?: { type: string; status: string }[] } }>({
             method: 'GET',
@@ -123,8 +124,7 @@ describe('Informer on a real API server', () => {
           });
           return crd.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True');
         },
-        20_000,
-        20,
+        { timeoutMs: 20_000, intervalMs: 20 },
       );
       const ns = await freshNamespace();
       const informer = new Informer({
@@ -136,14 +136,20 @@ describe('Informer on a real API server', () => {
       });
       informer.start();
       await informer.waitForSync(30_000);
-      await eventually(() =>
-        c.request({
-          method: 'POST',
-          path: `/apis/${group}/v1/namespaces/${ns}/gizmos`,
-          body: { apiVersion: `${group}/v1`, kind: 'Gizmo', metadata: { name: 'g1' } },
-        }),
+      await eventually(
+        "c.request({ method: 'POST', path: `/apis/${group}/v1/namespaces/${ns}/gizmos`, body: { ...",
+        () =>
+          c.request({
+            method: 'POST',
+            path: `/apis/${group}/v1/namespaces/${ns}/gizmos`,
+            body: { apiVersion: `${group}/v1`, kind: 'Gizmo', metadata: { name: 'g1' } },
+          }),
+        { timeoutMs: 20_000, intervalMs: 100 },
       );
-      await eventually(() => informer.get(`${ns}/g1`), 30_000);
+      await eventually('informer.get(`${ns}/g1`)', () => informer.get(`${ns}/g1`), {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      });
       const text = await registry.metrics();
       const throttled = /reason="throttled"\} (\d+)/.exec(text)?.[1] ?? '0';
       process.stderr.write(`[k8s-informer] fresh CRD: ${throttled} throttled (429) restarts before the watch held\n`);
@@ -174,15 +180,19 @@ describe('Informer on a real API server', () => {
     await patchWidget(c, ns, 'b', { spec: { size: 2 } });
     await new Promise((r) => setTimeout(r, 1500));
     flaky.setDown(false);
-    await eventually(async () => {
-      expect(
-        informer
-          .keys()
-          .map((key) => key.split('/')[1])
-          .sort(),
-      ).toEqual(await listWidgetNames(c, ns));
-      return true;
-    });
+    await eventually(
+      'true',
+      async () => {
+        expect(
+          informer
+            .keys()
+            .map((key) => key.split('/')[1])
+            .sort(),
+        ).toEqual(await listWidgetNames(c, ns));
+        return true;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
     expect((informer.get(`${ns}/b`)?.['spec'] as { size: number }).size).toBe(2);
     expect(await registry.metrics()).toMatch(/gridlake_informer_restarts_total\{kind="Widget",reason="error"\} [1-9]/);
     await informer.stop();
@@ -208,11 +218,17 @@ describe('Informer on a real API server', () => {
       informer.start();
       await informer.waitForSync(30_000);
       await createWidget(c, ns, 'before-stall'); // proves the watch is connected through the proxy
-      await eventually(() => informer.get(`${ns}/before-stall`));
+      await eventually('informer.get(`${ns}/before-stall`)', () => informer.get(`${ns}/before-stall`), {
+        timeoutMs: 20_000,
+        intervalMs: 100,
+      });
       proxy.freeze(); // every open connection stops passing bytes, but none is closed
       await createWidget(c, ns, 'during-stall');
       const t0 = Date.now();
-      await eventually(() => informer.get(`${ns}/during-stall`), 30_000);
+      await eventually('informer.get(`${ns}/during-stall`)', () => informer.get(`${ns}/during-stall`), {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      });
       process.stderr.write(`[k8s-informer] event made during a silent stall arrived after ${Date.now() - t0} ms\n`);
       expect(await registry.metrics()).toMatch(/reason="stalled"\} [1-9]/);
     } finally {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../eventually.js';
 import type { KubeClient } from '../../../src/k8s/kube-client.js';
 import { LeaderElector } from '../../../src/k8s/leader-election.js';
 import { kube, type KubeInfo } from '../../infra/index.js';
@@ -34,12 +35,10 @@ function pair(name: string) {
   const sampler = setInterval(() => {
     if (electors.filter((e) => e.isLeader).length > 1) overlap = true;
   }, 20);
-  const waitFor = async (pred: () => boolean, timeoutMs: number): Promise<number> => {
+  /** Waits for `pred` and returns how long it took (the failover figures). */
+  const waitFor = async (what: string, pred: () => boolean, timeoutMs: number): Promise<number> => {
     const start = Date.now();
-    while (!pred()) {
-      if (Date.now() - start > timeoutMs) throw new Error('timed out');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await eventually(what, pred, { timeoutMs, intervalMs: 20 });
     return Date.now() - start;
   };
   return {
@@ -60,7 +59,7 @@ describe('LeaderElector on a real API server', () => {
   it('elects exactly one leader and hands over within a retry period when the leader releases', async () => {
     const p = pair(`lease-${rand()}`);
     for (const e of p.electors) e.start();
-    await p.waitFor(() => p.electors.some((e) => e.isLeader), 10_000);
+    await p.waitFor('a leader', () => p.electors.some((e) => e.isLeader), 10_000);
     await new Promise((r) => setTimeout(r, 3000));
     expect(p.electors.filter((e) => e.isLeader)).toHaveLength(1);
     const leader = p.electors.find((e) => e.isLeader)!;
@@ -68,7 +67,7 @@ describe('LeaderElector on a real API server', () => {
     expect(other.observedLeader).not.toBe('');
     const t0 = Date.now();
     await leader.stop();
-    const failover = await p.waitFor(() => other.isLeader, 10_000);
+    const failover = await p.waitFor('the other elector leads', () => other.isLeader, 10_000);
     process.stderr.write(`[k8s-lease] failover after release: ${Date.now() - t0} ms\n`);
     expect(failover).toBeLessThan(TIMING.retryPeriodMs * 2.2 + 1000);
     expect(p.overlap).toBe(false);
@@ -78,14 +77,14 @@ describe('LeaderElector on a real API server', () => {
   it('takes over within the lease duration when the leader is cut off, and the old leader steps down first', async () => {
     const p = pair(`lease-${rand()}`);
     for (const e of p.electors) e.start();
-    await p.waitFor(() => p.electors.some((e) => e.isLeader), 10_000);
+    await p.waitFor('a leader', () => p.electors.some((e) => e.isLeader), 10_000);
     const i = p.electors.findIndex((e) => e.isLeader);
     const leader = p.electors[i]!;
     const other = p.electors[1 - i]!;
     const t0 = Date.now();
     p.clients[i]!.setDown(true);
-    const stepDown = await p.waitFor(() => !leader.isLeader, 10_000);
-    await p.waitFor(() => other.isLeader, 10_000);
+    const stepDown = await p.waitFor('the leader steps down', () => !leader.isLeader, 10_000);
+    await p.waitFor('the other elector leads', () => other.isLeader, 10_000);
     const total = Date.now() - t0;
     process.stderr.write(
       `[k8s-lease] cut-off leader stepped down after ${stepDown} ms; standby led after ${total} ms\n`,

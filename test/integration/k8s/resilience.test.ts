@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../eventually.js';
 import { Informer } from '../../../src/k8s/informer.js';
 import type { KubeClient } from '../../../src/k8s/kube-client.js';
 import type { CacheEvent, KubeObject } from '../../../src/k8s/object-cache.js';
@@ -19,7 +20,6 @@ import {
   createWidget,
   deleteWidget,
   ensureWidgetCrd,
-  eventually,
   listWidgetNames,
   partitionable,
   patchWidget,
@@ -76,10 +76,14 @@ describe('runtime resilience on a private control plane', () => {
     const upAt = Date.now();
     await createWidget(c, ns, 'c');
     await deleteWidget(c, ns, 'a');
-    await eventually(async () => {
-      expect(names(informer)).toEqual(await listWidgetNames(c, ns));
-      return true;
-    }, 60_000);
+    await eventually(
+      'true',
+      async () => {
+        expect(names(informer)).toEqual(await listWidgetNames(c, ns));
+        return true;
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
     const recoveryMs = Date.now() - upAt;
     process.stderr.write(`[k8s-resilience] informer converged ${recoveryMs} ms after the API server was ready\n`);
     expect(names(informer)).toEqual(['b', 'c']);
@@ -107,7 +111,10 @@ describe('runtime resilience on a private control plane', () => {
     informer.on((e) => events.push(e));
     informer.start();
     await informer.waitForSync(30_000);
-    await eventually(() => informer.keys().length === 3);
+    await eventually('informer.keys().length === 3', () => informer.keys().length === 3, {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    });
 
     flaky.setDown(true);
     await deleteWidget(c, ns, 'drop');
@@ -117,10 +124,14 @@ describe('runtime resilience on a private control plane', () => {
     expect(rev).toBeGreaterThan(0);
     flaky.setDown(false);
 
-    await eventually(async () => {
-      expect(names(informer)).toEqual(['edit', 'keep', 'late']);
-      return true;
-    }, 30_000);
+    await eventually(
+      'true',
+      async () => {
+        expect(names(informer)).toEqual(['edit', 'keep', 'late']);
+        return true;
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
     expect(await restartCount(registry, 'gone')).toBeGreaterThanOrEqual(1);
     expect(events.filter((e) => e.type === 'deleted').map((e) => e.object.metadata.name)).toEqual(['drop']);
     expect((informer.get(`${ns}/edit`)?.['spec'] as { size: number }).size).toBe(5);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../eventually.js';
 import { errorStatus } from '../../../src/k8s/api-errors.js';
 import { EventRecorder } from '../../../src/k8s/events.js';
 import type { KubeClient } from '../../../src/k8s/kube-client.js';
@@ -12,7 +13,6 @@ import {
   createWidget,
   deleteNamespace,
   ensureWidgetCrd,
-  eventually,
   patchWidget,
   widgetsPath,
 } from './helpers.js';
@@ -73,13 +73,17 @@ describe('writes on a real API server', () => {
     const ev = { type: 'Normal', reason: 'ChildCreated', action: 'Create', note: 'created events-child' } as const;
     expect(await rec.record(w, ev)).toBe(true);
     expect(await rec.record(w, ev)).toBe(false);
-    const list = await eventually(async () => {
-      const l = await c.request<{ items: { reason: string; regarding: { name: string; uid: string } }[] }>({
-        method: 'GET',
-        path: `/apis/events.k8s.io/v1/namespaces/${ns}/events`,
-      });
-      return l.items.length > 0 ? l.items : undefined;
-    });
+    const list = await eventually(
+      'l.items.length > 0 ? l.items : undefined',
+      async () => {
+        const l = await c.request<{ items: { reason: string; regarding: { name: string; uid: string } }[] }>({
+          method: 'GET',
+          path: `/apis/events.k8s.io/v1/namespaces/${ns}/events`,
+        });
+        return l.items.length > 0 ? l.items : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ reason: 'ChildCreated', regarding: { name: 'events', uid: w.metadata.uid } });
   });

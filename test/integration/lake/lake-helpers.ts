@@ -69,15 +69,3 @@ export async function duck(sql: string): Promise<Record<string, unknown>[]> {
     instance.closeSync();
   }
 }
-
-export async function eventually(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-  stepMs = 500,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../eventually.js';
 import { KafkaBus } from '../../../src/bus/kafka/kafka-bus.js';
 import { checkLake } from '../../../src/lake/lake-check.js';
 import { POWER_SCHEMA, WEATHER_SCHEMA } from '../../../src/lake/lake-schemas.js';
@@ -10,7 +11,7 @@ import { S3Store } from '../../../src/lake/s3-store.js';
 import type { SinkConfig } from '../../../src/lake/sink-runtime.js';
 import { kafka, s3 } from '../../infra/index.js';
 import { buildChild } from '../../unit/bus/build-child.js';
-import { downloadRaw, duck, eventually, lakeCaughtUp, produceReadings, rand } from './lake-helpers.js';
+import { downloadRaw, duck, lakeCaughtUp, produceReadings, rand } from './lake-helpers.js';
 
 // Full proof: GRIDLAKE_CRASH_N=200000 GRIDLAKE_CRASH_KILLS=20; the suite runs a smaller default.
 const N = Number(process.env['GRIDLAKE_CRASH_N'] ?? 20_000);
@@ -120,9 +121,9 @@ describe('LakeSink under kill -9 (real Kafka and MinIO)', () => {
     await producing;
     const finalProc = startChild(child, { ...base, maxRecords: 50_000, maxAgeMs: 1000 }, logs);
     await eventually(
+      'the lake holds every record of both topics',
       async () => (await lakeCaughtUp(bus, store, weather)) && (await lakeCaughtUp(bus, store, power)),
-      10 * 60_000,
-      2000,
+      { timeoutMs: 10 * 60_000, intervalMs: 2000 },
     );
     finalProc.kill('SIGTERM');
     await new Promise((r) => finalProc.once('exit', r));

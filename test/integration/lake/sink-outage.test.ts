@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../eventually.js';
 import { KafkaBus } from '../../../src/bus/kafka/kafka-bus.js';
 import { checkLake } from '../../../src/lake/lake-check.js';
 import { WEATHER_SCHEMA } from '../../../src/lake/lake-schemas.js';
@@ -9,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { kafka } from '../../infra/index.js';
 import { startMinio } from '../../infra/servers/minio.js';
-import { eventually, lakeCaughtUp, produceReadings, rand } from './lake-helpers.js';
+import { lakeCaughtUp, produceReadings, rand } from './lake-helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
@@ -76,20 +77,28 @@ describe('LakeSink when MinIO stops for 30 s', () => {
     }, 50);
     const rssBefore = process.memoryUsage().rss;
     process.kill(info.pid, 'SIGSTOP');
-    let resumed = false;
+    let outageWhenStoreCameBack: boolean;
     try {
       await new Promise((r) => setTimeout(r, 30_000));
     } finally {
+      outageWhenStoreCameBack = sink.inOutage;
       process.kill(info.pid, 'SIGCONT');
-      resumed = true;
     }
     const rssDuring = process.memoryUsage().rss;
+    // What the lake held when MinIO came back; everything written later is the sink's own recovery.
+    const filesWhenStoreCameBack = (await store.list(`raw/${topic}/`)).length;
     await producing;
-    await eventually(() => lakeCaughtUp(producer, store, topic), 120_000, 1000);
+    await eventually('the lake holds every produced record', () => lakeCaughtUp(producer, store, topic), {
+      timeoutMs: 120_000,
+      intervalMs: 1000,
+    });
     clearInterval(watch);
-    expect(resumed).toBe(true);
     expect(sawOutage).toBe(true);
+    // Still in its outage at the end of the 30 s, so the catch-up above came after the store returned…
+    expect(outageWhenStoreCameBack).toBe(true);
     expect(sink.inOutage).toBe(false);
+    // …and consisted of new files written by the sink once it could.
+    expect((await store.list(`raw/${topic}/`)).length).toBeGreaterThan(filesWhenStoreCameBack);
     // The cap plus at most one batch being taken when it was reached.
     expect(peakBuffered).toBeLessThanOrEqual(cap + 5000 * 400);
     const report = await checkLake(store, WEATHER_SCHEMA, topic);

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../eventually.js';
 import { objectPath, type KubeClient } from '../../../src/k8s/kube-client.js';
 import { ProgressReporter } from '../../../src/k8s/progress-reporter.js';
 import { createLogger } from '../../../src/observe/log.js';
@@ -7,7 +8,7 @@ import { ServiceKey } from '../../../src/sources/shared/service-key.js';
 import type { SourceTasks } from '../../../src/sources/source-tasks.js';
 import { kube } from '../../infra/index.js';
 import { ensureCrds } from '../controllers/helpers.js';
-import { client as makeClient, createNamespace, deleteNamespace, eventually, rand } from '../k8s/helpers.js';
+import { client as makeClient, createNamespace, deleteNamespace, rand } from '../k8s/helpers.js';
 import { HOUR, world } from '../../unit/sources/harness.js';
 
 const POWER = { group: 'gridlake.io', version: 'v1alpha1', plural: 'powersources' };
@@ -182,6 +183,9 @@ describe('collector status.progress on a real API server', () => {
     const lines = logs.filter((l) => l.includes('status.progress not written') && l.includes('/gone'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('the resource is gone');
-    await eventually(() => r.stop().then(() => true));
+    await eventually('r.stop().then(() => true)', () => r.stop().then(() => true), {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    });
   });
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../../eventually.js';
 import type { TopicPartition } from '../../../src/bus/bus.js';
 import { LocalLogBus } from '../../../src/bus/local-log/local-log-bus.js';
 
@@ -9,14 +10,6 @@ const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-async function eventually(check: () => boolean): Promise<void> {
-  const end = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('local log consumer groups', () => {
   it('splits partitions between members and hands one over only after its revoke finished', async () => {
@@ -52,15 +45,24 @@ describe('local log consumer groups', () => {
     };
     const a = member('a');
     await a.start();
-    await eventually(() => seen.get('a')!.size === 4);
+    await eventually("seen.get('a')!.size === 4", () => seen.get('a')!.size === 4, {
+      timeoutMs: 10_000,
+      intervalMs: 10,
+    });
     const b = member('b');
     await b.start();
-    await eventually(() => b.c.assignment().length === 2);
+    await eventually('b.c.assignment().length === 2', () => b.c.assignment().length === 2, {
+      timeoutMs: 10_000,
+      intervalMs: 10,
+    });
     expect(a.c.assignment().map((t) => t.partition)).toEqual([0, 2]);
     expect(b.c.assignment().map((t) => t.partition)).toEqual([1, 3]);
     expect(events.indexOf('a -1,3 lost=false')).toBeLessThan(events.indexOf('b +1,3'));
     await a.c.stop();
-    await eventually(() => b.c.assignment().length === 4);
+    await eventually('b.c.assignment().length === 4', () => b.c.assignment().length === 4, {
+      timeoutMs: 10_000,
+      intervalMs: 10,
+    });
     await b.c.stop();
     await bus.close();
   });

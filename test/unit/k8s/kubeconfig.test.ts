@@ -238,6 +238,15 @@ current-context: two
     }
   });
 
+  it('names the code, the file and the entry of an invalid kubeconfig', async () => {
+    const path = file('clusters: [{ name: c, cluster: {} }]');
+    await expect(loadKubeConfig({ file: path })).rejects.toMatchObject({
+      code: 'GL_K8S_KUBECONFIG_INVALID',
+      message: `kubeconfig ${path}: clusters[0].cluster.server is missing`,
+      context: { file: path, entry: 'clusters[0]', name: 'c' },
+    });
+  });
+
   it('KUBECONFIG with several files: merged, the later current-context wins, duplicate names refused', async () => {
     const a = file(kubeconfig('server: https://a:6443', 'token: ta'));
     const b = file(`clusters: [{ name: b, cluster: { server: 'https://b:6443' } }]

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../../eventually.js';
 import { ManualClock } from '../../../src/clock.js';
 import { LocalLogBus } from '../../../src/bus/local-log/local-log-bus.js';
 import { GridlakeError } from '../../../src/errors.js';
@@ -71,14 +72,6 @@ class FlakyStore implements ObjectStore {
   }
 }
 
-async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 async function setup(
   partitions = 2,
 ): Promise<{ bus: LocalLogBus; store: FlakyStore; clock: ManualClock; lakeDir: string }> {
@@ -134,9 +127,17 @@ describe('LakeSink', () => {
     await bus.send(TOPIC, readings(5000, 3));
     const s = sink(bus, store, clock);
     await s.start();
-    await eventually(async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows >= 4000);
+    await eventually(
+      '(checkLake(store, WEATHER_SCHEMA, TOPIC)).rows >= 4000',
+      async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows >= 4000,
+      { timeoutMs: 15_000, intervalMs: 20 },
+    );
     clock.advance(31_000);
-    await eventually(async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 5000);
+    await eventually(
+      '(checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 5000',
+      async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 5000,
+      { timeoutMs: 15_000, intervalMs: 20 },
+    );
     await expectExactlyOnce(store, bus);
     const keys = (await store.list(`raw/${TOPIC}/`)).map((o) => o.key);
     expect(keys.every((k) => /year=2025\/month=11\/day=2[0-3]\//.test(k))).toBe(true);
@@ -153,9 +154,17 @@ describe('LakeSink', () => {
     await bus.send(TOPIC, late);
     const s = sink(bus, store, clock, { maxRecords: 250 });
     await s.start();
-    await eventually(async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows >= 500);
+    await eventually(
+      '(checkLake(store, WEATHER_SCHEMA, TOPIC)).rows >= 500',
+      async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows >= 500,
+      { timeoutMs: 15_000, intervalMs: 20 },
+    );
     clock.advance(31_000);
-    await eventually(async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 600);
+    await eventually(
+      '(checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 600',
+      async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 600,
+      { timeoutMs: 15_000, intervalMs: 20 },
+    );
     await expectExactlyOnce(store, bus);
     const report = await checkLake(store, WEATHER_SCHEMA, TOPIC);
     expect(report.interleavedDays.length).toBeGreaterThan(0);
@@ -167,16 +176,23 @@ describe('LakeSink', () => {
     const s = sink(bus, store, clock);
     await s.start();
     await bus.send(TOPIC, readings(3, 1));
-    await eventually(() => s.bufferedBytes() > 0);
+    await eventually('s.bufferedBytes() > 0', () => s.bufferedBytes() > 0, { timeoutMs: 15_000, intervalMs: 20 });
     // Taken (buffered), not yet in the lake.
     expect(s.positions()).toEqual([{ topic: TOPIC, partition: 0, offset: 3 }]);
     clock.advance(29_000);
     await new Promise((r) => setTimeout(r, 100));
     expect((await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows).toBe(0);
     clock.advance(2_000);
-    await eventually(async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 3);
+    await eventually(
+      '(checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 3',
+      async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 3,
+      { timeoutMs: 15_000, intervalMs: 20 },
+    );
     // Nothing follows the last records, yet lag reads 0 once they landed (metric and status.progress).
-    await eventually(() => s.progress.snapshot()?.lagRecords === 0);
+    await eventually('s.progress.snapshot()?.lagRecords === 0', () => s.progress.snapshot()?.lagRecords === 0, {
+      timeoutMs: 15_000,
+      intervalMs: 20,
+    });
     expect((await s.metrics.lag.get()).values.map((v) => v.value)).toEqual([0]);
     expect(s.progress.snapshot()).toMatchObject({ filesTotal: 2, recordsTotal: 3, topics: [{ topic: TOPIC }] });
     expect(s.progress.snapshot()?.lastFlushTime).toBe(new Date(DAY0 + 31_000).toISOString().replace('.000Z', 'Z'));
@@ -192,9 +208,17 @@ describe('LakeSink', () => {
     ]);
     const s = sink(bus, store, clock);
     await s.start();
-    await eventually(() => s.bufferedBytes() > 0 && bus.hasTopic('gridlake.deadletter.v1'));
+    await eventually(
+      "s.bufferedBytes() > 0 && bus.hasTopic('gridlake.deadletter.v1')",
+      () => s.bufferedBytes() > 0 && bus.hasTopic('gridlake.deadletter.v1'),
+      { timeoutMs: 15_000, intervalMs: 20 },
+    );
     clock.advance(31_000);
-    await eventually(async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 10);
+    await eventually(
+      '(checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 10',
+      async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 10,
+      { timeoutMs: 15_000, intervalMs: 20 },
+    );
     const dl = bus
       .partitions('gridlake.deadletter.v1')[0]!
       .read(0, 10)
@@ -214,16 +238,24 @@ describe('LakeSink', () => {
     const first = sink(bus, store, clock, { maxRecords: 1700 });
     store.failNext = /day=22\//;
     await first.start();
-    await eventually(() => first.inOutage);
+    await eventually('first.inOutage', () => first.inOutage, { timeoutMs: 15_000, intervalMs: 20 });
     store.down = true;
     await first.stop().catch(() => undefined);
     store.down = false;
     // Second run with other limits: must finish [0,1699] as recorded, then cut freely.
     const second = sink(bus, store, clock, { maxRecords: 400 });
     await second.start();
-    await eventually(async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows >= 2400);
+    await eventually(
+      '(checkLake(store, WEATHER_SCHEMA, TOPIC)).rows >= 2400',
+      async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows >= 2400,
+      { timeoutMs: 15_000, intervalMs: 20 },
+    );
     clock.advance(31_000);
-    await eventually(async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 2500);
+    await eventually(
+      '(checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 2500',
+      async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 2500,
+      { timeoutMs: 15_000, intervalMs: 20 },
+    );
     await expectExactlyOnce(store, bus);
     const names = (await store.list(`raw/${TOPIC}/`)).map((o) => o.key.split('/').at(-1));
     expect(names.some((n) => n?.endsWith('-00000000000000001699.parquet'))).toBe(true);
@@ -259,7 +291,11 @@ describe('LakeSink', () => {
     };
     const s = sink(bus, checking, clock, { maxRecords: 300 });
     await s.start();
-    await eventually(async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 3000);
+    await eventually(
+      '(checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 3000',
+      async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 3000,
+      { timeoutMs: 15_000, intervalMs: 20 },
+    );
     expect(slowPuts).toBeGreaterThanOrEqual(10);
     expect(violations).toEqual([]);
     await expectExactlyOnce(store, bus);
@@ -272,11 +308,19 @@ describe('LakeSink', () => {
     let peak = 0;
     const timer = setInterval(() => (peak = Math.max(peak, s.bufferedBytes())), 1);
     await bus.send(TOPIC, readings(6000, 2));
-    await eventually(async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows >= 4000);
+    await eventually(
+      '(checkLake(store, WEATHER_SCHEMA, TOPIC)).rows >= 4000',
+      async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows >= 4000,
+      { timeoutMs: 15_000, intervalMs: 20 },
+    );
     clearInterval(timer);
     expect(peak).toBeLessThanOrEqual(200_000 + 1000);
     clock.advance(31_000);
-    await eventually(async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 6000);
+    await eventually(
+      '(checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 6000',
+      async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 6000,
+      { timeoutMs: 15_000, intervalMs: 20 },
+    );
     await expectExactlyOnce(store, bus);
   });
 
@@ -286,7 +330,7 @@ describe('LakeSink', () => {
     await s.start();
     store.down = true;
     await bus.send(TOPIC, readings(4000, 2));
-    await eventually(() => s.inOutage);
+    await eventually('s.inOutage', () => s.inOutage, { timeoutMs: 15_000, intervalMs: 20 });
     expect(s.progress.snapshot()?.lastError).toMatchObject({
       class: 'GridlakeError',
       message: expect.stringContaining('lake store failing'),
@@ -303,7 +347,11 @@ describe('LakeSink', () => {
       clock.advance(31_000);
       await new Promise((r) => setTimeout(r, 200));
     }
-    await eventually(async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 4000);
+    await eventually(
+      '(checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 4000',
+      async () => (await checkLake(store, WEATHER_SCHEMA, TOPIC)).rows === 4000,
+      { timeoutMs: 15_000, intervalMs: 20 },
+    );
     expect(s.inOutage).toBe(false);
     expect(s.progress.snapshot()?.lastError).toBeUndefined();
     expect(s.progress.snapshot()?.recordsTotal).toBe(4000);

@@ -48,6 +48,22 @@ describe('parquet codec', () => {
     expect(byName.get('location')).toMatchObject({ type: 'BYTE_ARRAY', logical_type: { type: 'STRING' } });
   });
 
+  it('refuses a row that does not fit its column with GL_LAKE_RECORD_INVALID naming the column', () => {
+    const [row] = weatherRows(1);
+    expect(() => encodeParquet(WEATHER_SCHEMA, [{ ...row, base_time: null }])).toThrow(
+      expect.objectContaining({
+        code: 'GL_LAKE_RECORD_INVALID',
+        context: expect.objectContaining({ column: 'base_time' }),
+      }),
+    );
+    expect(() => encodeParquet(WEATHER_SCHEMA, [{ ...row, kafka_partition: 2 ** 31 }])).toThrow(
+      expect.objectContaining({
+        code: 'GL_LAKE_RECORD_INVALID',
+        context: { column: 'kafka_partition', value: 2 ** 31 },
+      }),
+    );
+  });
+
   it('sizes row groups on purpose instead of the writer default', () => {
     expect(parquetShape(encodeParquet(WEATHER_SCHEMA, weatherRows(5000))).rowGroups).toEqual([5000]);
     expect(parquetShape(encodeParquet(WEATHER_SCHEMA, weatherRows(5000), { rowGroupSize: 2000 })).rowGroups).toEqual([

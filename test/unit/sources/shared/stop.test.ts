@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { eventually } from '../../../eventually.js';
 import { startCollectors } from '../../../../src/sources/collect-runner.js';
 import { createLogger } from '../../../../src/observe/log.js';
 import { MemorySink } from '../../../../src/sources/shared/reading-sink.js';
@@ -44,7 +45,7 @@ describe('stopping collectors', () => {
       transport,
       signal: abort.signal,
     });
-    await waitFor(() => urls.length === 1);
+    await eventually('urls.length === 1', () => urls.length === 1, { timeoutMs: 5_000, intervalMs: 10 });
     abort.abort();
     await run.done;
     expect(inFlightSawStop).toBe(true);
@@ -69,8 +70,3 @@ describe('stopping collectors', () => {
     server.close();
   });
 });
-
-async function waitFor(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-  if (!cond()) throw new Error('condition not met');
-}
