@@ -6,6 +6,7 @@ import { isIPv6 } from 'node:net';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { glError, type GridlakeError } from '../errors.js';
+import type { Env } from '../config.js';
 
 /**
  * What createKubeClient needs from a kubeconfig: the API server's address and
@@ -184,7 +185,7 @@ function merge(into: Config, next: Config): void {
 }
 
 /** The service-account configuration of a pod (client-node's loadFromCluster; `root` prefixes the mounted files). */
-export function inClusterConfig(env: NodeJS.ProcessEnv = process.env, root = ''): Config {
+export function inClusterConfig(env: Env, root = ''): Config {
   const host = env['KUBERNETES_SERVICE_HOST'];
   const port = env['KUBERNETES_SERVICE_PORT'];
   const scheme = port === '80' || port === '8080' || port === '8001' ? 'http' : 'https';
@@ -220,7 +221,7 @@ const exists = (file: string): boolean => {
 };
 
 /** Where client-node's loadFromDefault reads from, in its order; null: it would use client-node's Windows fallbacks. */
-function defaultConfig(env: NodeJS.ProcessEnv): Config | null {
+function defaultConfig(env: Env): Config | null {
   const list = env['KUBECONFIG'];
   if (list && list.length > 0) {
     const [first = '', ...rest] = list.split(path.delimiter).filter((f) => f);
@@ -252,9 +253,11 @@ export class KubeConfigLite implements KubeCredentials {
   private readonly execCache = new Map<string, { status: Record<string, string | undefined> }>();
   private fileToken: { value: string; readAt: number } | undefined;
 
+  /** `env` is what an exec credential plugin runs with (the process's environment, passed in by the CLI). */
   constructor(
     private readonly config: Config,
     private readonly now: () => number = Date.now,
+    private readonly env: Env = {},
   ) {}
 
   get currentContext(): string | undefined {
@@ -346,14 +349,12 @@ export class KubeConfigLite implements KubeCredentials {
     const exec = user.exec;
     if (!exec) return null;
     if (!exec.command) throw invalid('No command was specified for exec authProvider!', this.where());
-    const env = exec.env
-      ? { ...process.env, ...Object.fromEntries(exec.env.map((e) => [e.name, e.value])) }
-      : undefined;
+    const env = { ...this.env, ...Object.fromEntries((exec.env ?? []).map((e) => [e.name, e.value])) };
     const credential = await new Promise<{ status: Record<string, string | undefined> }>((resolve, reject) => {
       let stdout = '';
       let stderr = '';
       let failed: Error | undefined;
-      const child = spawn(exec.command!, exec.args ?? [], env ? { env } : {});
+      const child = spawn(exec.command!, exec.args ?? [], { env });
       child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
       child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
       child.on('error', (err) => (failed = err));
@@ -392,12 +393,10 @@ function fileOrData(file: string | undefined, data: string | undefined): Buffer 
  * or gcp, a `proxy-url`, Windows' fallbacks) are loaded by client-node
  * itself, imported only then.
  */
-export async function loadKubeConfig(
-  options: { file?: string | undefined; env?: NodeJS.ProcessEnv } = {},
-): Promise<KubeCredentials> {
-  const env = options.env ?? process.env;
+export async function loadKubeConfig(options: { file?: string | undefined; env: Env }): Promise<KubeCredentials> {
+  const { env } = options;
   const config = options.file ? readConfigFile(options.file) : defaultConfig(env);
-  const lite = config ? new KubeConfigLite(config) : undefined;
+  const lite = config ? new KubeConfigLite(config, Date.now, env) : undefined;
   if (lite && !lite.getCurrentUser()?.authProvider && !lite.getCurrentCluster()?.proxyUrl) return lite;
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();

@@ -121,7 +121,7 @@ describe("README.md's layout table", () => {
         .filter((e) => isDir(`src/${e}`))
         .map((e) => `src/${e}/`),
       ...readdirSync(ROOT)
-        .filter((e) => isDir(e) && !e.startsWith('.') && !['node_modules', 'dist', 'coverage', 'scripts'].includes(e))
+        .filter((e) => isDir(e) && !e.startsWith('.') && !['node_modules', 'dist', 'coverage'].includes(e))
         .map((e) => `${e}/`),
     ];
     const covered = (folder: string): boolean =>

@@ -70,7 +70,7 @@ async function applied(kc: { applyToHTTPSOptions(o: https.RequestOptions): Promi
 async function expectParity(path: string): Promise<unknown> {
   const theirs = new KubeConfig();
   theirs.loadFromFile(path);
-  const ours = await loadKubeConfig({ file: path });
+  const ours = await loadKubeConfig({ file: path, env: {} });
   expect(ours).toBeInstanceOf(KubeConfigLite);
   expect(ours.getCurrentCluster()?.server).toBe(theirs.getCurrentCluster()?.server);
   const mine = await applied(ours);
@@ -135,7 +135,7 @@ describe('loadKubeConfig: parity with client-node', () => {
     theirs.loadFromFile(path);
     const message = await applied(theirs).catch((e: Error) => e.message);
     expect(message).toMatch(/HTTP protocol is not allowed/);
-    await expect(applied(await loadKubeConfig({ file: path }))).rejects.toThrow(message as string);
+    await expect(applied(await loadKubeConfig({ file: path, env: {} }))).rejects.toThrow(message as string);
   });
 
   it('basic auth, impersonation and a token file', async () => {
@@ -207,6 +207,7 @@ describe('loadKubeConfig: parity with client-node', () => {
           `exec: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(script)}] }`,
         ),
       ),
+      env: {},
     });
     await expect(applied(kc)).rejects.toThrow('no credentials for you');
   });
@@ -223,7 +224,7 @@ contexts:
 current-context: two
 `);
     expect(await expectParity(path)).toMatchObject({ agent: { kind: 'https' } });
-    expect((await loadKubeConfig({ file: path })).getCurrentCluster()?.server).toBe('https://b:6443');
+    expect((await loadKubeConfig({ file: path, env: {} })).getCurrentCluster()?.server).toBe('https://b:6443');
   });
 
   it('refuses invalid entries with client-node messages', () => {
@@ -240,7 +241,7 @@ current-context: two
 
   it('names the code, the file and the entry of an invalid kubeconfig', async () => {
     const path = file('clusters: [{ name: c, cluster: {} }]');
-    await expect(loadKubeConfig({ file: path })).rejects.toMatchObject({
+    await expect(loadKubeConfig({ file: path, env: {} })).rejects.toMatchObject({
       code: 'GL_K8S_KUBECONFIG_INVALID',
       message: `kubeconfig ${path}: clusters[0].cluster.server is missing`,
       context: { file: path, entry: 'clusters[0]', name: 'c' },
@@ -314,9 +315,9 @@ current-context: cb
     const oidc = file(
       kubeconfig('server: https://h:6443', 'auth-provider: { name: oidc, config: { id-token: x, idp-issuer-url: y } }'),
     );
-    expect(await loadKubeConfig({ file: oidc })).toBeInstanceOf(KubeConfig);
+    expect(await loadKubeConfig({ file: oidc, env: {} })).toBeInstanceOf(KubeConfig);
     const proxied = file(kubeconfig('server: https://h:6443\nproxy-url: http://proxy:3128', 'token: t'));
-    const kc = await loadKubeConfig({ file: proxied });
+    const kc = await loadKubeConfig({ file: proxied, env: {} });
     expect(kc).toBeInstanceOf(KubeConfig);
     expect(kc.getCurrentCluster()?.proxyUrl).toBe('http://proxy:3128');
   });
