@@ -15,6 +15,7 @@ import { POWER_TOPIC, SQL_LOAD_MODES, WEATHER_TOPIC } from './api/defaults.js';
 import { FlushPolicy } from './api/lake-sink.js';
 import { StringEnum } from './api/schema-kit.js';
 import { glError } from './errors.js';
+import { MAX_BUFFERED_BYTES } from './lake/sink-options.js';
 
 /*
  * Every command's settings, validated once before anything starts: commander's
@@ -126,7 +127,7 @@ export const SinkSettings = Type.Object(
       1,
       defaultOf<number>(FLUSH.maxAgeSeconds) * 1000,
     ),
-    maxBufferedBytes: Int('global buffer cap, bytes', 1, 16 * 1024 * 1024),
+    maxBufferedBytes: Int('global buffer cap, bytes', 1, MAX_BUFFERED_BYTES),
     metricsPort: Port(9464),
     reportStatus: Opt(Flag('write status.progress')),
     kubeconfig: Opt(Text('kubeconfig for --report-status')),

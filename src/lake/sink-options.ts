@@ -1,9 +1,13 @@
 import type { Registry } from 'prom-client';
+import { FLUSH_DEFAULTS } from '../api/defaults.js';
 import type { Bus } from '../bus/bus.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../observe/log.js';
 import type { SchemaKind } from './lake-schemas.js';
 import type { ObjectStore } from './object-store.js';
+
+/** A sink's cap on buffered value bytes over all partitions (not a resource field: a process limit). */
+export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 /** The flush policy and limits of a LakeSink (the LakeSink resource's spec). */
 export interface LakeSinkOptions {
@@ -15,13 +19,13 @@ export interface LakeSinkOptions {
   readonly groupId: string;
   /** schema per topic when the topic name does not tell (default: by name) */
   readonly topicKinds?: Readonly<Record<string, SchemaKind>>;
-  /** flush a partition at this many records (default 25,000: measured faster and smaller than 100,000, bench/sink) */
+  /** flush a partition at this many records (default: the LakeSink resource's, FLUSH_DEFAULTS) */
   readonly maxRecords?: number;
-  /** flush a partition at this many value bytes (default 32 MiB) */
+  /** flush a partition at this many value bytes (default: the LakeSink resource's) */
   readonly maxBytes?: number;
   /**
-   * flush a partition this long after its oldest buffered record arrived (default 15 min: a
-   * trickle topic with 3 partitions then makes ~288 files a day, inside the ~300 of docs/lake.md)
+   * flush a partition this long after its oldest buffered record arrived (default: the LakeSink
+   * resource's 15 min: a trickle topic with 3 partitions then makes ~288 files a day, docs/lake.md)
    */
   readonly maxAgeMs?: number;
   /** global cap on buffered value bytes; the oldest partition is flushed first (default 16 MiB) */
@@ -53,10 +57,10 @@ export interface SinkLimits {
 /** Applies the defaults of the LakeSink resource. */
 export function sinkLimits(o: LakeSinkOptions): SinkLimits {
   return {
-    maxRecords: o.maxRecords ?? 25_000,
-    maxBytes: o.maxBytes ?? 32 * 1024 * 1024,
-    maxAgeMs: o.maxAgeMs ?? 900_000,
-    maxBufferedBytes: o.maxBufferedBytes ?? 16 * 1024 * 1024,
+    maxRecords: o.maxRecords ?? FLUSH_DEFAULTS.maxRecords,
+    maxBytes: o.maxBytes ?? FLUSH_DEFAULTS.maxBytes,
+    maxAgeMs: o.maxAgeMs ?? FLUSH_DEFAULTS.maxAgeSeconds * 1000,
+    maxBufferedBytes: o.maxBufferedBytes ?? MAX_BUFFERED_BYTES,
     tickMs: o.tickMs ?? 1000,
     retryInitialMs: o.retryInitialMs ?? 500,
     retryMaxMs: o.retryMaxMs ?? 15_000,
