@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { Conditions, ObservedGeneration, ReporterFields, SecretKeyRef, WorkerError } from './common.js';
-import { ageColumn, readyColumn } from './kind-definition.js';
+import { ageColumn, labelSizedName, outcomeColumn, readyColumn, siteColumn } from './kind-definition.js';
 import type { KindDefinition } from './kind-definition.js';
 import { StringEnum, Timestamp, Topic, withRules } from './schema-kit.js';
 
@@ -159,15 +159,9 @@ export const powerSourceKind: KindDefinition<PowerSourceSpec> = {
     'PowerSource collects KPX national power supply and demand every 5 minutes and produces readings to a topic. In a hub namespace the controller runs a collector Deployment; in a site namespace (gridlake-site-<site>) the remote agent runs it.',
   spec: PowerSourceSpec,
   status: PowerSourceStatus,
-  rootRules: [
-    {
-      rule: 'self.metadata.name.size() <= 63',
-      message: 'PowerSource names are at most 63 characters (they label the collector they own)',
-      check: (r) => r.metadata.name.length <= 63,
-    },
-  ],
+  rootRules: [labelSizedName('PowerSource', 'collector')],
   printerColumns: [
-    { name: 'Site', type: 'string', jsonPath: '.status.site', description: 'hub or the remote site running it.' },
+    siteColumn(),
     readyColumn(),
     {
       name: 'Last Reading',
@@ -181,12 +175,7 @@ export const powerSourceKind: KindDefinition<PowerSourceSpec> = {
       jsonPath: '.status.progress.lastReading.currentDemandMw',
       description: 'Current demand in the newest reading, MW.',
     },
-    {
-      name: 'Outcome',
-      type: 'string',
-      jsonPath: '.status.progress.lastOutcome',
-      description: 'How the last poll was classified.',
-    },
+    outcomeColumn(),
     {
       name: 'Reason',
       type: 'string',
