@@ -1,6 +1,6 @@
 import { backoffDelay, NO_DATA_BACKOFF } from '../shared/backoff.js';
 import type { CollectorCore } from '../shared/collector-core.js';
-import { applyFailure, recordSuccess, type FailureState } from '../shared/failure-policy.js';
+import { applyFailure, dueAfter, recordSuccess, type FailureState } from '../shared/failure-policy.js';
 import { HOUR_MS } from '../shared/kst-time.js';
 import type { Task } from '../shared/run-loop.js';
 import type { ResolvedLocation } from './kma-grid.js';
@@ -199,15 +199,8 @@ export class WeatherLocationCollector implements Task {
       this.#failures,
       res.kind === 'answer' ? res.text : null,
     );
-    switch (step.kind) {
-      case 'retry_at':
-        return step.at;
-      case 'stop':
-        this.#stopped = true;
-        return null;
-      case 'skip':
-        return 'skip';
-    }
+    if (step.kind === 'stop') this.#stopped = true;
+    return dueAfter(step, () => 'skip' as const);
   }
 
   #markDone(hour: number): void {
