@@ -2,17 +2,17 @@ import type { Registry } from 'prom-client';
 import { metricMakers } from '../observe/metric-kit.js';
 import type { RequestObserver } from './kube-client.js';
 
-const byRegistry = new WeakMap<Registry, RuntimeMetrics>();
-
-// controller-runtime's buckets for reconcile and queue durations (seconds).
-const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
-
 /**
  * The controller runtime's metrics, named like controller-runtime's so
  * existing dashboards and alerts work unchanged (contracts/metrics.md). One
  * set per registry: every queue, informer and elector labels its own series.
  */
 export type RuntimeMetrics = Readonly<ReturnType<typeof createRuntimeMetrics>>;
+
+const byRegistry = new WeakMap<Registry, RuntimeMetrics>();
+
+// controller-runtime's buckets for reconcile and queue durations (seconds).
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /** The runtime metrics of `registry`, created on first use. */
 export function runtimeMetrics(registry: Registry): RuntimeMetrics {

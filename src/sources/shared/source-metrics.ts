@@ -2,11 +2,11 @@ import type { Registry } from 'prom-client';
 import { metricMakers } from '../../observe/metric-kit.js';
 import type { Outcome } from './outcome.js';
 
-/** Source kinds as metric labels. */
-export type SourceKind = 'power' | 'weather';
-
 /** Collector metrics (contracts/metrics.md, Collectors). */
 export type SourceMetrics = Readonly<ReturnType<typeof createSourceMetrics>>;
+
+/** Source kinds as metric labels. */
+export type SourceKind = 'power' | 'weather';
 
 /**
  * Registers (or reuses, when another part of the process already did) the
