@@ -252,26 +252,19 @@ function joinConditions(
     ? { type: COND.Scheduling, status: 'False', reason: REASON.SpecInvalid, message: 'The spec is invalid.' }
     : plan.blocked === 'suspended'
       ? { type: COND.Scheduling, status: 'False', reason: REASON.Suspended, message: 'spec.suspend is true.' }
-      : plan.blocked === 'max-active-runs'
+      : plan.blocked === 'max-active-runs' || plan.due.length > plan.start.length
         ? {
             type: COND.Scheduling,
             status: 'True',
             reason: REASON.WaitingForActiveRuns,
             message: `${plan.due.length - plan.start.length} due date(s) wait for active runs (maxActiveRuns ${spec.maxActiveRuns}).`,
           }
-        : plan.due.length > plan.start.length
-          ? {
-              type: COND.Scheduling,
-              status: 'True',
-              reason: REASON.WaitingForActiveRuns,
-              message: `${plan.due.length - plan.start.length} due date(s) wait for active runs (maxActiveRuns ${spec.maxActiveRuns}).`,
-            }
-          : {
-              type: COND.Scheduling,
-              status: 'True',
-              reason: REASON.UpToDate,
-              message: `Next firing joins ${plan.nextDate ?? 'nothing'}.`,
-            };
+        : {
+            type: COND.Scheduling,
+            status: 'True',
+            reason: REASON.UpToDate,
+            message: `Next firing joins ${plan.nextDate ?? 'nothing'}.`,
+          };
   const lastRun: ConditionInput = !lastFinished
     ? { type: COND.LastRunFailed, status: 'False', reason: REASON.NoRunsYet, message: 'No run has finished yet.' }
     : lastFinished.state === 'Failed'

@@ -3,10 +3,8 @@ import type { ControllerOptions } from '../src/k8s/controller.js';
 import { controllerOwnerKeys } from '../src/k8s/controller.js';
 import type { Informer } from '../src/k8s/informer.js';
 import { splitKey } from '../src/k8s/object-cache.js';
-import { writeStatus } from '../src/k8s/status-writer.js';
-import { applyActions, recordActions } from './apply.js';
 import { planRun } from './daily-join-run-plan.js';
-import { resultAfter, type ControllerDeps } from './deps.js';
+import { enactPlan, type ControllerDeps } from './deps.js';
 import { DAILY_JOIN_RUNS, RUN_LABEL } from './resources.js';
 
 /**
@@ -69,10 +67,7 @@ export function dailyJoinRunController(deps: ControllerDeps, inf: RunInformers):
         deps.workload,
         deps.clock.now(),
       );
-      await applyActions(deps.client, plan.actions, ctx.signal);
-      void recordActions(deps.events, run, plan.actions);
-      const written = await writeStatus(deps.client, DAILY_JOIN_RUNS, run, plan.status, ctx.signal);
-      return resultAfter(written, null);
+      return enactPlan(deps, DAILY_JOIN_RUNS, run, { ...plan, requeueAfterMs: null }, ctx.signal);
     },
   };
 }

@@ -1,11 +1,13 @@
 import { specOrMetadataChanged } from '../src/k8s/controller.js';
 import type { CacheEvent, KubeObject } from '../src/k8s/object-cache.js';
-import { deepEqual } from '../src/k8s/status-writer.js';
+import { deepEqual, writeStatus } from '../src/k8s/status-writer.js';
 import type { EventRecorder } from '../src/k8s/events.js';
 import type { ReconcileResult } from '../src/k8s/controller.js';
 import type { KubeClient } from '../src/k8s/kube-client.js';
+import type { ResourceRef } from '../src/k8s/informer.js';
 import type { StatusWriteResult } from '../src/k8s/status-writer.js';
 import type { Logger } from '../src/observe/log.js';
+import { applyActions, recordActions, type Action } from './apply.js';
 import type { WorkloadOptions } from './workload-plan.js';
 
 /** What every reconciler needs from the outside; the clock is injected so tests control time. */
@@ -22,6 +24,30 @@ export function resultAfter(written: StatusWriteResult, requeueAfterMs: number |
   if (written.kind === 'conflict') return { kind: 'requeue', afterMs: 100 };
   if (written.kind === 'gone' || requeueAfterMs === null) return { kind: 'done' };
   return { kind: 'requeue', afterMs: requeueAfterMs };
+}
+
+/** What a planner decided for one object: the actions, its full status, and when time alone changes it. */
+export interface ObjectPlan {
+  readonly actions: readonly Action[];
+  readonly status: Record<string, unknown>;
+  readonly requeueAfterMs: number | null;
+}
+
+/**
+ * Carries a plan out: applies its actions in order, records them as Events
+ * (not awaited), then writes the status; the result follows that write.
+ */
+export async function enactPlan(
+  deps: ControllerDeps,
+  resource: Pick<ResourceRef, 'group' | 'version' | 'plural'>,
+  object: KubeObject,
+  plan: ObjectPlan,
+  signal: AbortSignal,
+): Promise<ReconcileResult> {
+  await applyActions(deps.client, plan.actions, signal);
+  void recordActions(deps.events, object, plan.actions);
+  const written = await writeStatus(deps.client, resource, object, plan.status, signal);
+  return resultAfter(written, plan.requeueAfterMs);
 }
 
 /**

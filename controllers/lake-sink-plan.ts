@@ -4,19 +4,8 @@ import type { KubeObject } from '../src/k8s/object-cache.js';
 import type { Action } from './apply.js';
 import { LAKE_SINKS } from './resources.js';
 import { COND, REASON, conditionsFor, invalidSpecCondition } from './conditions.js';
-import {
-  deploymentAvailable,
-  planWorkload,
-  progressCondition,
-  secretCondition,
-  secretState,
-  type SecretState,
-  type WorkerProgress,
-  type WorkerSpec,
-  type WorkloadObserved,
-  type WorkloadOptions,
-  workerReady,
-} from './workload-plan.js';
+import { planHubWorker, progressCondition, secretCondition, secretState } from './workload-plan.js';
+import type { SecretState, WorkerProgress, WorkerSpec, WorkloadObserved, WorkloadOptions } from './workload-plan.js';
 
 /**
  * Pure planning of a LakeSink: a ConfigMap with the rendered sink config and a
@@ -87,7 +76,10 @@ export function planLakeSink(
         reason: REASON.SecretFound,
         message: 'No credentials Secret referenced: the pod uses its default credential chain.',
       };
-  const actions = invalid ? [] : planWorkload(sink, sinkWorker(sink), opts, obs);
+  const { actions, ready } = planHubWorker(sink, sinkWorker(sink), opts, obs, {
+    invalid,
+    secretMissing: secret === 'found' ? null : secretCond,
+  });
   // A sink flushes at least every maxAgeSeconds; three silent windows mean it is stuck.
   const sinking = progressCondition(
     COND.Sinking,
@@ -96,13 +88,6 @@ export function planLakeSink(
     now,
     spec.suspend,
   );
-  const ready = workerReady({
-    worker: 'sink',
-    invalid,
-    suspend: spec.suspend,
-    secretMissing: secret === 'found' ? null : secretCond,
-    available: deploymentAvailable(obs.deployment) && actions.length === 0,
-  });
   const invalidCond = invalidSpecCondition(invalid);
   return {
     actions,

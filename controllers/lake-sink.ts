@@ -2,10 +2,8 @@ import type { ControllerOptions } from '../src/k8s/controller.js';
 import { controllerOwnerKeys } from '../src/k8s/controller.js';
 import type { Informer } from '../src/k8s/informer.js';
 import { splitKey } from '../src/k8s/object-cache.js';
-import { writeStatus } from '../src/k8s/status-writer.js';
 import type { LakeSinkSpec } from '../src/api/lake-sink.js';
-import { applyActions, recordActions } from './apply.js';
-import { resultAfter, specOrProgressChanged, type ControllerDeps } from './deps.js';
+import { enactPlan, specOrProgressChanged, type ControllerDeps } from './deps.js';
 import { planLakeSink } from './lake-sink-plan.js';
 import { LAKE_SINKS } from './resources.js';
 import { observeWorker, workerWatches, type WorkerInformers } from './worker-children.js';
@@ -54,10 +52,7 @@ export function lakeSinkController(deps: ControllerDeps, inf: LakeSinkInformers)
         deps.workload,
         deps.clock.now(),
       );
-      await applyActions(deps.client, plan.actions, ctx.signal);
-      void recordActions(deps.events, sink, plan.actions);
-      const written = await writeStatus(deps.client, LAKE_SINKS, sink, plan.status, ctx.signal);
-      return resultAfter(written, plan.requeueAfterMs);
+      return enactPlan(deps, LAKE_SINKS, sink, plan, ctx.signal);
     },
   };
 }

@@ -2,10 +2,8 @@ import { SITE_NAMESPACE_PREFIX } from '../src/api/remote-site.js';
 import type { ControllerOptions } from '../src/k8s/controller.js';
 import type { Informer } from '../src/k8s/informer.js';
 import type { KubeObject } from '../src/k8s/object-cache.js';
-import { writeStatus } from '../src/k8s/status-writer.js';
 import { siteNamespace } from '../src/api/remote-site.js';
-import { applyActions, recordActions } from './apply.js';
-import { resultAfter, type ControllerDeps } from './deps.js';
+import { enactPlan, type ControllerDeps } from './deps.js';
 import { AGENT_NAME, planSite } from './remote-site-plan.js';
 import { REMOTE_SITES } from './resources.js';
 
@@ -67,10 +65,7 @@ export function remoteSiteController(deps: ControllerDeps, inf: SiteInformers): 
         },
         deps.clock.now(),
       );
-      await applyActions(deps.client, plan.actions, ctx.signal);
-      void recordActions(deps.events, site, plan.actions);
-      const written = await writeStatus(deps.client, REMOTE_SITES, site, plan.status, ctx.signal);
-      return resultAfter(written, plan.requeueAfterMs);
+      return enactPlan(deps, REMOTE_SITES, site, plan, ctx.signal);
     },
   };
 }

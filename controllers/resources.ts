@@ -12,26 +12,19 @@ export const DAILY_JOINS = gl('DailyJoin', 'dailyjoins');
 export const DAILY_JOIN_RUNS = gl('DailyJoinRun', 'dailyjoinruns');
 export const REMOTE_SITES = gl('RemoteSite', 'remotesites');
 
-export const CONFIG_MAPS: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap' };
-export const SECRETS: ResourceRef = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret' };
-export const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', kind: 'Pod' };
-export const NAMESPACES: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace' };
-export const SERVICE_ACCOUNTS: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'serviceaccounts',
-  kind: 'ServiceAccount',
-};
-export const DEPLOYMENTS: ResourceRef = { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment' };
-export const JOBS: ResourceRef = { group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job' };
-export const ROLES: ResourceRef = { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', kind: 'Role' };
-export const ROLE_BINDINGS: ResourceRef = {
-  group: 'rbac.authorization.k8s.io',
-  version: 'v1',
-  plural: 'rolebindings',
-  kind: 'RoleBinding',
-};
-export const LEASES: ResourceRef = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease' };
+/** A built-in kind of API group `group` (`''` for the core group), version v1. */
+const v1 = (group: string, kind: string, plural: string): ResourceRef => ({ group, version: 'v1', plural, kind });
+
+export const CONFIG_MAPS = v1('', 'ConfigMap', 'configmaps');
+export const SECRETS = v1('', 'Secret', 'secrets');
+export const PODS = v1('', 'Pod', 'pods');
+export const NAMESPACES = v1('', 'Namespace', 'namespaces');
+export const SERVICE_ACCOUNTS = v1('', 'ServiceAccount', 'serviceaccounts');
+export const DEPLOYMENTS = v1('apps', 'Deployment', 'deployments');
+export const JOBS = v1('batch', 'Job', 'jobs');
+export const ROLES = v1('rbac.authorization.k8s.io', 'Role', 'roles');
+export const ROLE_BINDINGS = v1('rbac.authorization.k8s.io', 'RoleBinding', 'rolebindings');
+export const LEASES = v1('coordination.k8s.io', 'Lease', 'leases');
 
 /** `apiVersion` of a ResourceRef, e.g. `apps/v1` or `v1`. */
 export function apiVersionOf(ref: Pick<ResourceRef, 'group' | 'version'>): string {

@@ -10,18 +10,8 @@ import type { KubeObject } from '../src/k8s/object-cache.js';
 import type { Action } from './apply.js';
 import { POWER_SOURCES, WEATHER_SOURCES } from './resources.js';
 import { COND, REASON, conditionsFor, invalidSpecCondition } from './conditions.js';
-import {
-  deploymentAvailable,
-  planWorkload,
-  progressCondition,
-  secretCondition,
-  secretState,
-  type WorkerProgress,
-  type WorkerSpec,
-  type WorkloadObserved,
-  type WorkloadOptions,
-  workerReady,
-} from './workload-plan.js';
+import { planHubWorker, progressCondition, secretCondition, secretState } from './workload-plan.js';
+import type { WorkerProgress, WorkerSpec, WorkloadObserved, WorkloadOptions } from './workload-plan.js';
 
 /**
  * Pure planning of a PowerSource or WeatherSource: in a hub namespace a
@@ -183,17 +173,13 @@ export function planSource(kind: SourceKind, obs: SourceObserved, opts: Workload
   } else {
     const ref = spec.serviceKeySecretRef;
     const secret = secretState(obs.secret, ref.key);
-    if (!invalid) actions = planWorkload(source, collectorWorker(kind, source), opts, obs);
-    const available = deploymentAvailable(obs.deployment) && actions.length === 0;
     const secretCond = secretCondition(secret, ref);
-    const ready = workerReady({
-      worker: 'collector',
+    const hub = planHubWorker(source, collectorWorker(kind, source), opts, obs, {
       invalid,
-      suspend: spec.suspend,
       secretMissing: secret === 'found' ? null : secretCond,
-      available,
     });
-    inputs.push(ready, collecting.condition, secretCond, invalidCond, budgetCondition(kind, spec));
+    actions = hub.actions;
+    inputs.push(hub.ready, collecting.condition, secretCond, invalidCond, budgetCondition(kind, spec));
   }
   const status: Record<string, unknown> = {
     observedGeneration: generation,

@@ -2,9 +2,7 @@ import { SITE_NAMESPACE_PREFIX } from '../src/api/remote-site.js';
 import { controllerOwnerKeys, type ControllerOptions, type Reconciler } from '../src/k8s/controller.js';
 import type { Informer } from '../src/k8s/informer.js';
 import { splitKey } from '../src/k8s/object-cache.js';
-import { writeStatus } from '../src/k8s/status-writer.js';
-import { applyActions, recordActions } from './apply.js';
-import { resultAfter, specOrProgressChanged, type ControllerDeps } from './deps.js';
+import { enactPlan, specOrProgressChanged, type ControllerDeps } from './deps.js';
 import { POWER_SOURCES, WEATHER_SOURCES } from './resources.js';
 import { planSource, siteOfNamespace, type SourceKind } from './source-plan.js';
 import { observeWorker, workerWatches, type WorkerInformers } from './worker-children.js';
@@ -65,10 +63,7 @@ export function sourceReconciler(kind: SourceKind, deps: ControllerDeps, inf: So
       deps.workload,
       deps.clock.now(),
     );
-    await applyActions(deps.client, plan.actions, ctx.signal);
-    void recordActions(deps.events, source, plan.actions);
-    const written = await writeStatus(deps.client, resource, source, plan.status, ctx.signal);
-    return resultAfter(written, plan.requeueAfterMs);
+    return enactPlan(deps, resource, source, plan, ctx.signal);
   };
 }
 

@@ -46,8 +46,8 @@ export type EnvVar =
 
 /** What a kind-specific plan says about its worker. */
 export interface WorkerSpec {
-  /** `collector` or `sink`: names the children `<owner>-<component>` */
-  readonly component: string;
+  /** names the children `<owner>-<component>` */
+  readonly component: 'collector' | 'sink';
   readonly args: readonly string[];
   readonly env: readonly EnvVar[];
   /** rendered config, written to the ConfigMap as config.json */
@@ -275,6 +275,29 @@ export function secretCondition(state: SecretState, ref: { name: string; key: st
     default:
       return assertNever(state);
   }
+}
+
+/**
+ * A worker run on the hub: its children (none while the spec is invalid) and
+ * its Ready condition, which wants the Deployment available with nothing left
+ * to apply.
+ */
+export function planHubWorker(
+  owner: KubeObject,
+  worker: WorkerSpec,
+  opts: WorkloadOptions,
+  observed: WorkloadObserved,
+  o: { readonly invalid: string | null; readonly secretMissing: ConditionInput | null },
+): { actions: Action[]; ready: ConditionInput } {
+  const actions = o.invalid ? [] : planWorkload(owner, worker, opts, observed);
+  const ready = workerReady({
+    worker: worker.component,
+    invalid: o.invalid,
+    suspend: worker.suspend,
+    secretMissing: o.secretMissing,
+    available: deploymentAvailable(observed.deployment) && actions.length === 0,
+  });
+  return { actions, ready };
 }
 
 /** Whether the Deployment has its desired pods available (a suspended worker wants none). */

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { DEFAULT_S3_REGION } from './defaults.js';
-import { ObjectName, StringEnum, Timestamp, withRules } from './schema-kit.js';
+import { ObjectName, StringEnum, Timestamp, withRules, NamespaceName, SecretDataKey } from './schema-kit.js';
 
 /** API group and version of every gridlake kind. */
 export const GROUP = 'gridlake.io';
@@ -12,12 +12,7 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
 export const SecretKeyRef = Type.Object(
   {
     name: ObjectName('Name of the Secret, in the same namespace as this resource.'),
-    key: Type.String({
-      description: 'Key inside the Secret whose value is used.',
-      minLength: 1,
-      maxLength: 253,
-      pattern: '^[-._a-zA-Z0-9]+$',
-    }),
+    key: SecretDataKey('Key inside the Secret whose value is used.'),
   },
   { description: 'A reference to one key of a Secret in this namespace.', additionalProperties: false },
 );
@@ -28,13 +23,9 @@ export const SourceRef = Type.Object(
   {
     name: ObjectName('Name of the source.'),
     namespace: Type.Optional(
-      Type.String({
-        description:
-          "Namespace of the source; defaults to this resource's namespace. Use a site namespace (gridlake-site-<site>) for sources run by a remote agent.",
-        minLength: 1,
-        maxLength: 63,
-        pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
-      }),
+      NamespaceName(
+        "Namespace of the source; defaults to this resource's namespace. Use a site namespace (gridlake-site-<site>) for sources run by a remote agent.",
+      ),
     ),
   },
   { description: 'A reference to a source by name.', additionalProperties: false },
@@ -91,20 +82,8 @@ export const ObservedGeneration = Type.Integer({
 export const S3CredentialsRef = Type.Object(
   {
     name: ObjectName('Name of the Secret holding the access key pair, in this namespace.'),
-    accessKeyIdKey: Type.String({
-      description: 'Key holding the access key id.',
-      default: 'accessKeyId',
-      minLength: 1,
-      maxLength: 253,
-      pattern: '^[-._a-zA-Z0-9]+$',
-    }),
-    secretAccessKeyKey: Type.String({
-      description: 'Key holding the secret access key.',
-      default: 'secretAccessKey',
-      minLength: 1,
-      maxLength: 253,
-      pattern: '^[-._a-zA-Z0-9]+$',
-    }),
+    accessKeyIdKey: SecretDataKey('Key holding the access key id.', 'accessKeyId'),
+    secretAccessKeyKey: SecretDataKey('Key holding the secret access key.', 'secretAccessKey'),
   },
   {
     description:

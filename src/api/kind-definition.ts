@@ -48,6 +48,33 @@ export function readyColumn(): PrinterColumn {
   };
 }
 
+/**
+ * Names of a kind whose objects label the workload they own stay within a
+ * label value (63 characters).
+ */
+export function labelSizedName<Spec>(kind: string, owned: string): CelRule<ResourceRoot<Spec>> {
+  return {
+    rule: 'self.metadata.name.size() <= 63',
+    message: `${kind} names are at most 63 characters (they label the ${owned} they own)`,
+    check: (r) => r.metadata.name.length <= 63,
+  };
+}
+
+/** Where a source runs (status.site), as a printer column. */
+export function siteColumn(): PrinterColumn {
+  return { name: 'Site', type: 'string', jsonPath: '.status.site', description: 'hub or the remote site running it.' };
+}
+
+/** How a source's last poll was classified, as a printer column. */
+export function outcomeColumn(): PrinterColumn {
+  return {
+    name: 'Outcome',
+    type: 'string',
+    jsonPath: '.status.progress.lastOutcome',
+    description: 'How the last poll was classified.',
+  };
+}
+
 /** The standard Age column (kubectl adds it only when no columns are declared). */
 export function ageColumn(): PrinterColumn {
   return {

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { Conditions, LakeLocation, ObservedGeneration, ReporterFields, WorkerError } from './common.js';
 import { FLUSH_DEFAULTS } from './defaults.js';
-import { ageColumn, readyColumn } from './kind-definition.js';
+import { ageColumn, readyColumn, labelSizedName } from './kind-definition.js';
 import type { KindDefinition } from './kind-definition.js';
 import { StringEnum, Timestamp, TOPIC, withRules } from './schema-kit.js';
 
@@ -143,13 +143,7 @@ export const lakeSinkKind: KindDefinition<LakeSinkSpec> = {
     'LakeSink consumes topics and writes them as Parquet files to the raw zone of the lake (S3 or a local folder), committing offsets only after a file is written.',
   spec: LakeSinkSpec,
   status: LakeSinkStatus,
-  rootRules: [
-    {
-      rule: 'self.metadata.name.size() <= 63',
-      message: 'LakeSink names are at most 63 characters (they label the sink they own)',
-      check: (r) => r.metadata.name.length <= 63,
-    },
-  ],
+  rootRules: [labelSizedName('LakeSink', 'sink')],
   printerColumns: [
     {
       name: 'Bucket',

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { Conditions, ObservedGeneration, ReporterFields, SecretKeyRef, WorkerError } from './common.js';
 import { DEAD_LETTER_TOPIC, POWER_TOPIC } from './defaults.js';
-import { ageColumn, readyColumn } from './kind-definition.js';
+import { ageColumn, readyColumn, labelSizedName, outcomeColumn, siteColumn } from './kind-definition.js';
 import type { KindDefinition } from './kind-definition.js';
 import { StringEnum, Timestamp, Topic, withRules } from './schema-kit.js';
 
@@ -160,15 +160,9 @@ export const powerSourceKind: KindDefinition<PowerSourceSpec> = {
     'PowerSource collects KPX national power supply and demand every 5 minutes and produces readings to a topic. In a hub namespace the controller runs a collector Deployment; in a site namespace (gridlake-site-<site>) the remote agent runs it.',
   spec: PowerSourceSpec,
   status: PowerSourceStatus,
-  rootRules: [
-    {
-      rule: 'self.metadata.name.size() <= 63',
-      message: 'PowerSource names are at most 63 characters (they label the collector they own)',
-      check: (r) => r.metadata.name.length <= 63,
-    },
-  ],
+  rootRules: [labelSizedName('PowerSource', 'collector')],
   printerColumns: [
-    { name: 'Site', type: 'string', jsonPath: '.status.site', description: 'hub or the remote site running it.' },
+    siteColumn(),
     readyColumn(),
     {
       name: 'Last Reading',
@@ -182,12 +176,7 @@ export const powerSourceKind: KindDefinition<PowerSourceSpec> = {
       jsonPath: '.status.progress.lastReading.currentDemandMw',
       description: 'Current demand in the newest reading, MW.',
     },
-    {
-      name: 'Outcome',
-      type: 'string',
-      jsonPath: '.status.progress.lastOutcome',
-      description: 'How the last poll was classified.',
-    },
+    outcomeColumn(),
     {
       name: 'Reason',
       type: 'string',

@@ -102,6 +102,22 @@ export function ObjectName(description: string, maxLength = 253) {
   return Type.String({ description, minLength: 1, maxLength, pattern: DNS_SUBDOMAIN });
 }
 
+/** A namespace name (a DNS-1123 label). */
+export function NamespaceName(description: string) {
+  return Type.String({ description, minLength: 1, maxLength: 63, pattern: DNS_LABEL });
+}
+
+/** A key inside a Secret's data (the API server's rule for its keys). */
+export function SecretDataKey(description: string, defaultKey?: string) {
+  return Type.String({
+    description,
+    ...(defaultKey === undefined ? {} : { default: defaultKey }),
+    minLength: 1,
+    maxLength: 253,
+    pattern: '^[-._a-zA-Z0-9]+$',
+  });
+}
+
 /** An RFC 3339 timestamp (metav1.Time). */
 export function Timestamp(description: string) {
   return Type.String({ description, format: 'date-time', maxLength: 64 });

@@ -208,6 +208,16 @@ function schemaErrorsOf(schema: TSchema, value: unknown, prefix: string): FieldE
   return out;
 }
 
+/** The JSON type a type error names, as the API server words it. */
+const TYPE_NAMES = {
+  [ValueErrorType.Integer]: 'integer',
+  [ValueErrorType.Number]: 'number',
+  [ValueErrorType.String]: 'string',
+  [ValueErrorType.Boolean]: 'boolean',
+  [ValueErrorType.Object]: 'object',
+  [ValueErrorType.Array]: 'array',
+} as const;
+
 // Messages worded like the API server's, so a user sees the same text in both runtimes.
 function describe(e: ValueError): string {
   const s = e.schema as Record<string, unknown>;
@@ -241,17 +251,12 @@ function describe(e: ValueError): string {
     case ValueErrorType.ArrayMinItems:
       return `Invalid value: ${(v as unknown[]).length}: should have at least ${String(s['minItems'])} items`;
     case ValueErrorType.Integer:
-      return `Invalid value: ${shown}: must be of type integer`;
     case ValueErrorType.Number:
-      return `Invalid value: ${shown}: must be of type number`;
     case ValueErrorType.String:
-      return `Invalid value: ${shown}: must be of type string`;
     case ValueErrorType.Boolean:
-      return `Invalid value: ${shown}: must be of type boolean`;
     case ValueErrorType.Object:
-      return `Invalid value: ${shown}: must be of type object`;
     case ValueErrorType.Array:
-      return `Invalid value: ${shown}: must be of type array`;
+      return `Invalid value: ${shown}: must be of type ${TYPE_NAMES[e.type]}`;
     default:
       return e.message;
   }

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { Conditions, ObservedGeneration, ReporterFields, SecretKeyRef, WorkerError } from './common.js';
 import { DEAD_LETTER_TOPIC, WEATHER_TOPIC } from './defaults.js';
-import { ageColumn, readyColumn } from './kind-definition.js';
+import { ageColumn, readyColumn, labelSizedName, outcomeColumn, siteColumn } from './kind-definition.js';
 import type { KindDefinition } from './kind-definition.js';
 import { POLL_OUTCOMES } from './power-source.js';
 import { StringEnum, Timestamp, Topic, withRules } from './schema-kit.js';
@@ -207,15 +207,9 @@ export const weatherSourceKind: KindDefinition<WeatherSourceSpec> = {
     'WeatherSource collects KMA ultra-short-term observations (temperature, rain, humidity, wind) every hour for named locations and produces them to a topic.',
   spec: WeatherSourceSpec,
   status: WeatherSourceStatus,
-  rootRules: [
-    {
-      rule: 'self.metadata.name.size() <= 63',
-      message: 'WeatherSource names are at most 63 characters (they label the collector they own)',
-      check: (r) => r.metadata.name.length <= 63,
-    },
-  ],
+  rootRules: [labelSizedName('WeatherSource', 'collector')],
   printerColumns: [
-    { name: 'Site', type: 'string', jsonPath: '.status.site', description: 'hub or the remote site running it.' },
+    siteColumn(),
     readyColumn(),
     {
       name: 'Last Observation',
@@ -223,12 +217,7 @@ export const weatherSourceKind: KindDefinition<WeatherSourceSpec> = {
       jsonPath: '.status.progress.lastObservationTime',
       description: 'Age of the newest observation (freshness).',
     },
-    {
-      name: 'Outcome',
-      type: 'string',
-      jsonPath: '.status.progress.lastOutcome',
-      description: 'How the last poll was classified.',
-    },
+    outcomeColumn(),
     {
       name: 'Locations',
       type: 'string',

@@ -1,6 +1,6 @@
-import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { kstDayStart } from '../kst.js';
+import { metricMakers } from '../observe/metric-kit.js';
 import type { RunReport } from './manifest.js';
 
 /**
@@ -11,39 +11,31 @@ export interface JoinMetrics {
   observe(report: RunReport): void;
 }
 
-/** Registers the join metrics on a registry (once per registry). */
+/** Registers the join metrics on a registry (reusing them when already there). */
 export function createJoinMetrics(registry: Registry): JoinMetrics {
-  const runs = new Counter({
-    name: 'gridlake_join_runs_total',
-    help: 'Daily join runs by outcome (succeeded, partial, no_input, failed).',
-    labelNames: ['join', 'outcome'] as const,
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: 'gridlake_join_run_duration_seconds',
-    help: 'Wall time of one daily join run.',
-    labelNames: ['join'] as const,
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
-    registers: [registry],
-  });
-  const rows = new Counter({
-    name: 'gridlake_join_rows_total',
-    help: 'Warehouse rows written by daily join runs.',
-    labelNames: ['join', 'table'] as const,
-    registers: [registry],
-  });
-  const lastSuccess = new Gauge({
-    name: 'gridlake_join_last_success_timestamp_seconds',
-    help: 'When the last successful (succeeded or partial) run of the join finished.',
-    labelNames: ['join'] as const,
-    registers: [registry],
-  });
-  const lastSuccessDate = new Gauge({
-    name: 'gridlake_join_last_success_date_timestamp_seconds',
-    help: 'Logical date (00:00 KST) of the last successful run of the join.',
-    labelNames: ['join'] as const,
-    registers: [registry],
-  });
+  const { counter, gauge, histogram } = metricMakers(registry);
+  const runs = counter(
+    'gridlake_join_runs_total',
+    'Daily join runs by outcome (succeeded, partial, no_input, failed).',
+    ['join', 'outcome'],
+  );
+  const duration = histogram(
+    'gridlake_join_run_duration_seconds',
+    'Wall time of one daily join run.',
+    ['join'],
+    [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+  );
+  const rows = counter('gridlake_join_rows_total', 'Warehouse rows written by daily join runs.', ['join', 'table']);
+  const lastSuccess = gauge(
+    'gridlake_join_last_success_timestamp_seconds',
+    'When the last successful (succeeded or partial) run of the join finished.',
+    ['join'],
+  );
+  const lastSuccessDate = gauge(
+    'gridlake_join_last_success_date_timestamp_seconds',
+    'Logical date (00:00 KST) of the last successful run of the join.',
+    ['join'],
+  );
   const latestDate = new Map<string, number>();
   return {
     observe(report: RunReport): void {

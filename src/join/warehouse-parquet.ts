@@ -1,6 +1,7 @@
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
 import { assertNever } from '../errors.js';
+import { instantElement } from '../lake/parquet-codec.js';
 import type { DailyRow, HourlyRow } from './types.js';
 
 /**
@@ -129,13 +130,7 @@ function schemaElement(col: ColumnSpec): SchemaElement {
     case 'double':
       return { name: col.name, type: 'DOUBLE', repetition_type };
     case 'timestamp':
-      return {
-        name: col.name,
-        type: 'INT64',
-        repetition_type,
-        converted_type: 'TIMESTAMP_MILLIS',
-        logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' },
-      };
+      return instantElement(col.name, repetition_type);
     default:
       return assertNever(col.kind);
   }

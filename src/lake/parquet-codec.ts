@@ -12,20 +12,27 @@ export interface EncodeOptions {
   readonly rowGroupSize?: number;
 }
 
+/**
+ * Parquet schema element of an instant column (milliseconds): both the legacy
+ * converted type (so the writer converts ms to INT64) and the logical type with
+ * isAdjustedToUTC (so readers see TIMESTAMP WITH TIME ZONE).
+ */
+export function instantElement(name: string, repetition_type: 'OPTIONAL' | 'REQUIRED'): SchemaElement {
+  return {
+    name,
+    type: 'INT64',
+    repetition_type,
+    converted_type: 'TIMESTAMP_MILLIS',
+    logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' },
+  };
+}
+
 /** Parquet schema element of a column, with the UTC-adjusted logical type for instants. */
 function element(spec: ColumnSpec): SchemaElement {
   const repetition_type = spec.nullable ? 'OPTIONAL' : 'REQUIRED';
   switch (spec.kind) {
     case 'timestamp':
-      // Both the legacy converted type (so the writer converts ms to INT64) and the
-      // logical type with isAdjustedToUTC (so readers see TIMESTAMP WITH TIME ZONE).
-      return {
-        name: spec.column,
-        type: 'INT64',
-        repetition_type,
-        converted_type: 'TIMESTAMP_MILLIS',
-        logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' },
-      };
+      return instantElement(spec.column, repetition_type);
     case 'string':
       return {
         name: spec.column,

@@ -423,23 +423,13 @@ function encodeNumbers(
       prev = v;
       prevIndex = at;
     }
-    const bits = Math.ceil(Math.log2(dict.length));
-    const indexSize = Math.ceil((nonNull * bits) / 8);
-    if (2 * (dict.length * width + indexSize) <= nonNull * width) {
+    if (dictionaryPays(dict.length * width, dict.length, nonNull, nonNull * width)) {
       const d = new Uint8Array(dict.length * width);
       const view = new DataView(d.buffer);
       for (let i = 0; i < dict.length; i++)
         if (int32) view.setInt32(i * 4, dict[i]!, true);
         else view.setFloat64(i * 8, dict[i]!, true);
-      writeIndexes(indexes, nonNull);
-      return {
-        encoding: 'RLE_DICTIONARY',
-        dictionary: d,
-        dictionaryLength: dict.length,
-        pageEstimate: nonNull * 4,
-        min: minOut,
-        max: maxOut,
-      };
+      return dictionaryEncoded(d, dict.length, indexes, nonNull, minOut, maxOut);
     }
   }
   page.ensure(nonNull * width);
@@ -454,6 +444,29 @@ function encodeNumbers(
     min: minOut,
     max: maxOut,
   };
+}
+
+/**
+ * Whether a dictionary pays: its values and the bit-packed indexes take at
+ * most half the bytes of the PLAIN values. Once per column chunk.
+ */
+function dictionaryPays(dictionaryBytes: number, distinct: number, nonNull: number, plainBytes: number): boolean {
+  const bits = Math.ceil(Math.log2(distinct));
+  const indexSize = Math.ceil((nonNull * bits) / 8);
+  return 2 * (dictionaryBytes + indexSize) <= plainBytes;
+}
+
+/** A dictionary-encoded chunk: the indexes go to `page`, the dictionary body is given. */
+function dictionaryEncoded(
+  dictionary: Uint8Array,
+  distinct: number,
+  indexes: Int32Array,
+  nonNull: number,
+  min: number | string | undefined,
+  max: number | string | undefined,
+): Encoded {
+  writeIndexes(indexes, nonNull);
+  return { encoding: 'RLE_DICTIONARY', dictionary, dictionaryLength: distinct, pageEstimate: nonNull * 4, min, max };
 }
 
 /** Dictionary indexes as a data page body: bit width, then the RLE / bit-packed hybrid. */
@@ -501,27 +514,16 @@ function encodeStrings(src: readonly (string | null)[], start: number, n: number
       prev = v;
       prevIndex = at;
     }
-    const bits = Math.ceil(Math.log2(dict.length));
-    const indexSize = Math.ceil((nonNull * bits) / 8);
-    if (2 * (dictSize + dict.length * 4 + indexSize) <= total + nonNull * 4) {
+    if (dictionaryPays(dictSize + dict.length * 4, dict.length, nonNull, total + nonNull * 4)) {
       let min: string | undefined;
       let max: string | undefined;
       for (const s of dict) {
         if (min === undefined || compareStrings(s, min) < 0) min = s;
         if (max === undefined || compareStrings(s, max) > 0) max = s;
       }
-      writeIndexes(indexes, nonNull);
       dictionaryPage.reset();
       for (const s of dict) plainString(dictionaryPage, s);
-      const d = dictionaryPage.bytes();
-      return {
-        encoding: 'RLE_DICTIONARY',
-        dictionary: d,
-        dictionaryLength: dict.length,
-        pageEstimate: nonNull * 4,
-        min,
-        max,
-      };
+      return dictionaryEncoded(dictionaryPage.bytes(), dict.length, indexes, nonNull, min, max);
     }
   }
   let min: string | undefined;

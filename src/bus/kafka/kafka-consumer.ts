@@ -1,14 +1,7 @@
 import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { glError } from '../../errors.js';
-import {
-  tpKey,
-  type BusConsumer,
-  type BusRecord,
-  type ConsumerHandlers,
-  type ConsumerOptions,
-  type TopicPartition,
-  type TopicPartitionOffset,
-} from '../bus.js';
+import type { BusConsumer, BusRecord, ConsumerHandlers, ConsumerOptions } from '../bus.js';
+import { tpKey, type TopicPartition, type TopicPartitionOffset } from '../bus.js';
 
 /**
  * A fetched message as a BusRecord. Key and timestamp are decoded only when

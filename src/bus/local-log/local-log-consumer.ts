@@ -1,13 +1,6 @@
 import { glError } from '../../errors.js';
-import {
-  tpKey,
-  type BusConsumer,
-  type BusRecord,
-  type ConsumerHandlers,
-  type ConsumerOptions,
-  type TopicPartition,
-  type TopicPartitionOffset,
-} from '../bus.js';
+import type { BusConsumer, BusRecord, ConsumerHandlers, ConsumerOptions } from '../bus.js';
+import { tpKey, type TopicPartition, type TopicPartitionOffset } from '../bus.js';
 import type { LocalLogBus } from './local-log-bus.js';
 
 interface GroupState {

@@ -1,8 +1,7 @@
-import { assertNever } from '../../errors.js';
 import { backoffDelay } from '../../backoff.js';
 import { NO_DATA_BACKOFF } from '../shared/backoff-policies.js';
 import type { CollectorCore } from '../shared/collector-core.js';
-import { applyFailure, recordSuccess, type FailureState } from '../shared/failure-policy.js';
+import { applyFailure, recordSuccess, type FailureState, dueAfter } from '../shared/failure-policy.js';
 import { HOUR_MS } from '../../kst.js';
 import type { Task } from '../shared/run-loop.js';
 import type { ResolvedLocation } from './kma-grid.js';
@@ -201,17 +200,8 @@ export class WeatherLocationCollector implements Task {
       this.#failures,
       res.kind === 'answer' ? res.text : null,
     );
-    switch (step.kind) {
-      case 'retry_at':
-        return step.at;
-      case 'stop':
-        this.#stopped = true;
-        return null;
-      case 'skip':
-        return 'skip';
-      default:
-        return assertNever(step);
-    }
+    if (step.kind === 'stop') this.#stopped = true;
+    return dueAfter(step, () => 'skip' as const);
   }
 
   #markDone(hour: number): void {

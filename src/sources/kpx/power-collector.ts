@@ -1,7 +1,6 @@
-import { assertNever } from '../../errors.js';
 import type { Operation } from '../shared/budget.js';
 import type { CollectorCore } from '../shared/collector-core.js';
-import { applyFailure, recordSuccess, type FailureState } from '../shared/failure-policy.js';
+import { applyFailure, recordSuccess, type FailureState, dueAfter } from '../shared/failure-policy.js';
 import { SLOT_MS, floorSlot, nextKstMidnight } from '../../kst.js';
 import type { Task } from '../shared/run-loop.js';
 import { kpxHistoryUrl, kpxLatestUrl, kpxLegacyUrl } from './kpx-endpoints.js';
@@ -168,17 +167,8 @@ export class PowerCollector implements Task {
     }
     if (answer.outcome === 'no_data') return answer;
     const step = await applyFailure(core, op, API, answer, this.#failures, res.kind === 'answer' ? res.text : null);
-    switch (step.kind) {
-      case 'retry_at':
-        return step.at;
-      case 'stop':
-        this.#stopped = true;
-        return null;
-      case 'skip':
-        return this.#nextPoll(core.deps.clock.now());
-      default:
-        return assertNever(step);
-    }
+    if (step.kind === 'stop') this.#stopped = true;
+    return dueAfter(step, () => this.#nextPoll(core.deps.clock.now()));
   }
 
   /** Emits rows in time order; false when the sink failed (nothing marked emitted). */

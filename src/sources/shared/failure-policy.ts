@@ -90,6 +90,23 @@ export async function applyFailure(
   }
 }
 
+/**
+ * The due time a failure step leaves a polling stream with: when to retry,
+ * null when the stream stopped, or what skipping the item means to the caller.
+ */
+export function dueAfter<S>(step: FailureStep, onSkip: () => S): number | null | S {
+  switch (step.kind) {
+    case 'retry_at':
+      return step.at;
+    case 'stop':
+      return null;
+    case 'skip':
+      return onSkip();
+    default:
+      return assertNever(step);
+  }
+}
+
 /** Resets the counters after a success and clears the Degraded condition. */
 export function recordSuccess(core: CollectorCore, state: FailureState): void {
   state.transient = 0;

@@ -1,23 +1,9 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { metricMakers } from '../../observe/metric-kit.js';
 import type { Outcome } from './outcome.js';
 
 /** Collector metrics (docs/metrics.md, Collectors). */
-export interface SourceMetrics {
-  readonly polls: Counter<'kind' | 'source' | 'outcome'>;
-  readonly requestDuration: Histogram<'kind' | 'source'>;
-  readonly records: Counter<'kind' | 'source'>;
-  readonly latestObservation: Gauge<'kind' | 'source' | 'location'>;
-  readonly quotaUsed: Gauge<'kind' | 'source'>;
-  readonly deadLetters: Counter<'stage' | 'source'>;
-  readonly powerDemand: Gauge<'source'>;
-  readonly powerCapacity: Gauge<'source'>;
-  readonly powerSupplyReserve: Gauge<'source'>;
-  readonly powerOperatingReserve: Gauge<'source'>;
-  readonly temperature: Gauge<'location'>;
-  readonly humidity: Gauge<'location'>;
-  readonly rain: Gauge<'location'>;
-  readonly windSpeed: Gauge<'location'>;
-}
+export type SourceMetrics = Readonly<ReturnType<typeof createSourceMetrics>>;
 
 /** Source kinds as metric labels. */
 export type SourceKind = 'power' | 'weather';
@@ -26,25 +12,16 @@ export type SourceKind = 'power' | 'weather';
  * Registers (or reuses, when another part of the process already did) the
  * collector metrics on a registry.
  */
-export function createSourceMetrics(registry: Registry): SourceMetrics {
-  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> =>
-    (registry.getSingleMetric(name) as Counter<L> | undefined) ??
-    new Counter({ name, help, labelNames, registers: [registry] });
-  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> =>
-    (registry.getSingleMetric(name) as Gauge<L> | undefined) ??
-    new Gauge({ name, help, labelNames, registers: [registry] });
+export function createSourceMetrics(registry: Registry) {
+  const { counter, gauge, histogram } = metricMakers(registry);
   return {
     polls: counter('gridlake_source_polls_total', 'API calls by outcome', ['kind', 'source', 'outcome']),
-    requestDuration:
-      (registry.getSingleMetric('gridlake_source_request_duration_seconds') as
-        Histogram<'kind' | 'source'> | undefined) ??
-      new Histogram({
-        name: 'gridlake_source_request_duration_seconds',
-        help: 'API request duration',
-        labelNames: ['kind', 'source'],
-        buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-        registers: [registry],
-      }),
+    requestDuration: histogram(
+      'gridlake_source_request_duration_seconds',
+      'API request duration',
+      ['kind', 'source'],
+      [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    ),
     records: counter('gridlake_source_records_total', 'readings produced after dedupe', ['kind', 'source']),
     latestObservation: gauge(
       'gridlake_source_latest_observation_timestamp_seconds',

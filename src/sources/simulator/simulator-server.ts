@@ -128,26 +128,14 @@ export function createSimulator(options: SimulatorOptions): { app: FastifyInstan
       if (parsed.hourMs > newestHour || parsed.hourMs <= newestHour - state.config.kmaRetentionHours * HOUR_MS) {
         return resultError('03', format);
       }
-      return kmaAnswer(
-        parsed.hourMs,
-        parsed.nx,
-        parsed.ny,
-        kmaObsValues(weatherAt(parsed.hourMs, parsed.nx, parsed.ny), false),
-        format,
-      );
+      return observationAnswer(parsed, format, false);
     }),
   );
 
   function answerWithMissing(q: Query, format: Format, body: string): string {
     const parsed = kmaRequest(q);
     if (parsed === null || !body.includes('NORMAL_SERVICE')) return body;
-    return kmaAnswer(
-      parsed.hourMs,
-      parsed.nx,
-      parsed.ny,
-      kmaObsValues(weatherAt(parsed.hourMs, parsed.nx, parsed.ny), true),
-      format,
-    );
+    return observationAnswer(parsed, format, true);
   }
 
   app.get('/_sim/state', async () => ({
@@ -182,6 +170,11 @@ export function createSimulator(options: SimulatorOptions): { app: FastifyInstan
 function positiveInt(text: string | undefined, fallback: number): number | null {
   if (text === undefined || text === '') return fallback;
   return /^\d+$/.test(text) && Number(text) >= 1 ? Number(text) : null;
+}
+
+/** The KMA answer for the cell and hour asked, its values from the weather model (`missing`: the missing-value fault). */
+function observationAnswer(at: { hourMs: number; nx: number; ny: number }, format: Format, missing: boolean): string {
+  return kmaAnswer(at.hourMs, at.nx, at.ny, kmaObsValues(weatherAt(at.hourMs, at.nx, at.ny), missing), format);
 }
 
 function kmaRequest(q: Query): { hourMs: number; nx: number; ny: number } | null {
