@@ -12,8 +12,12 @@ import { describe, expect, it } from 'vitest';
 const CODE_ROOTS = ['src', 'controllers'];
 const DOC = 'docs/metrics.md';
 const OWN_NAME = /\bgridlake_[a-z0-9_]*[a-z0-9]\b/g;
-/** `name: '…'` right after a prom-client constructor opens: the controller-runtime names too. */
-const CONSTRUCTED = /new (?:Counter|Gauge|Histogram|Summary)(?:<[^>]*>)?\(\{\s*name: '([a-z_:][a-z0-9_:]*)'/g;
+/**
+ * The name a metric is made with: `name: '…'` right after a prom-client constructor opens, or the first
+ * argument of a maker from src/observe/metric-kit.ts. The controller-runtime names too.
+ */
+const CONSTRUCTED =
+  /(?:new (?:Counter|Gauge|Histogram|Summary)(?:<[^>]*>)?\(\{\s*name: |\b(?:counter|gauge|histogram)(?:<[^>]*>)?\(\s*)'([a-z_:][a-z0-9_:]*)'/g;
 
 function codeFiles(dir: string): string[] {
   const out: string[] = [];
