@@ -1,6 +1,7 @@
 import type { PowerSourceSpec, PowerSourceStatus } from '../src/api/power-source.js';
 import { SITE_NAMESPACE_PREFIX } from '../src/api/remote-site.js';
 import type { WeatherSourceSpec } from '../src/api/weather-source.js';
+import { checkWeatherSourceSemantics } from '../src/api/weather-source-semantics.js';
 import { planWeather } from '../src/sources/kma/weather-planner.js';
 import { planPower } from '../src/sources/kpx/power-planner.js';
 import { DEFAULT_DAILY_LIMITS } from '../src/sources/shared/budget.js';
@@ -203,6 +204,8 @@ function specProblems(kind: SourceKind, spec: SourceSpec): string | null {
   if (kind === 'WeatherSource') {
     const w = spec as WeatherSourceSpec;
     if (w.locations.length === 0) return 'spec.locations is empty.';
+    const offGrid = checkWeatherSourceSemantics(w);
+    if (offGrid.length > 0) return offGrid.map((p) => `${p.path}: ${p.message}.`).join(' ');
   }
   return null;
 }

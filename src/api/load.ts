@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { isMap, isScalar, LineCounter, parseAllDocuments } from 'yaml';
 import type { Document } from 'yaml';
 import { glError } from '../errors.js';
 import type { DailyJoinSpec } from './daily-join.js';
@@ -57,6 +57,21 @@ function locate(doc: Document, counter: LineCounter, p: string): { line: number;
   return { line: pos.line, column: pos.col };
 }
 
+/** Line and column of a field's key, where a person looks for a field that should not be there. */
+function locateKey(doc: Document, counter: LineCounter, p: string): { line: number; column: number } {
+  const segs = pathSegments(p);
+  const last = segs.at(-1);
+  const parent = segs.length <= 1 ? doc.contents : doc.getIn(segs.slice(0, -1), true);
+  if (isMap(parent)) {
+    const key = parent.items.find((pair) => isScalar(pair.key) && pair.key.value === last)?.key;
+    if (isScalar(key) && Array.isArray(key.range)) {
+      const pos = counter.linePos(key.range[0]);
+      return { line: pos.line, column: pos.col };
+    }
+  }
+  return locate(doc, counter, p);
+}
+
 function firstContentLine(doc: Document, counter: LineCounter): number {
   const start = (doc.contents as { range?: [number, number, number] } | null)?.range?.[0] ?? doc.range?.[0] ?? 0;
   return counter.linePos(start).line;
@@ -92,8 +107,10 @@ export function loadResourcesFromText(text: string, file: string, options: Valid
     if (result.ok) {
       resources.push({ file, line: firstContentLine(doc, counter), resource: result.resource });
     } else {
-      for (const e of result.errors)
-        errors.push({ file, ...locate(doc, counter, e.path), path: e.path, message: e.message });
+      for (const e of result.errors) {
+        const at = e.message.startsWith('unknown field') ? locateKey : locate;
+        errors.push({ file, ...at(doc, counter, e.path), path: e.path, message: e.message });
+      }
     }
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, resources };

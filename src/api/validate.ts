@@ -9,6 +9,9 @@ import type { DailyJoinSpec } from './daily-join.js';
 import type { KindDefinition, ResourceRoot } from './kind-definition.js';
 import { KINDS, kindByName } from './kinds.js';
 import { celRulesOf, DNS_LABEL, DNS_SUBDOMAIN, isStringEnum } from './schema-kit.js';
+import { OFF_GRID_BOX_MESSAGE } from './weather-source.js';
+import type { WeatherSourceSpec } from './weather-source.js';
+import { checkWeatherSourceSemantics } from './weather-source-semantics.js';
 
 /** One reason a resource is refused, at a dotted path (`spec.locations[0].nx`). */
 export type FieldError = FieldProblem;
@@ -34,11 +37,32 @@ export type ValidationResult =
 export interface ValidateOptions {
   /** The stored version, for transition rules (update); absent on create. */
   readonly previous?: unknown;
-  /** Also run checks CEL cannot express (cron values, time zone, start date); default true. */
+  /** Also run checks CEL cannot express (cron values, time zone, start date, lat/lon on KMA's grid); default true. */
   readonly semantic?: boolean;
   /** "Today" for date checks. */
   readonly now?: Date;
 }
+
+/** What a custom resource may hold at the top; status is accepted and left to the status subresource. */
+const TOP_LEVEL_FIELDS = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
+/** ObjectMeta's fields: the API server's strict field validation refuses any other. */
+const OBJECT_META_FIELDS = new Set([
+  'name',
+  'generateName',
+  'namespace',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields',
+]);
 
 const SUBDOMAIN_RE = new RegExp(DNS_SUBDOMAIN);
 const LABEL_RE = new RegExp(DNS_LABEL);
@@ -70,6 +94,8 @@ export function validateResource(doc: unknown, options: ValidateOptions = {}): V
     });
     return fail(errors);
   }
+  errors.push(...unknownFields(doc, TOP_LEVEL_FIELDS, ''));
+  if (isRecord(doc['metadata'])) errors.push(...unknownFields(doc['metadata'], OBJECT_META_FIELDS, 'metadata.'));
   const metadata = checkMetadata(def, doc['metadata'], errors);
 
   const rawSpec = doc['spec'];
@@ -94,6 +120,17 @@ export function validateResource(doc: unknown, options: ValidateOptions = {}): V
     if (options.semantic !== false && def.kind === 'DailyJoin') {
       errors.push(...checkDailyJoinSemantics(spec as DailyJoinSpec, options.now ?? new Date()));
     }
+    if (options.semantic !== false && def.kind === 'WeatherSource') {
+      // The exact grid check names the cell; it replaces the CRD's coarser box message on the same location.
+      const offGrid = checkWeatherSourceSemantics(spec as WeatherSourceSpec);
+      const paths = new Set(offGrid.map((p) => p.path));
+      errors.splice(
+        0,
+        errors.length,
+        ...errors.filter((e) => !(e.message === OFF_GRID_BOX_MESSAGE && paths.has(e.path))),
+        ...offGrid,
+      );
+    }
   }
   if (errors.length > 0 || metadata === undefined) return fail(errors);
   return { ok: true, resource: { apiVersion: API_VERSION, kind: def.kind, metadata, spec } };
@@ -113,6 +150,13 @@ function dropNulls<T>(value: T): T {
     }
   }
   return value;
+}
+
+// Worded as the API server's strict field validation words it (kubectl's default).
+function unknownFields(obj: Record<string, unknown>, known: ReadonlySet<string>, prefix: string): FieldError[] {
+  return Object.keys(obj)
+    .filter((k) => !known.has(k))
+    .map((k) => ({ path: `${prefix}${k}`, message: `unknown field "${prefix}${k}"` }));
 }
 
 function fail(errors: readonly FieldError[]): ValidationResult {

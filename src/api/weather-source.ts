@@ -6,9 +6,20 @@ import { ageColumn, readyColumn, labelSizedName, outcomeColumn, siteColumn } fro
 import type { KindDefinition } from './kind-definition.js';
 import { POLL_OUTCOMES } from './power-source.js';
 import { StringEnum, Timestamp, Topic, withRules } from './schema-kit.js';
+import { GRID_LAT_LON_BOX } from '../sources/kma/kma-grid.js';
 
 /** How a location's grid cell was obtained. */
 export const CELL_RULES = ['given', 'lambert-round-half-up'] as const;
+
+const BOX = GRID_LAT_LON_BOX;
+// CEL has no trigonometry, so the CRD cannot project lat/lon onto the grid: it
+// checks the box around the grid, and what lies in the box's corners but off
+// the grid is refused by the embedded loader and reported as InvalidSpec by the
+// controller (checkWeatherSourceSemantics).
+const inBox = (v: number): string => (Number.isInteger(v) ? `${v}.0` : String(v));
+
+/** The CRD's message for coordinates outside the box around KMA's grid. */
+export const OFF_GRID_BOX_MESSAGE = `lat/lon lie outside KMA's 5 km grid, which lies within latitude ${BOX.latMin}..${BOX.latMax} and longitude ${BOX.lonMin}..${BOX.lonMax}: KMA has no observations there; give a point in South Korea or a grid cell nx/ny`;
 
 /** A named place: a KMA grid cell (`nx`,`ny`) or coordinates (`lat`,`lon`), never both. */
 export const WeatherLocation = withRules(
@@ -56,6 +67,14 @@ export const WeatherLocation = withRules(
       check: (l) =>
         (l.nx !== undefined && l.ny !== undefined && l.lat === undefined && l.lon === undefined) ||
         (l.nx === undefined && l.ny === undefined && l.lat !== undefined && l.lon !== undefined),
+    },
+    {
+      rule: `!has(self.lat) || !has(self.lon) || (self.lat >= ${inBox(BOX.latMin)} && self.lat <= ${inBox(BOX.latMax)} && self.lon >= ${inBox(BOX.lonMin)} && self.lon <= ${inBox(BOX.lonMax)})`,
+      message: OFF_GRID_BOX_MESSAGE,
+      check: (l) =>
+        l.lat === undefined ||
+        l.lon === undefined ||
+        (l.lat >= BOX.latMin && l.lat <= BOX.latMax && l.lon >= BOX.lonMin && l.lon <= BOX.lonMax),
     },
   ],
 );

@@ -1,7 +1,11 @@
 import { glError } from '../errors.js';
+import { isOnGrid, offGridMessage, resolveLocation } from './kma/kma-grid.js';
 import type { LocationSpec } from './kma/kma-grid.js';
 
-/** Parses `name=nx,ny` (integers: a grid cell) or `name=lat,lon` (decimals: converted with KMA's LCC grid). */
+/**
+ * Parses `name=nx,ny` (integers: a grid cell) or `name=lat,lon` (decimals: converted with KMA's LCC grid).
+ * A cell off KMA's grid is refused here: KMA would answer result code 10 for it on every call.
+ */
 export function parseLocationArg(text: string): LocationSpec {
   const m = /^([A-Za-z0-9_.-]+)=(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)$/.exec(text.trim());
   if (m === null) {
@@ -11,6 +15,14 @@ export function parseLocationArg(text: string): LocationSpec {
     );
   }
   const [, name = '', a = '', b = ''] = m;
-  if (!a.includes('.') && !b.includes('.')) return { name, nx: Number(a), ny: Number(b) };
-  return { name, lat: Number(a), lon: Number(b) };
+  const spec: LocationSpec =
+    !a.includes('.') && !b.includes('.')
+      ? { name, nx: Number(a), ny: Number(b) }
+      : { name, lat: Number(a), lon: Number(b) };
+  const cell = resolveLocation(spec);
+  if (!isOnGrid(cell))
+    throw glError('GL_SOURCES_CONFIG_INVALID', `--location ${text.trim()}: ${offGridMessage(spec, cell)}`, {
+      context: { location: name, nx: cell.nx, ny: cell.ny },
+    });
+  return spec;
 }

@@ -61,6 +61,33 @@ export function gridToLatLon(cell: GridCell): { lat: number; lon: number } {
 /** Grid bounds served by the nowcast (KMA's published list spans these). */
 export const GRID_BOUNDS = { nxMin: 1, nxMax: 149, nyMin: 1, nyMax: 253 } as const;
 
+/**
+ * The smallest box of 0.01° (rounded outward) that holds every point whose
+ * cell is on the grid, cell edges included. The CRD checks lat/lon against it
+ * because CEL cannot run the projection; its corners lie off the grid (the
+ * grid is not a lat/lon rectangle), so `isOnGrid` stays the exact test.
+ */
+export const GRID_LAT_LON_BOX = { latMin: 31.62, latMax: 43.45, lonMin: 123.27, lonMax: 132.81 } as const;
+
+/** Whether KMA's grid has this cell (the nowcast answers result code 10 for any other). */
+export function isOnGrid(cell: GridCell): boolean {
+  const b = GRID_BOUNDS;
+  return cell.nx >= b.nxMin && cell.nx <= b.nxMax && cell.ny >= b.nyMin && cell.ny <= b.nyMax;
+}
+
+/** Why a point or cell is refused: the cell it falls in and the grid's bounds, for a person to act on. */
+export function offGridMessage(spec: LocationSpec, cell: GridCell): string {
+  const b = GRID_BOUNDS;
+  const box = GRID_LAT_LON_BOX;
+  const where = 'lat' in spec ? `lat ${spec.lat}, lon ${spec.lon} is grid cell` : 'grid cell';
+  return (
+    `location ${spec.name}: ${where} nx ${cell.nx}, ny ${cell.ny}, outside KMA's 5 km grid ` +
+    `(nx ${b.nxMin}..${b.nxMax}, ny ${b.nyMin}..${b.nyMax}; latitude ${box.latMin}..${box.latMax}, ` +
+    `longitude ${box.lonMin}..${box.lonMax}, not all of it on the grid): KMA has no observations there; ` +
+    'give a point in South Korea or a cell on the grid'
+  );
+}
+
 /** A location as declared: by cell, or by coordinates converted here. */
 export type LocationSpec =
   | { readonly name: string; readonly nx: number; readonly ny: number }

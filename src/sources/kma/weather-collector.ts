@@ -199,6 +199,7 @@ export class WeatherLocationCollector implements Task {
       answer,
       this.#failures,
       res.kind === 'answer' ? res.text : null,
+      `location ${this.#opts.location.name} (nx ${this.#opts.location.nx}, ny ${this.#opts.location.ny})`,
     );
     if (step.kind === 'stop') this.#stopped = true;
     return dueAfter(step, () => 'skip' as const);

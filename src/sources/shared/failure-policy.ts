@@ -31,6 +31,8 @@ export async function applyFailure(
   failure: Failure,
   state: FailureState,
   rawText: string | null,
+  /** What the request asked for (a KMA location and its cell), named in a refused request's condition. */
+  subject?: string,
 ): Promise<FailureStep> {
   const { budget, clock, rng } = core.deps;
   const keyId = core.binding.key.id;
@@ -59,7 +61,9 @@ export async function applyFailure(
       core.setCondition(
         'BadRequest',
         'RequestRefused',
-        `${api} refused the request (${failure.reason}): a bug in gridlake or a retired operation; not retried. Report it with this message.`,
+        // Locations off KMA's grid are refused before any call (resource validation, --location), so a
+        // refusal here is not something the person's configuration can cause.
+        `${api} refused the request${subject === undefined ? '' : ` for ${subject}`} (${failure.reason}): a bug in gridlake or a retired operation; not retried. Report it with this message.`,
       );
       return { kind: 'stop' };
     case 'http_error':

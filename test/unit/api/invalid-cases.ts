@@ -75,6 +75,11 @@ export const INVALID_CASES: readonly InvalidCase[] = [
     doc: edit(POWER, (d) => (spec(d).pollInterval = 300)),
     expect: 'unknown field',
   },
+  {
+    name: 'a resource with a misspelt top-level field',
+    doc: edit(SINK, (d) => (d['spce'] = { suspend: true })),
+    expect: 'unknown field "spce"',
+  },
   // --- WeatherSource
   {
     name: 'a location giving both a grid cell and coordinates',
@@ -100,6 +105,16 @@ export const INVALID_CASES: readonly InvalidCase[] = [
     name: 'a grid column outside the KMA grid',
     doc: edit(WEATHER, (d) => (spec(d).locations[0].nx = 200)),
     expect: 'should be less than or equal to 149',
+  },
+  {
+    name: 'coordinates far off the KMA grid (Shanghai)',
+    doc: edit(WEATHER, (d) => (spec(d).locations[1] = { name: 'shanghai', lat: 31.23, lon: 121.47 })),
+    expect: "outside KMA's 5 km grid",
+  },
+  {
+    name: 'coordinates north-east of the KMA grid',
+    doc: edit(WEATHER, (d) => (spec(d).locations[1] = { name: 'vladivostok', lat: 43.5, lon: 131.9 })),
+    expect: "outside KMA's 5 km grid",
   },
   {
     name: 'a WeatherSource with no locations',

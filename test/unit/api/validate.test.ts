@@ -172,6 +172,60 @@ describe('loadResourcesFromText', () => {
     ]);
   });
 
+  it("refuses coordinates off KMA's grid with the file, line, location, cell and the grid's bounds", () => {
+    const text = [
+      'apiVersion: gridlake.io/v1alpha1',
+      'kind: WeatherSource',
+      'metadata:',
+      '  name: wx',
+      'spec:',
+      '  serviceKeySecretRef: {name: k, key: serviceKey}',
+      '  locations:',
+      '    - name: seoul',
+      '      nx: 60',
+      '      ny: 127',
+      '    - name: shanghai',
+      '      lat: 31.23',
+      '      lon: 121.47',
+      // In the box around the grid (its south-west corner) but off the grid: CEL lets it through, this does not.
+      '    - name: sw-corner',
+      '      lat: 31.7',
+      '      lon: 123.4',
+      '',
+    ].join('\n');
+    const result = loadResourcesFromText(text, 'weather.yaml');
+    const bounds = "outside KMA's 5 km grid (nx 1..149, ny 1..253; latitude 31.62..43.45, longitude 123.27..132.81";
+    expect(!result.ok && result.errors.map(formatLoadError)).toEqual([
+      expect.stringContaining(
+        `weather.yaml:11:7: spec.locations[1]: location shanghai: lat 31.23, lon 121.47 is grid cell nx -43, ny -10, ${bounds}`,
+      ),
+      expect.stringContaining(
+        `weather.yaml:14:7: spec.locations[2]: location sw-corner: lat 31.7, lon 123.4 is grid cell nx -6, ny -1, ${bounds}`,
+      ),
+    ]);
+  });
+
+  it('refuses an unknown top-level or metadata field as strict field validation does', () => {
+    const text = [
+      'apiVersion: gridlake.io/v1alpha1',
+      'kind: LakeSink',
+      'metadata:',
+      '  name: raw',
+      '  lables: {a: b}',
+      'spec:',
+      '  topics: [gridlake.power.kpx.v1]',
+      '  lake: {bucket: gridlake}',
+      'spce:',
+      '  suspend: true',
+      '',
+    ].join('\n');
+    const result = loadResourcesFromText(text, 'sink.yaml');
+    expect(!result.ok && result.errors.map(formatLoadError)).toEqual([
+      'sink.yaml:9:1: spce: unknown field "spce"',
+      'sink.yaml:5:3: metadata.lables: unknown field "metadata.lables"',
+    ]);
+  });
+
   it('reports YAML syntax errors with their position', () => {
     const result = loadResourcesFromText('kind: [unclosed\n', 'bad.yaml');
     expect(!result.ok && result.errors[0]).toMatchObject({ file: 'bad.yaml', line: 2, path: '' });

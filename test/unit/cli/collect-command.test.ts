@@ -23,6 +23,13 @@ describe('CLI helpers', () => {
     expect(() => parseLocationArg('seoul')).toThrow(/name=nx,ny or name=lat,lon/);
   });
 
+  it.each([
+    ['shanghai=31.23,121.47', 'lat 31.23, lon 121.47 is grid cell nx -43, ny -10'],
+    ['east=60,300', 'grid cell nx 60, ny 300'],
+  ])("refuses %s, off KMA's grid, naming the cell", (text, cell) => {
+    expect(() => parseLocationArg(text)).toThrow(`${cell}, outside KMA's 5 km grid (nx 1..149, ny 1..253`);
+  });
+
   it('parses --clock start,speed', () => {
     expect(parseClockOption('2026-11-23T14:00:00+09:00,60', 0)).toEqual({
       startMs: Date.parse('2026-11-23T05:00:00Z'),

@@ -303,6 +303,26 @@ describe('WeatherSource', () => {
     expect(condOf(plan.status, 'InvalidSpec')).toMatchObject({ status: 'True', reason: 'SpecInvalid' });
     expect(condOf(plan.status, 'Ready')).toMatchObject({ status: 'False', reason: 'SpecInvalid' });
   });
+
+  it("refuses coordinates the CRD lets through but KMA's grid does not cover, with InvalidSpec naming the cell", () => {
+    // Inside the CRD's box around the grid (its south-west corner), outside the grid itself.
+    const src = weather();
+    const corner = { ...src, spec: { ...(src['spec'] as object), locations: [{ name: 'sw', lat: 31.7, lon: 123.4 }] } };
+    const plan = planSource(
+      'WeatherSource',
+      observed(corner, { secret: secret('kma-key', ['serviceKey']) }),
+      OPTS,
+      NOW,
+    );
+    expect(plan.actions).toEqual([]);
+    expect(condOf(plan.status, 'InvalidSpec')).toMatchObject({
+      status: 'True',
+      reason: 'SpecInvalid',
+      message: expect.stringContaining(
+        "spec.locations[0]: location sw: lat 31.7, lon 123.4 is grid cell nx -6, ny -1, outside KMA's 5 km grid (nx 1..149, ny 1..253",
+      ),
+    });
+  });
 });
 
 describe('planSource in a site namespace', () => {

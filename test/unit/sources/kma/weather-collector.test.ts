@@ -93,6 +93,14 @@ describe('weather collector faults', () => {
     expect(cond[0]?.message).toMatch(/Encoding key/);
   });
 
+  it('on result code 10 names the location and cell the request asked for', async () => {
+    w = world({ start: START + 15 * 60_000, sim: { faults: [{ api: 'kma', kind: 'result', code: '10' }] } });
+    const built = await w.run([weather(1)], START + HOUR);
+    const cond = built.conditions()['wx/kma']?.[0];
+    expect(cond?.type).toBe('BadRequest');
+    expect(cond?.message).toContain('refused the request for location loc0 (nx 50, ny 100) (result code 10');
+  });
+
   it('on HTTP 401 says the key is not approved for the dataset', async () => {
     w = world({ start: START + 15 * 60_000, sim: { faults: [{ api: 'kma', kind: 'http', code: '401' }] } });
     const built = await w.run([weather(1)], START + HOUR);
