@@ -116,8 +116,11 @@ export function loadResourcesFromText(text: string, file: string, options: Valid
   return errors.length > 0 ? { ok: false, errors } : { ok: true, resources };
 }
 
+/** `.yaml` and `.yml` in any case: editors on some systems save `.YAML`. */
+export const isResourceFile = (name: string): boolean => /\.ya?ml$/i.test(name);
+
 /**
- * Reads every `*.yaml` / `*.yml` in a folder (sorted), validates each
+ * Reads every `*.yaml` / `*.yml` (any case) in a folder (sorted), validates each
  * document, then checks the set as a whole: no two resources share a kind,
  * namespace and name, and references (a DailyJoin's sources, a run's join)
  * point at resources in the set, since the embedded default has nothing else
@@ -126,7 +129,7 @@ export function loadResourcesFromText(text: string, file: string, options: Valid
 export async function loadResources(folder: string, options: ValidateOptions = {}): Promise<LoadResult> {
   let entries: string[];
   try {
-    entries = (await readdir(folder)).filter((f) => /\.ya?ml$/.test(f)).sort();
+    entries = (await readdir(folder)).filter(isResourceFile).sort();
   } catch (cause) {
     return {
       ok: false,
@@ -157,11 +160,31 @@ export async function loadResourcesOrThrow(
   options: ValidateOptions = {},
 ): Promise<readonly LoadedResource[]> {
   const result = await loadResources(folder, options);
-  if (result.ok) return result.resources;
+  if (result.ok && result.resources.length > 0) return result.resources;
+  if (result.ok) throw await nothingToRun(folder);
   throw glError(
     'GL_CONFIG_INVALID',
     `invalid resources in ${folder}:\n${result.errors.map((e) => `  ${formatLoadError(e)}`).join('\n')}`,
     { context: { folder, errors: result.errors } },
+  );
+}
+
+// Without this a folder of the wrong files starts a process that does nothing, silently, forever.
+async function nothingToRun(folder: string): Promise<Error> {
+  const entries = (await readdir(folder, { withFileTypes: true })).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
+  const seen = entries.map((e) =>
+    e.isFile() && isResourceFile(e.name)
+      ? `${e.name} (no resources)`
+      : `${e.name} (${e.isFile() ? 'not .yaml or .yml' : 'not a file'}, skipped)`,
+  );
+  return glError(
+    'GL_CONFIG_INVALID',
+    `nothing to run in ${folder}: no gridlake resources found; ` +
+      `${seen.length === 0 ? 'the folder is empty' : `looked at ${seen.join(', ')}`}. ` +
+      'Point -f at a folder of .yaml/.yml files with PowerSource, WeatherSource, LakeSink and DailyJoin resources (examples/embedded has one).',
+    { context: { folder, files: entries.map((e) => e.name) } },
   );
 }
 

@@ -1,6 +1,14 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { formatLoadError, loadResources, loadResourcesFromText, pathSegments } from '../../../src/api/load.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  formatLoadError,
+  loadResources,
+  loadResourcesFromText,
+  loadResourcesOrThrow,
+  pathSegments,
+} from '../../../src/api/load.js';
 import { pointerToPath, validateResource } from '../../../src/api/validate.js';
 import { ofKind } from '../../../src/api/resource.js';
 import fc from 'fast-check';
@@ -230,6 +238,42 @@ describe('loadResourcesFromText', () => {
     const result = loadResourcesFromText('kind: [unclosed\n', 'bad.yaml');
     expect(!result.ok && result.errors[0]).toMatchObject({ file: 'bad.yaml', line: 2, path: '' });
     expect(!result.ok && result.errors[0]?.message).toMatch(/^YAML: /);
+  });
+});
+
+describe('loadResourcesOrThrow', () => {
+  const dirs: string[] = [];
+  afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const folder = (files: Record<string, string>): string => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gl-load-'));
+    dirs.push(dir);
+    for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+    return dir;
+  };
+
+  it('refuses an empty folder: nothing to run', async () => {
+    const dir = folder({});
+    await expect(loadResourcesOrThrow(dir)).rejects.toThrow(
+      `nothing to run in ${dir}: no gridlake resources found; the folder is empty`,
+    );
+  });
+
+  it('refuses a folder without resources, naming every file it looked at', async () => {
+    const dir = folder({ 'README.md': '# notes\n', 'empty.yaml': '# nothing yet\n' });
+    await expect(loadResourcesOrThrow(dir)).rejects.toThrow(
+      'looked at README.md (not .yaml or .yml, skipped), empty.yaml (no resources)',
+    );
+  });
+
+  it('reads .YAML and .Yml as resource files', async () => {
+    const power = readFileSync(path.join(EXAMPLES, 'embedded/power-source.yaml'), 'utf8');
+    const weather = readFileSync(path.join(EXAMPLES, 'embedded/weather-source.yaml'), 'utf8');
+    const dir = folder({ 'POWER.YAML': power, 'weather.Yml': weather });
+    const loaded = await loadResourcesOrThrow(dir);
+    expect(loaded.map((r) => [path.basename(r.file), r.resource.kind])).toEqual([
+      ['POWER.YAML', 'PowerSource'],
+      ['weather.Yml', 'WeatherSource'],
+    ]);
   });
 });
 
