@@ -5,6 +5,10 @@ import type { Document } from 'yaml';
 import { glError } from '../errors.js';
 import type { DailyJoinSpec } from './daily-join.js';
 import type { DailyJoinRunSpec } from './daily-join-run.js';
+import { DEAD_LETTER_TOPIC } from './defaults.js';
+import type { LakeSinkSpec } from './lake-sink.js';
+import type { PowerSourceSpec } from './power-source.js';
+import type { WeatherSourceSpec } from './weather-source.js';
 import { validateResource } from './validate.js';
 import type { GridlakeResource, ValidateOptions } from './validate.js';
 
@@ -13,6 +17,8 @@ export interface LoadedResource {
   readonly file: string;
   readonly line: number;
   readonly resource: GridlakeResource;
+  /** Where a field of this resource is in its file (absent for resources not read from YAML). */
+  readonly at?: (path: string) => { line: number; column: number };
 }
 
 /** Why a document was refused, pointing at the line of the offending field. */
@@ -105,7 +111,12 @@ export function loadResourcesFromText(text: string, file: string, options: Valid
     if (value === null || value === undefined) continue;
     const result = validateResource(value, options);
     if (result.ok) {
-      resources.push({ file, line: firstContentLine(doc, counter), resource: result.resource });
+      resources.push({
+        file,
+        line: firstContentLine(doc, counter),
+        resource: result.resource,
+        at: (p) => locate(doc, counter, p),
+      });
     } else {
       for (const e of result.errors) {
         const at = e.message.startsWith('unknown field') ? locateKey : locate;
@@ -123,8 +134,9 @@ export const isResourceFile = (name: string): boolean => /\.ya?ml$/i.test(name);
  * Reads every `*.yaml` / `*.yml` (any case) in a folder (sorted), validates each
  * document, then checks the set as a whole: no two resources share a kind,
  * namespace and name, and references (a DailyJoin's sources, a run's join)
- * point at resources in the set, since the embedded default has nothing else
- * to resolve them against.
+ * point at resources in the set, and every LakeSink topic is produced by a
+ * source of the set, since the embedded default has nothing else to resolve
+ * them against.
  */
 export async function loadResources(folder: string, options: ValidateOptions = {}): Promise<LoadResult> {
   let entries: string[];
@@ -234,6 +246,42 @@ export function checkSet(resources: readonly LoadedResource[]): LoadError[] {
       const spec = r.resource.spec as DailyJoinRunSpec;
       need(r, 'spec.joinRef', 'DailyJoin', spec.joinRef.name, ns);
     }
+  }
+  errors.push(...unproducedTopics(resources));
+  return errors;
+}
+
+/**
+ * A LakeSink topic that no source of the set produces: a typo would otherwise
+ * surface only once the pipeline runs, far from the file. Dead-letter topics
+ * are fine to sink.
+ */
+function unproducedTopics(resources: readonly LoadedResource[]): LoadError[] {
+  const sources = resources
+    .map((r) => r.resource)
+    .filter((r) => r.kind === 'PowerSource' || r.kind === 'WeatherSource')
+    .map((r) => r.spec as PowerSourceSpec | WeatherSourceSpec);
+  const produced = [...new Set(sources.map((s) => s.topic))].sort();
+  const deadLetters = new Set([DEAD_LETTER_TOPIC, ...sources.map((s) => s.deadLetterTopic)]);
+  const known =
+    produced.length === 0
+      ? 'no source in this folder produces any topic'
+      : `topics produced here: ${produced.join(', ')}`;
+  const errors: LoadError[] = [];
+  for (const r of resources) {
+    if (r.resource.kind !== 'LakeSink') continue;
+    (r.resource.spec as LakeSinkSpec).topics.forEach((topic, i) => {
+      if (produced.includes(topic) || deadLetters.has(topic)) return;
+      const p = `spec.topics[${i}]`;
+      const { line, column } = r.at?.(p) ?? { line: r.line, column: 1 };
+      errors.push({
+        file: r.file,
+        line,
+        column,
+        path: p,
+        message: `no source produces topic "${topic}" (${known}; dead-letter: ${[...deadLetters].sort().join(', ')})`,
+      });
+    });
   }
   return errors;
 }

@@ -265,6 +265,29 @@ describe('loadResourcesOrThrow', () => {
     );
   });
 
+  it('refuses a LakeSink topic no source produces, with file, line and the known topics', async () => {
+    const example = (f: string) => readFileSync(path.join(EXAMPLES, 'embedded', f), 'utf8');
+    const sink = example('lake-sink.yaml').replace('- gridlake.weather.kma.v1', '- gridlake.wether.kma.v1');
+    const dir = folder({
+      'power-source.yaml': example('power-source.yaml'),
+      'weather-source.yaml': example('weather-source.yaml'),
+      'lake-sink.yaml': sink,
+    });
+    const result = await loadResources(dir, { now: NOW });
+    const line = sink.split('\n').findIndex((l) => l.includes('gridlake.wether.kma.v1')) + 1;
+    expect(!result.ok && result.errors.map(formatLoadError)).toEqual([
+      `${path.join(dir, 'lake-sink.yaml')}:${line}:7: spec.topics[1]: no source produces topic "gridlake.wether.kma.v1" ` +
+        '(topics produced here: gridlake.power.kpx.v1, gridlake.weather.kma.v1; dead-letter: gridlake.deadletter.v1)',
+    ]);
+  });
+
+  it('lets a LakeSink take the dead-letter topic', async () => {
+    const example = (f: string) => readFileSync(path.join(EXAMPLES, 'embedded', f), 'utf8');
+    const sink = example('lake-sink.yaml').replace('- gridlake.weather.kma.v1', '- gridlake.deadletter.v1');
+    const dir = folder({ 'power-source.yaml': example('power-source.yaml'), 'lake-sink.yaml': sink });
+    expect((await loadResources(dir, { now: NOW })).ok).toBe(true);
+  });
+
   it('reads .YAML and .Yml as resource files', async () => {
     const power = readFileSync(path.join(EXAMPLES, 'embedded/power-source.yaml'), 'utf8');
     const weather = readFileSync(path.join(EXAMPLES, 'embedded/weather-source.yaml'), 'utf8');
