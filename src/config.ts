@@ -10,6 +10,9 @@ import {
   type TString,
 } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LakeLocation } from './api/common.js';
 import { POWER_TOPIC, SQL_LOAD_MODES, WEATHER_TOPIC } from './api/defaults.js';
 import { FlushPolicy } from './api/lake-sink.js';
@@ -190,7 +193,7 @@ export const ControllerSettings = Type.Object(
 
 export const StandaloneSettings = Type.Object(
   {
-    resources: Text('folder of resource YAML', 'examples/embedded'),
+    resources: Opt(Text('folder of resource YAML (default: the examples/embedded shipped with gridlake)')),
     dataDir: Text('where the local log and lake live', '.gridlake'),
     port: Port(9464),
     host: Text('address to listen on', '127.0.0.1'),
@@ -212,7 +215,7 @@ export type JoinCommandConfig = Static<typeof JoinSettings> &
     readonly credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
   };
 export type ControllerConfig = Static<typeof ControllerSettings> & ProcessSettings;
-export type StandaloneConfig = Static<typeof StandaloneSettings> & ProcessSettings;
+export type StandaloneConfig = Static<typeof StandaloneSettings> & ProcessSettings & { readonly resources: string };
 
 /** `--metrics-port` for the key `metricsPort`; `names` overrides (env variables, negated flags). */
 const flagOf = (key: string, names: Readonly<Record<string, string>>): string =>
@@ -359,7 +362,25 @@ export function controllerConfig(flags: Readonly<Record<string, unknown>>, env: 
 }
 
 export function standaloneConfig(flags: Readonly<Record<string, unknown>>, env: Env): StandaloneConfig {
-  return { ...parseSettings(StandaloneSettings, flags), ...processSettings(env) };
+  const settings = parseSettings(StandaloneSettings, flags);
+  return { ...settings, resources: settings.resources ?? packagedExamples(), ...processSettings(env) };
+}
+
+/**
+ * The example resources shipped with the package, found from this module
+ * (src/ under vitest, dist/src/ when built and installed) rather than the
+ * working directory, so `gridlake standalone` runs from anywhere.
+ */
+export function packagedExamples(from: string = fileURLToPath(import.meta.url)): string {
+  for (let dir = path.dirname(from); ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'gridlake')
+      return path.join(dir, 'examples', 'embedded');
+    if (path.dirname(dir) === dir)
+      invalid(`cannot find the gridlake package above ${from} for its examples: give the resources folder with -f`, {
+        option: '-f',
+      });
+  }
 }
 
 const defined = (o: Readonly<Record<string, unknown>>): Record<string, unknown> =>

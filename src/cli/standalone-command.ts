@@ -7,7 +7,10 @@ export function registerStandaloneCommand(program: Command, env: Env): Command {
     .command('standalone')
     .description('run the embedded default on this machine: the same resource YAML, no cluster needed')
     .addOption(
-      new Option('-f, --resources <dir>', 'folder of gridlake custom-resource YAML files (default: examples/embedded)'),
+      new Option(
+        '-f, --resources <dir>',
+        'folder of gridlake custom-resource YAML files (default: the examples/embedded shipped with gridlake)',
+      ),
     )
     .addOption(new Option('--data-dir <dir>', 'where the local log and lake live (default: .gridlake)'))
     .addOption(new Option('--port <port>', 'port for /metrics, /healthz and /readyz (default: 9464)'))

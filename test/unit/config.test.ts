@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LakeLocation } from '../../src/api/common.js';
 import { SQL_LOAD_MODES } from '../../src/api/defaults.js';
@@ -9,6 +12,7 @@ import {
   collectConfig,
   controllerConfig,
   joinCommandConfig,
+  packagedExamples,
   simulateConfig,
   sinkCommandConfig,
   standaloneConfig,
@@ -161,9 +165,30 @@ describe('each command parses its flags and the injected environment', () => {
     expect(controllerConfig({ leaderElect: false }, {}).image).toBe('ghcr.io/gridlake/gridlake:0.1.0');
   });
 
+  it('standalone finds the examples shipped in the package, wherever it runs from', () => {
+    const root = path.resolve(import.meta.dirname, '../..');
+    const examples = path.join(root, 'examples', 'embedded');
+    // from the sources (vitest) and from the build (dist/src/config.js in an installed package)
+    expect(packagedExamples(path.join(root, 'src', 'config.ts'))).toBe(examples);
+    expect(packagedExamples(path.join(root, 'dist', 'src', 'config.js'))).toBe(examples);
+    expect(existsSync(path.join(examples, 'power-source.yaml'))).toBe(true);
+    expect(() => packagedExamples('/nowhere/dist/src/config.js')).toThrow(/give the resources folder with -f/);
+  });
+
+  it('ships the example resources in the npm package', () => {
+    const root = path.resolve(import.meta.dirname, '../..');
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    const files = (JSON.parse(out) as [{ files: { path: string }[] }])[0].files.map((f) => f.path);
+    const examples = readdirSync(path.join(root, 'examples', 'embedded')).map((f) => `examples/embedded/${f}`);
+    expect(files).toEqual(expect.arrayContaining(examples));
+  }, 30_000);
+
   it('standalone', () => {
     expect(standaloneConfig({ dataDir: '/d' }, { GRIDLAKE_KPX_SERVICE_KEY: 'k' })).toMatchObject({
-      resources: 'examples/embedded',
+      resources: path.resolve(import.meta.dirname, '../../examples/embedded'),
       dataDir: '/d',
       port: 9464,
       host: '127.0.0.1',
