@@ -1,7 +1,11 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { APPLIED_HASH, CONFIG_HASH } from '../../../controllers/resources.js';
 import { budgetCondition, collectorWorker, planSource, type SourceObserved } from '../../../controllers/source-plan.js';
 import type { KubeObject } from '../../../src/k8s/object-cache.js';
+import { validateResource } from '../../../src/api/validate.js';
 import type { Action } from '../../../controllers/apply.js';
 import { NS, OPTS, at, condOf, generationsOf, resource, secret } from './fixtures.js';
 
@@ -285,6 +289,20 @@ describe('BudgetExceeded, from the collector planners', () => {
     expect(c).toMatchObject({ type: 'BudgetExceeded', status, reason });
     const plan = planSource(kind, observed(src), OPTS, NOW);
     expect(condOf(plan.status, 'BudgetExceeded')).toMatchObject({ status, reason });
+  });
+});
+
+describe('the shipped cluster examples', () => {
+  it.each([
+    ['PowerSource', 'power-source-naver.yaml'],
+    ['WeatherSource', 'weather-source.yaml'],
+  ] as const)('%s fits its budget (no BudgetExceeded)', (kind, file) => {
+    const doc = parse(readFileSync(path.join(import.meta.dirname, '../../../examples/cluster', file), 'utf8')) as {
+      spec: Record<string, unknown>;
+    };
+    const spec = validateResource(doc, { semantic: false });
+    if (!spec.ok) throw new Error(JSON.stringify(spec.errors));
+    expect(budgetCondition(kind, spec.resource.spec as never)).toMatchObject({ status: 'False' });
   });
 });
 

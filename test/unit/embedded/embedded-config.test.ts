@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { LoadedResource } from '../../../src/api/load.js';
+import { loadResourcesOrThrow, type LoadedResource } from '../../../src/api/load.js';
 import {
   EMBEDDED_ENV,
   embeddedConfig,
@@ -9,6 +9,8 @@ import {
   type EmbeddedConfigInput,
 } from '../../../src/embedded/embedded-config.js';
 import { GridlakeError } from '../../../src/errors.js';
+import { planWeather } from '../../../src/sources/kma/weather-planner.js';
+import { planPower } from '../../../src/sources/kpx/power-planner.js';
 import { joinYaml, load, POWER, SINK, weatherYaml } from './resources.js';
 
 // Resources as a person writes them, mapped to what the embedded pipeline runs.
@@ -168,5 +170,24 @@ describe('lakeDirOf', () => {
     [{ bucket: 'b', prefix: 'x/y/' }, ['b', 'x', 'y']],
   ])('puts %o under <data-dir>/lake', (lake, parts) => {
     expect(lakeDirOf('/d', lake)).toBe(join('/d', 'lake', ...parts));
+  });
+});
+
+describe('the shipped examples', () => {
+  it('plan their polling without a BudgetExceeded warning, with the budgets the embedded default gives them', async () => {
+    const examples = await loadResourcesOrThrow(join(import.meta.dirname, '../../../examples/embedded'));
+    const c = embeddedConfig(input([...examples]));
+    const conditions = c.sources.map((s) =>
+      s.kind === 'power'
+        ? planPower({
+            api: s.api,
+            latestBudget: c.limits[s.api === 'legacy' ? 'kpx.legacy' : 'kpx.latest'] ?? 0,
+            historyBudget: c.limits['kpx.history'] ?? 0,
+            requestedIntervalMs: s.pollIntervalMs,
+          }).condition
+        : planWeather(s.locations.length, c.limits['kma.ncst'] ?? 0).condition,
+    );
+    expect(c.sources.map((s) => s.kind).sort()).toEqual(['power', 'weather']);
+    expect(conditions).toEqual([null, null]);
   });
 });
