@@ -159,6 +159,8 @@ export async function loadResources(folder: string, options: ValidateOptions = {
     else errors.push(...result.errors);
   }
   errors.push(...checkSet(resources));
+  // With a source refused above, its topic would look unproduced: say so only of a set that loaded whole.
+  if (errors.length === 0) errors.push(...unproducedTopics(resources));
   return errors.length > 0 ? { ok: false, errors } : { ok: true, resources };
 }
 
@@ -247,7 +249,6 @@ export function checkSet(resources: readonly LoadedResource[]): LoadError[] {
       need(r, 'spec.joinRef', 'DailyJoin', spec.joinRef.name, ns);
     }
   }
-  errors.push(...unproducedTopics(resources));
   return errors;
 }
 
