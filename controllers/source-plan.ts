@@ -85,7 +85,9 @@ export function collectorWorker(kind: SourceKind, source: KubeObject): WorkerSpe
     const w = spec as WeatherSourceSpec;
     const locations = w.locations.flatMap((l) => [
       '--location',
-      l.nx !== undefined && l.ny !== undefined ? `${l.name}=${l.nx},${l.ny}` : `${l.name}=${l.lat ?? 0},${l.lon ?? 0}`,
+      l.nx !== undefined && l.ny !== undefined
+        ? `${l.name}=${l.nx},${l.ny}`
+        : `${l.name}=${degrees(l.lat ?? 0)},${degrees(l.lon ?? 0)}`,
     ]);
     args = [
       common[0] ?? 'collect',
@@ -107,6 +109,9 @@ export function collectorWorker(kind: SourceKind, source: KubeObject): WorkerSpe
     reportsStatusOf: kind === 'PowerSource' ? POWER_SOURCES : WEATHER_SOURCES,
   };
 }
+
+/** `35` → `35.0`: the collector reads a pair of integers as a grid cell (nx,ny), decimals as lat/lon. */
+const degrees = (v: number): string => (Number.isInteger(v) ? v.toFixed(1) : String(v));
 
 /**
  * BudgetExceeded from the spec alone, with the planners the collector runs

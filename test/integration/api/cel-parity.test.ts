@@ -86,13 +86,14 @@ const defined = (o: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 describe('CEL rules and their TypeScript mirrors agree (server dry run vs validateResource)', () => {
-  it('WeatherSource locations: nx/ny xor lat/lon, unique names, unique cells', async () => {
+  it('WeatherSource locations: nx/ny xor lat/lon, lat/lon in the box around the grid, unique names, unique cells', async () => {
     const location = fc.record({
       name: fc.constantFrom('a', 'b', 'c'),
       nx: opt(fc.integer({ min: 0, max: 3 })),
       ny: opt(fc.integer({ min: 1, max: 3 })),
-      lat: opt(fc.constantFrom(35, 37.5, 46)),
-      lon: opt(fc.constantFrom(127, 129.1)),
+      // 31 and 43.5 lie outside the box around KMA's grid, 123 and 133 too; 35 is an integer the server reads as a number
+      lat: opt(fc.constantFrom(35, 37.5, 46, 31, 43.5)),
+      lon: opt(fc.constantFrom(127, 129.1, 123, 133)),
     });
     await fc.assert(
       fc.asyncProperty(fc.array(location, { minLength: 1, maxLength: 4 }), async (locations) => {

@@ -313,6 +313,13 @@ describe('WeatherSource', () => {
     );
   });
 
+  it('passes whole-degree coordinates as coordinates, not as a grid cell', () => {
+    const src = weather({ locations: [{ name: 'busan', lat: 35, lon: 129 }] });
+    expect(collectorWorker('WeatherSource', src).args).toEqual(
+      expect.arrayContaining(['--location', 'busan=35.0,129.0']),
+    );
+  });
+
   it('refuses an empty location list with InvalidSpec and runs nothing', () => {
     const src = weather();
     const empty = { ...src, spec: { ...(src['spec'] as object), locations: [] } };
