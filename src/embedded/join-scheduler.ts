@@ -11,10 +11,11 @@ import {
   emptyInputs,
   joinNoInputMessage,
   NO_INPUT_CONDITION,
+  rejoinWindowDays,
   withNoInputDate,
   type NoInputDate,
 } from '../join/no-input.js';
-import { checkRerun, rejoinWindowDays } from '../join/rerun-check.js';
+import { checkRerun } from '../join/rerun-check.js';
 import { runDailyJoin } from '../join/run-join.js';
 import type { SqlExportStep } from '../join/run-join.js';
 import { logicalDateOf, planSchedule } from '../join/schedule.js';

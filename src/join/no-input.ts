@@ -24,6 +24,16 @@ export interface NoInputDate {
   readonly emptyInputs: readonly JoinInput[];
 }
 
+/**
+ * How far back a date joined without rows (no-input, or failed: no manifest)
+ * is joined again once raw files for it exist: the DailyJoin's catch-up
+ * window (`catchUp.maxDates`), or `lateDataDays` when that is longer. Late
+ * data for a date that has rows stays within `lateDataDays`.
+ */
+export function rejoinWindowDays(spec: Pick<DailyJoinSpec, 'lateDataDays' | 'catchUp'>): number {
+  return Math.max(spec.lateDataDays, spec.catchUp.maxDates);
+}
+
 /** The inputs of a run that had no rows. */
 export function emptyInputs(inputs: Pick<RunInputs, 'powerRows' | 'weatherRows'>): JoinInput[] {
   return [
@@ -32,18 +42,29 @@ export function emptyInputs(inputs: Pick<RunInputs, 'powerRows' | 'weatherRows'>
   ];
 }
 
+/** The same from a run summary's row counts (DailyJoinRun `status.rows`); without them, both. */
+export function emptyInputsOfRows(
+  rows: { readonly powerIn: number; readonly weatherIn: number } | undefined,
+): JoinInput[] {
+  return rows === undefined
+    ? ['power', 'weather']
+    : emptyInputs({ powerRows: rows.powerIn, weatherRows: rows.weatherIn });
+}
+
 /** "power (PowerSource kpx) and weather (WeatherSource kma)": the inputs named as the DailyJoin names them. */
-export function describeInputs(spec: Pick<DailyJoinSpec, 'inputs'>, which: readonly JoinInput[]): string {
+export function describeInputs(spec: Pick<DailyJoinSpec, 'inputs'> | undefined, which: readonly JoinInput[]): string {
   const names = which.map((i) =>
-    i === 'power'
-      ? `power (PowerSource ${spec.inputs.power.name})`
-      : `weather (WeatherSource ${spec.inputs.weather.map((w) => w.name).join(', ')})`,
+    spec === undefined
+      ? i
+      : i === 'power'
+        ? `power (PowerSource ${spec.inputs.power.name})`
+        : `weather (WeatherSource ${spec.inputs.weather.map((w) => w.name).join(', ')})`,
   );
   return names.join(' and ');
 }
 
 /** The NoInput message of one run's date. */
-export function runNoInputMessage(spec: Pick<DailyJoinSpec, 'inputs'>, d: NoInputDate): string {
+export function runNoInputMessage(spec: Pick<DailyJoinSpec, 'inputs'> | undefined, d: NoInputDate): string {
   return `No rows from ${describeInputs(spec, d.emptyInputs)} for ${d.date}; the date is joined again when raw files for it appear.`;
 }
 

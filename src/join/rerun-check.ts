@@ -1,4 +1,3 @@
-import type { DailyJoinSpec } from '../api/daily-join.js';
 import type { JoinConfig } from './join-config.js';
 import type { JoinStore } from './join-store.js';
 import { inputsChanged, manifestKey } from './manifest.js';
@@ -45,16 +44,6 @@ export interface LateDate {
   readonly date: string;
   /** inputs-changed: raw files the manifest does not list; never-joined: inputs but no manifest */
   readonly reason: 'inputs-changed' | 'never-joined';
-}
-
-/**
- * How far back a date joined without rows (no-input, or failed: no manifest)
- * is joined again once raw files for it exist: the DailyJoin's catch-up
- * window (`catchUp.maxDates`), or `lateDataDays` when that is longer. Late
- * data for a date that has rows stays within `lateDataDays`.
- */
-export function rejoinWindowDays(spec: Pick<DailyJoinSpec, 'lateDataDays' | 'catchUp'>): number {
-  return Math.max(spec.lateDataDays, spec.catchUp.maxDates);
 }
 
 /** Whether a date without a manifest now has raw files (manifest listed first: most dates have one). */
