@@ -18,6 +18,7 @@ export const COND = {
   Running: 'Running',
   Registered: 'Registered',
   AgentConnected: 'AgentConnected',
+  NoInput: 'NoInput',
 } as const;
 
 export const REASON = {
@@ -52,6 +53,10 @@ export const REASON = {
   LastRunSucceeded: 'LastRunSucceeded',
   LastRunFailed: 'LastRunFailed',
   NoRunsYet: 'NoRunsYet',
+  // no input (the words of src/join/no-input.ts)
+  DatesWithoutInput: 'DatesWithoutInput',
+  InputsEmpty: 'InputsEmpty',
+  InputsFound: 'InputsFound',
   // sites
   ChildrenCreated: 'ChildrenCreated',
   ChildrenCreating: 'ChildrenCreating',

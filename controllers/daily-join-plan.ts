@@ -13,7 +13,16 @@ import { controllerReference, isControlledBy } from '../src/k8s/ownership.js';
 import type { Action } from './apply.js';
 import { COND, REASON, conditionsFor, invalidSpecCondition } from './conditions.js';
 import { runFinished } from './daily-join-run-plan.js';
-import { collectReruns, knownRunsAfter, stepReruns, type RerunRun } from './daily-join-reruns.js';
+import { joinNoInputMessage, rejoinWindowDays } from '../src/join/no-input.js';
+import { addDays } from '../src/kst.js';
+import {
+  collectReruns,
+  knownRunsAfter,
+  noInputDatesAfter,
+  stepReruns,
+  type NoInputEntry,
+  type RerunRun,
+} from './daily-join-reruns.js';
 import { DAILY_JOIN_RUNS, GL_API_VERSION } from './resources.js';
 
 /**
@@ -145,11 +154,21 @@ export function planDailyJoin(
     actions.push({ op: 'create', ref: { resource: DAILY_JOIN_RUNS, name: body.metadata.name ?? '', namespace }, body });
   };
   const rerunRuns: RerunRun[] = runs.map((r) => ({ obj: r.obj, date: r.date, finished: runFinished(r.obj) }));
+  // Dates joined without input are kept (for the NoInput condition and their rerun) within the rejoin window.
+  const noInputDates = invalid
+    ? (prev?.noInputDates ?? [])
+    : noInputDatesAfter(
+        prev?.noInputDates,
+        rerunRuns,
+        addDays(todayIn(spec.timeZone, new Date(now)), -(rejoinWindowDays(spec) + 1)),
+      );
   // An invalid spec (e.g. an unknown time zone) plans nothing: the rerun memory is carried over as it is.
   const pending = invalid
     ? new Map((prev?.pendingReruns ?? []).map((p) => [p.date, p]))
     : collectReruns({
         lateDataDays: spec.lateDataDays,
+        rejoinDays: rejoinWindowDays(spec),
+        noInputDates: new Set(noInputDates.map((d) => d.date)),
         timeZone: spec.timeZone,
         runs: rerunRuns,
         prevKnown: prev?.knownRuns,
@@ -204,7 +223,7 @@ export function planDailyJoin(
   const conditions = conditionsFor(
     prev?.conditions,
     generation,
-    joinConditions(spec, invalid, plan, lastFinished),
+    [...joinConditions(spec, invalid, plan, lastFinished), noInputCondition(spec, noInputDates)],
     now,
   );
   const lastScheduleTime =
@@ -220,6 +239,7 @@ export function planDailyJoin(
     ...(active.length > 0 ? { activeRuns: active.slice(0, 64) } : {}),
     ...(knownRuns.length > 0 ? { knownRuns } : {}),
     ...(remaining.length > 0 ? { pendingReruns: remaining } : {}),
+    ...(noInputDates.length > 0 ? { noInputDates } : {}),
   };
   const next = plan?.nextScheduleTime ?? null;
   return {
@@ -281,6 +301,23 @@ function joinConditions(
           message: `Run ${lastFinished.name} (${lastFinished.date}) succeeded.`,
         };
   return [ready, scheduling, invalidCond, lastRun];
+}
+
+/** NoInput: dates in the rejoin window whose last run found no rows, named with their empty inputs. */
+function noInputCondition(spec: DailyJoinSpec, dates: readonly NoInputEntry[]): ConditionInput {
+  return dates.length > 0
+    ? {
+        type: COND.NoInput,
+        status: 'True',
+        reason: REASON.DatesWithoutInput,
+        message: joinNoInputMessage(spec, dates),
+      }
+    : {
+        type: COND.NoInput,
+        status: 'False',
+        reason: REASON.InputsFound,
+        message: 'No date in the catch-up window was joined without input.',
+      };
 }
 
 function completion(r: Run): string {

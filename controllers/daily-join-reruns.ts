@@ -1,6 +1,7 @@
 import type { DailyJoinRunStatus, RunTrigger } from '../src/api/daily-join-run.js';
 import type { DailyJoinStatus, RerunReason } from '../src/api/daily-join.js';
 import { todayIn } from '../src/api/daily-join-semantics.js';
+import { emptyInputsOfRows } from '../src/join/no-input.js';
 import { addDays } from '../src/kst.js';
 import type { KubeObject } from '../src/k8s/object-cache.js';
 
@@ -15,7 +16,10 @@ import type { KubeObject } from '../src/k8s/object-cache.js';
  * - LateData: a run's late-data pass (`gridlake join --late-data-days`) found
  *   earlier dates whose lake inputs its manifest does not list
  *   (DailyJoinRun `status.lateData`). Each run's list is read once, when the run
- *   is first seen finished, and only dates within `lateDataDays` of today count.
+ *   is first seen finished, and only dates within `lateDataDays` of today count;
+ *   a date without a manifest (NeverJoined) counts within the rejoin window
+ *   (`--rejoin-days`: the catch-up window) when it was scheduled: a run of it
+ *   exists or existed, or it is among the join's `noInputDates`.
  * Pending reruns are kept in `pendingReruns` until they start: a run of the
  * date still there is deleted first (its name is the date's only name), then
  * the date is created again within maxActiveRuns, after the schedule's own
@@ -24,6 +28,7 @@ import type { KubeObject } from '../src/k8s/object-cache.js';
 
 export type KnownRun = NonNullable<DailyJoinStatus['knownRuns']>[number];
 export type PendingRerun = NonNullable<DailyJoinStatus['pendingReruns']>[number];
+export type NoInputEntry = NonNullable<DailyJoinStatus['noInputDates']>[number];
 
 /** A run of the join as the plan sees it. */
 export interface RerunRun {
@@ -38,6 +43,10 @@ export const MAX_PENDING_RERUNS = 64;
 /** The reruns pending after this observation: those already pending plus new ones. */
 export function collectReruns(o: {
   readonly lateDataDays: number;
+  /** NeverJoined dates count this far back (rejoinWindowDays; 0: as lateDataDays) */
+  readonly rejoinDays?: number;
+  /** dates whose last run found no rows (the join's noInputDates) */
+  readonly noInputDates?: ReadonlySet<string>;
   readonly timeZone: string;
   readonly runs: readonly RerunRun[];
   readonly prevKnown: readonly KnownRun[] | undefined;
@@ -56,16 +65,22 @@ export function collectReruns(o: {
   for (const k of known.values())
     if (!live.has(k.date) && !pending.has(k.date) && !o.deletedBySelf?.has(k.date))
       pending.set(k.date, { date: k.date, reason: 'Deleted' });
-  if (o.lateDataDays > 0) {
-    // The newest joined date is yesterday; the window reaches lateDataDays before it.
-    const oldest = addDays(todayIn(o.timeZone, new Date(o.now)), -(o.lateDataDays + 1));
+  const rejoinDays = Math.max(o.lateDataDays, o.rejoinDays ?? 0);
+  if (rejoinDays > 0) {
+    // The newest joined date is yesterday; the window reaches lateDataDays (rejoinDays) before it.
+    const today = todayIn(o.timeZone, new Date(o.now));
+    const oldestLate = addDays(today, -(o.lateDataDays + 1));
+    const oldestRejoin = addDays(today, -(rejoinDays + 1));
     for (const r of o.runs) {
       if (!r.finished || known.get(r.date)?.finished === true) continue;
       const st = r.obj['status'] as DailyJoinRunStatus | undefined;
       for (const late of st?.lateData ?? []) {
-        if (late.date >= r.date || late.date < oldest || pending.has(late.date)) continue;
-        // A date with inputs but no manifest reruns only if it was scheduled (a run of it exists or existed).
-        if (late.reason === 'NeverJoined' && !live.has(late.date) && !known.has(late.date)) continue;
+        if (late.date >= r.date || pending.has(late.date)) continue;
+        if (late.reason === 'NeverJoined') {
+          if (late.date < oldestRejoin) continue;
+          // A date with inputs but no manifest reruns only if it was scheduled (a run of it exists or existed).
+          if (!live.has(late.date) && !known.has(late.date) && o.noInputDates?.has(late.date) !== true) continue;
+        } else if (o.lateDataDays === 0 || late.date < oldestLate) continue;
         pending.set(late.date, {
           date: late.date,
           reason: 'LateData',
@@ -139,4 +154,30 @@ export function knownRunsAfter(
   for (const r of runs) if (!deleted.has(r.date)) known.set(r.date, { date: r.date, finished: r.finished });
   for (const d of created) known.set(d, { date: d, finished: false });
   return [...known.values()].sort((a, b) => (a.date < b.date ? -1 : 1)).slice(-MAX_KNOWN_RUNS);
+}
+
+export const MAX_NO_INPUT_DATES = 366;
+
+/**
+ * The join's dates without input after this observation: a finished run that
+ * found no rows adds its date (with the inputs that were empty), one that
+ * found rows removes it; dates older than the rejoin window drop out.
+ */
+export function noInputDatesAfter(
+  prev: readonly NoInputEntry[] | undefined,
+  runs: readonly RerunRun[],
+  oldest: string,
+): NoInputEntry[] {
+  const out = new Map((prev ?? []).map((d) => [d.date, d]));
+  for (const r of runs) {
+    if (!r.finished) continue;
+    const st = r.obj['status'] as DailyJoinRunStatus | undefined;
+    if (st?.outcome === 'NoInput') {
+      out.set(r.date, { date: r.date, emptyInputs: emptyInputsOfRows(st.rows) });
+    } else if (st?.outcome === 'Succeeded' || st?.outcome === 'Partial') out.delete(r.date);
+  }
+  return [...out.values()]
+    .filter((d) => d.date >= oldest)
+    .sort((a, b) => (a.date < b.date ? -1 : 1))
+    .slice(-MAX_NO_INPUT_DATES);
 }

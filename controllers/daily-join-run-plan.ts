@@ -5,6 +5,7 @@ import type { KubeObject } from '../src/k8s/object-cache.js';
 import { controllerReference, isControlledBy } from '../src/k8s/ownership.js';
 import type { Action } from './apply.js';
 import { COND, REASON, conditionsFor } from './conditions.js';
+import { emptyInputsOfRows, rejoinWindowDays, runNoInputMessage } from '../src/join/no-input.js';
 import { JOBS, MANAGED_BY, MANAGED_BY_LABEL, RUN_LABEL, apiVersionOf } from './resources.js';
 import {
   reportFromPods,
@@ -56,6 +57,7 @@ export function renderRunJob(run: KubeObject, join: KubeObject, opts: WorkloadOp
     '--weather-coverage-min',
     String(js.quality.minWeatherCoverage),
     ...(js.lateDataDays > 0 ? ['--late-data-days', String(js.lateDataDays)] : []),
+    ...(rejoinWindowDays(js) > js.lateDataDays ? ['--rejoin-days', String(rejoinWindowDays(js))] : []),
     ...['--bucket', js.lake.bucket, '--prefix', js.lake.prefix, '--region', js.lake.region],
     ...(js.lake.endpoint ? ['--endpoint', js.lake.endpoint] : []),
     ...(sql
@@ -200,7 +202,12 @@ export function planRun(
         };
   const status: Record<string, unknown> = {
     observedGeneration: generation,
-    conditions: conditionsFor(prev?.conditions, generation, [succeeded, running], now),
+    conditions: conditionsFor(
+      prev?.conditions,
+      generation,
+      [succeeded, running, ...noInputCondition(run, join, outcome, report)],
+      now,
+    ),
     state,
     ...(outcome ? { outcome } : {}),
     ...(job || actions.length > 0 ? { jobName: name } : {}),
@@ -215,6 +222,29 @@ export function planRun(
     ...(prev?.progress ? { progress: prev.progress } : {}),
   };
   return { actions, status };
+}
+
+/** NoInput once the run has an outcome: True naming the empty inputs when it found no rows. */
+function noInputCondition(
+  run: KubeObject,
+  join: KubeObject | undefined,
+  outcome: string | undefined,
+  report: RunReportSummary | null,
+): ConditionInput[] {
+  if (outcome === undefined || outcome === 'Failed') return [];
+  if (outcome !== 'NoInput')
+    return [{ type: COND.NoInput, status: 'False', reason: REASON.InputsFound, message: 'The date had input.' }];
+  const date = (run['spec'] as DailyJoinRunSpec).date;
+  const emptyInputs = emptyInputsOfRows(report?.rows);
+  const spec = join?.['spec'] as DailyJoinSpec | undefined;
+  return [
+    {
+      type: COND.NoInput,
+      status: 'True',
+      reason: REASON.InputsEmpty,
+      message: runNoInputMessage(spec, { date, emptyInputs }),
+    },
+  ];
 }
 
 function failedAt(st: JobStatus): string | undefined {

@@ -163,6 +163,7 @@ export const JoinSettings = Type.Object(
     sqlDailyTable: Opt(Text('SQL table for power_weather_daily')),
     metricsTextfile: Opt(Text('Prometheus text file written after the run')),
     lateDataDays: Opt(Int('earlier dates checked for late data', 0, undefined, 31)),
+    rejoinDays: Opt(Int('earlier dates checked for dates joined without input', 0, undefined, 366)),
   },
   closed,
 );

@@ -60,7 +60,7 @@ export type DailyJoinRunProgress = Static<typeof DailyJoinRunProgress>;
 export const DailyJoinRunStatus = Type.Object(
   {
     observedGeneration: Type.Optional(ObservedGeneration),
-    conditions: Type.Optional(Conditions('Succeeded, Running')),
+    conditions: Type.Optional(Conditions('Succeeded, Running, NoInput')),
     state: Type.Optional(StringEnum(RUN_STATES, { description: "Where the run's Job is." })),
     outcome: Type.Optional(
       StringEnum(RUN_OUTCOMES, {

@@ -279,7 +279,7 @@ export type DailyJoinSpec = Static<typeof DailyJoinSpec>;
 export const DailyJoinStatus = Type.Object(
   {
     observedGeneration: Type.Optional(ObservedGeneration),
-    conditions: Type.Optional(Conditions('Ready, Scheduling, InvalidSpec, LastRunFailed')),
+    conditions: Type.Optional(Conditions('Ready, Scheduling, InvalidSpec, LastRunFailed, NoInput')),
     lastScheduleTime: Type.Optional(Timestamp('When the controller last created a run for a due date.')),
     nextScheduleTime: Type.Optional(Timestamp('When the next firing is due (absent while suspended).')),
     nextDate: Type.Optional(CalendarDate('Logical date the next firing will join.')),
@@ -321,6 +321,27 @@ export const DailyJoinStatus = Type.Object(
         {
           description: 'Dates waiting to run again (within maxActiveRuns, after due dates).',
           maxItems: 64,
+          'x-kubernetes-list-type': 'map',
+          'x-kubernetes-list-map-keys': ['date'],
+        },
+      ),
+    ),
+    noInputDates: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            date: CalendarDate('Logical date whose last run found no rows.'),
+            emptyInputs: Type.Array(StringEnum(['power', 'weather'] as const, { description: 'An input.' }), {
+              description: 'The inputs that had no rows.',
+              maxItems: 2,
+            }),
+          },
+          { description: 'A date joined without input.', additionalProperties: false },
+        ),
+        {
+          description:
+            "Dates within the catch-up window (catchUp.maxDates, or lateDataDays when longer) whose last run found no rows (the NoInput condition); a run's late-data pass reports one once raw files for it exist, and it is joined again.",
+          maxItems: 366,
           'x-kubernetes-list-type': 'map',
           'x-kubernetes-list-map-keys': ['date'],
         },

@@ -57,6 +57,10 @@ export function registerJoinCommand(program: Command, env: Env, deps: JoinComman
       '--late-data-days <n>',
       'after the run, check this many earlier dates (0 to 31) for inputs their manifests do not list, and name them in the run summary (the operator reruns them)',
     )
+    .option(
+      '--rejoin-days <n>',
+      'after the run, check this many earlier dates (0 to 366) for dates without a manifest (joined without input) that now have raw files, and name them in the run summary too',
+    )
     .action(async (flags: Record<string, unknown>) => {
       try {
         // The join's libraries (Parquet, S3, SQL drivers) load only when it runs: every process declares every command.

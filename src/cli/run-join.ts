@@ -72,9 +72,14 @@ export async function runJoinCommand(opts: JoinCommandConfig, deps: JoinCommandD
   (deps.stdout ?? process.stdout).write(`${JSON.stringify(report, null, 2)}\n`);
   if (opts.metricsTextfile !== undefined) await writeFile(opts.metricsTextfile, await registry.metrics());
   let late: LateDate[] = [];
-  if ((opts.lateDataDays ?? 0) > 0) {
-    late = await findLateDates(store, config, opts.date, opts.lateDataDays ?? 0, (date, err) =>
-      logger.warn({ join: opts.join, date, err }, 'late-data check failed; the next run checks again'),
+  if ((opts.lateDataDays ?? 0) > 0 || (opts.rejoinDays ?? 0) > 0) {
+    late = await findLateDates(
+      store,
+      config,
+      opts.date,
+      opts.lateDataDays ?? 0,
+      (date, err) => logger.warn({ join: opts.join, date, err }, 'late-data check failed; the next run checks again'),
+      opts.rejoinDays ?? 0,
     );
     if (late.length > 0) logger.info({ join: opts.join, date: opts.date, late }, 'earlier dates have late data');
   }

@@ -6,6 +6,15 @@ import { addDays } from '../kst.js';
 import type { JoinMetrics } from '../join/join-metrics.js';
 import type { JoinStore } from '../join/join-store.js';
 import type { RunReport } from '../join/manifest.js';
+import {
+  DATES_WITHOUT_INPUT,
+  emptyInputs,
+  joinNoInputMessage,
+  NO_INPUT_CONDITION,
+  rejoinWindowDays,
+  withNoInputDate,
+  type NoInputDate,
+} from '../join/no-input.js';
 import { checkRerun } from '../join/rerun-check.js';
 import { runDailyJoin } from '../join/run-join.js';
 import type { SqlExportStep } from '../join/run-join.js';
@@ -27,7 +36,7 @@ export interface JoinSchedulerDeps {
   readonly metrics: JoinMetrics;
   /** JSON file keeping lastScheduleTime across restarts */
   readonly stateFile: string;
-  /** how often (ms of `clock`) finished dates within lateDataDays are checked for new inputs */
+  /** how often (ms of `clock`) finished dates within lateDataDays (and dates without input) are checked for new inputs */
   readonly lateCheckEveryMs: number;
   readonly exportSql?: SqlExportStep;
   readonly version: string;
@@ -36,6 +45,16 @@ export interface JoinSchedulerDeps {
 interface SchedulerState {
   lastScheduleTime: number | null;
   createdDate: string;
+  /** dates whose last run found no rows: joined again when raw files for them appear (kept across restarts) */
+  noInput: readonly NoInputDate[];
+}
+
+/** A condition of the join, in the shape a cluster's status has. */
+export interface JoinSchedulerCondition {
+  readonly type: string;
+  readonly status: 'True' | 'False';
+  readonly reason: string;
+  readonly message: string;
 }
 
 const MANIFEST = /power_weather_daily\/year=(\d{4})\/month=(\d{2})\/day=(\d{2})\/_manifest\.json$/;
@@ -44,7 +63,9 @@ const MANIFEST = /power_weather_daily\/year=(\d{4})\/month=(\d{2})\/day=(\d{2})\
  * One DailyJoin in the embedded default: plans with the pure `planSchedule`,
  * runs due dates one at a time with `runDailyJoin` (retrying a failed run
  * `backoffLimit` times), and reruns a finished date within `lateDataDays`
- * when `checkRerun` says its inputs changed. A running join is finished, not
+ * when `checkRerun` says its inputs changed. A date whose run found no rows
+ * is remembered in the state file (the NoInput condition) and joined again as
+ * soon as raw files for it exist, within the catch-up window. A running join is finished, not
  * abandoned, on stop: it only reads the day's files and replaces two files.
  */
 export class JoinScheduler {
@@ -70,6 +91,11 @@ export class JoinScheduler {
   /** The last plan (next firing, for logs and tests). */
   get plan(): SchedulePlan | null {
     return this.#next;
+  }
+
+  /** NoInput while dates of the window were joined without input (none otherwise). */
+  get conditions(): JoinSchedulerCondition[] {
+    return noInputConditions(this.#d.join.resource.spec, this.#state.noInput);
   }
 
   /** Runs every date due now (the start-up catch-up), then returns their reports. */
@@ -136,18 +162,30 @@ export class JoinScheduler {
     return reports;
   }
 
-  /** Reruns finished dates within lateDataDays whose raw inputs changed since their run. */
+  /**
+   * Reruns finished dates within lateDataDays whose raw inputs changed since
+   * their run, and dates joined without input (within the catch-up window)
+   * that now have raw files.
+   */
   async #lateDataPass(): Promise<RunReport[]> {
     const spec = this.#d.join.resource.spec;
     this.#lastLateCheck = this.#d.clock.now();
     const reports: RunReport[] = [];
-    if (spec.lateDataDays === 0 || this.#state.lastScheduleTime === null) return reports;
-    const newestScheduled = logicalDateOf(this.#state.lastScheduleTime, spec.timeZone);
     const today = todayIn(spec.timeZone, new Date(this.#d.clock.now()));
+    // The newest joined date is yesterday; the window reaches rejoinWindowDays before it.
+    const oldestRejoin = addDays(today, -(rejoinWindowDays(spec) + 1));
+    const kept = this.#state.noInput.filter((d) => d.date >= oldestRejoin);
+    if (kept.length !== this.#state.noInput.length) this.#setNoInput(kept);
+    if (this.#state.lastScheduleTime === null) return reports;
+    const newestScheduled = logicalDateOf(this.#state.lastScheduleTime, spec.timeZone);
+    const dates = new Set(this.#state.noInput.map((d) => d.date));
     for (let back = spec.lateDataDays; back >= 1; back--) {
       const date = addDays(today, -back);
       // Only dates this scheduler joined (or found joined): a date the catch-up policy dropped stays dropped.
-      if (date > newestScheduled || !this.#done.has(date)) continue;
+      if (this.#done.has(date)) dates.add(date);
+    }
+    for (const date of [...dates].sort()) {
+      if (date > newestScheduled) continue;
       if (this.#stop.signal.aborted) break;
       const check = await checkRerun(this.#d.store, this.#d.join.config, date).catch((err: unknown) => {
         this.#log.warn({ err, date }, 'late-data check failed; tried again later');
@@ -155,12 +193,18 @@ export class JoinScheduler {
       });
       if (check === null || check.kind === 'up-to-date') continue;
       if (check.kind === 'never-run' && check.inputFiles === 0) continue;
-      this.#log.info(
-        check.kind === 'inputs-changed'
-          ? { date, added: check.added.length, removed: check.removed.length }
-          : { date, inputFiles: check.inputFiles },
-        'inputs of a joined date changed; rerunning it',
-      );
+      if (check.kind === 'never-run' && this.#state.noInput.some((d) => d.date === date))
+        this.#log.info(
+          { date, inputFiles: check.inputFiles },
+          'raw files appeared for a date joined without input; joining it again',
+        );
+      else
+        this.#log.info(
+          check.kind === 'inputs-changed'
+            ? { date, added: check.added.length, removed: check.removed.length }
+            : { date, inputFiles: check.inputFiles },
+          'inputs of a joined date changed; rerunning it',
+        );
       reports.push(await this.#runDate(date));
     }
     return reports;
@@ -191,7 +235,17 @@ export class JoinScheduler {
       }
     }
     this.#done.add(date);
-    return report!;
+    const r = report!;
+    if (r.outcome === 'no-input')
+      this.#setNoInput(withNoInputDate(this.#state.noInput, date, { date, emptyInputs: emptyInputs(r.inputs) }));
+    else if (r.outcome !== 'failed' && this.#state.noInput.some((d) => d.date === date))
+      this.#setNoInput(withNoInputDate(this.#state.noInput, date, null));
+    return r;
+  }
+
+  #setNoInput(noInput: readonly NoInputDate[]): void {
+    this.#state = { ...this.#state, noInput };
+    this.#saveState();
   }
 
   async #loadDone(): Promise<void> {
@@ -215,13 +269,15 @@ export class JoinScheduler {
         return {
           lastScheduleTime: typeof s.lastScheduleTime === 'number' ? s.lastScheduleTime : null,
           createdDate: s.createdDate,
+          noInput: Array.isArray(s.noInput) ? s.noInput.filter(isNoInputDate) : [],
         };
     } catch {
       // first start: no state yet
     }
-    const state = {
+    const state: SchedulerState = {
       lastScheduleTime: null,
       createdDate: todayIn(this.#d.join.resource.spec.timeZone, new Date(this.#d.clock.now())),
+      noInput: [],
     };
     this.#state = state;
     this.#saveState();
@@ -231,10 +287,36 @@ export class JoinScheduler {
   #saveState(): void {
     try {
       mkdirSync(dirname(this.#d.stateFile), { recursive: true });
-      writeFileSync(`${this.#d.stateFile}.tmp`, JSON.stringify(this.#state));
+      const { noInput, ...rest } = this.#state;
+      const conditions = this.conditions;
+      // The NoInput condition sits next to the dates it names, for a person (or a status page) reading the file.
+      const saved = noInput.length > 0 ? { ...rest, noInput, conditions } : rest;
+      writeFileSync(`${this.#d.stateFile}.tmp`, JSON.stringify(saved));
       renameSync(`${this.#d.stateFile}.tmp`, this.#d.stateFile);
     } catch (err) {
       this.#log.warn({ err, file: this.#d.stateFile }, 'join scheduler state not saved');
     }
   }
+}
+
+function isNoInputDate(v: unknown): v is NoInputDate {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return typeof o['date'] === 'string' && Array.isArray(o['emptyInputs']);
+}
+
+/** The NoInput condition of a join (absent while every date had rows). */
+function noInputConditions(
+  spec: Parameters<typeof joinNoInputMessage>[0],
+  noInput: readonly NoInputDate[],
+): JoinSchedulerCondition[] {
+  if (noInput.length === 0) return [];
+  return [
+    {
+      type: NO_INPUT_CONDITION,
+      status: 'True',
+      reason: DATES_WITHOUT_INPUT,
+      message: joinNoInputMessage(spec, noInput),
+    },
+  ];
 }

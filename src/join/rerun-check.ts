@@ -46,12 +46,22 @@ export interface LateDate {
   readonly reason: 'inputs-changed' | 'never-joined';
 }
 
+/** Whether a date without a manifest now has raw files (manifest listed first: most dates have one). */
+async function neverJoinedWithInput(store: JoinStore, config: JoinConfig, date: string): Promise<boolean> {
+  const key = manifestKey(config.warehousePrefix, 'power_weather_daily', date);
+  if ((await store.list(key)).includes(key)) return false;
+  if ((await listDayFiles(store, config.rawPrefix, config.powerTopic, date)).length > 0) return true;
+  return (await listDayFiles(store, config.rawPrefix, config.weatherTopic, date)).length > 0;
+}
+
 /**
  * The late-data pass a cluster run makes after joining `date`: checks the
- * `days` dates before it and returns those to rerun, oldest first. The
- * DailyJoin controller decides what to rerun (window, known runs); this only
- * reads the lake. A date whose check fails is left out and logged by the
- * caller through `onError`: the run's own result does not depend on it.
+ * `days` dates before it for changed inputs, and the `rejoinDays` dates
+ * before it (when longer) for dates without a manifest that now have raw
+ * files, and returns those to rerun, oldest first. The DailyJoin controller
+ * decides what to rerun (window, known runs); this only reads the lake. A
+ * date whose check fails is left out and logged by the caller through
+ * `onError`: the run's own result does not depend on it.
  */
 export async function findLateDates(
   store: JoinStore,
@@ -59,10 +69,19 @@ export async function findLateDates(
   date: string,
   days: number,
   onError: (date: string, err: unknown) => void = () => undefined,
+  rejoinDays = 0,
 ): Promise<LateDate[]> {
   const out: LateDate[] = [];
-  for (let back = days; back >= 1; back--) {
+  for (let back = Math.max(days, rejoinDays); back >= 1; back--) {
     const d = addDays(date, -back);
+    if (back > days) {
+      const found = await neverJoinedWithInput(store, config, d).catch((err: unknown) => {
+        onError(d, err);
+        return false;
+      });
+      if (found) out.push({ date: d, reason: 'never-joined' });
+      continue;
+    }
     const check = await checkRerun(store, config, d).catch((err: unknown) => {
       onError(d, err);
       return null;

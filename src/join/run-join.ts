@@ -7,6 +7,7 @@ import type { JoinStore } from './join-store.js';
 import { parseKstDate } from '../kst.js';
 import { dataKey, manifestKey } from './manifest.js';
 import type { Manifest, RunInputs, RunReport } from './manifest.js';
+import { emptyInputs } from './no-input.js';
 import { listDayFiles, readPowerFile, readWeatherFile } from './raw-reader.js';
 import { WAREHOUSE_TABLES, encodeDaily, encodeHourly } from './warehouse-parquet.js';
 import type { WarehouseTable } from './warehouse-parquet.js';
@@ -123,7 +124,10 @@ export async function runDailyJoin(deps: JoinDeps, config: JoinConfig, date: str
     report = finish('failed', { reason, ...(err instanceof GridlakeError ? { errorCode: err.code } : {}) });
     log?.error({ err, ...summary(report) }, 'join run failed');
   }
-  if (report.outcome !== 'failed') log?.info(summary(report), 'join run finished');
+  // No input is not a success: the date is joined again once raw files for it appear (rerun-check.ts).
+  if (report.outcome === 'no-input')
+    log?.warn({ ...summary(report), emptyInputs: emptyInputs(report.inputs) }, 'join run found no input');
+  else if (report.outcome !== 'failed') log?.info(summary(report), 'join run finished');
   deps.metrics?.observe(report);
   return report;
 }

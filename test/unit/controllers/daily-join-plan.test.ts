@@ -333,7 +333,7 @@ describe('InvalidSpec and generations', () => {
   it('stamps status and every condition with the generation', () => {
     const plan = planDailyJoin(join({ startDate: '2026-03-05' }, undefined, 6), [], NOW);
     expect(plan.status['observedGeneration']).toBe(6);
-    expect(generationsOf(plan.status)).toEqual([6, 6, 6, 6]);
+    expect(generationsOf(plan.status)).toEqual([6, 6, 6, 6, 6]);
     expect(condOf(plan.status, 'InvalidSpec')).toMatchObject({ status: 'False' });
     expect(condOf(plan.status, 'LastRunFailed')).toMatchObject({ status: 'False', reason: 'NoRunsYet' });
   });
@@ -463,6 +463,56 @@ describe('reruns', () => {
       const prior2 = planDailyJoin(join(settled, scheduled), [done('2026-03-03'), run('2026-03-05', 'Running')], NOW);
       const plan = planDailyJoin(withStatus(prior2), [done('2026-03-03'), never], NOW);
       expect(deleted(plan)).toEqual([['pw-20260303', 'run-2026-03-03']]);
+    });
+  });
+
+  describe('dates joined without input', () => {
+    // Catch-up window 30 dates (the default maxDates), lateDataDays 3: 02-10 is 24 days before NOW's 03-06.
+    const spec = { startDate: '2026-02-01', catchUp: { policy: 'All', maxDates: 30 }, successfulRunsHistoryLimit: 1 };
+    const noInput = {
+      outcome: 'NoInput',
+      rows: { powerIn: 0, weatherIn: 0, duplicatesRemoved: 0, rejected: 0, hourlyOut: 0, dailyOut: 0 },
+    };
+
+    it('shows them in the NoInput condition, and reruns one when a run finds raw files for it, beyond lateDataDays', () => {
+      const first = planDailyJoin(
+        join(spec, scheduled),
+        [done('2026-02-10', noInput), run('2026-03-05', 'Running')],
+        NOW,
+      );
+      expect(first.status['noInputDates']).toEqual([{ date: '2026-02-10', emptyInputs: ['power', 'weather'] }]);
+      expect(condOf(first.status, 'NoInput')).toMatchObject({
+        status: 'True',
+        reason: 'DatesWithoutInput',
+        message: expect.stringContaining(
+          '2026-02-10 (no rows from power (PowerSource kpx) and weather (WeatherSource kma))',
+        ) as unknown,
+      });
+      // The NoInput run is pruned by the history limit; the join remembers the date.
+      const reporter = done('2026-03-05', {
+        outcome: 'Partial',
+        lateData: [{ date: '2026-02-10', reason: 'NeverJoined' }],
+      });
+      const pruned = planDailyJoin(withStatus(first, spec), [done('2026-02-10', noInput), reporter], NOW);
+      expect(deleted(pruned)).toEqual([['pw-20260210', 'run-2026-02-10']]);
+      expect(pruned.status['noInputDates']).toEqual([{ date: '2026-02-10', emptyInputs: ['power', 'weather'] }]);
+      const rerun = planDailyJoin(withStatus(pruned, spec), [reporter], NOW);
+      expect(createdDates(rerun)).toEqual(['2026-02-10']);
+      expect(triggers(rerun)).toEqual(['LateData']);
+      // The rerun finds rows: the date leaves the list and the condition clears.
+      const joined = done('2026-02-10', { outcome: 'Partial' }, '2026-03-05T18:00:00Z');
+      const after = planDailyJoin(withStatus(rerun, spec), [joined, reporter], NOW);
+      expect(after.status['noInputDates']).toBeUndefined();
+      expect(condOf(after.status, 'NoInput')).toMatchObject({ status: 'False', reason: 'InputsFound' });
+    });
+
+    it('forgets them beyond the catch-up window, and passes the window to the join', () => {
+      const narrow = { ...spec, catchUp: { policy: 'All', maxDates: 5 } };
+      const plan = planDailyJoin(join(narrow, scheduled), [done('2026-02-10', noInput)], NOW);
+      expect(plan.status['noInputDates']).toBeUndefined();
+      const reporter = done('2026-03-05', { lateData: [{ date: '2026-02-10', reason: 'NeverJoined' }] });
+      const prior = planDailyJoin(join(narrow, scheduled), [run('2026-03-05', 'Running')], NOW);
+      expect(createdDates(planDailyJoin(withStatus(prior, narrow), [reporter], NOW))).toEqual([]);
     });
   });
 });

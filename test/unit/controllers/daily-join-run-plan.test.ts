@@ -146,6 +146,31 @@ describe('planRun', () => {
     expect(runFinished({ ...run(), status: plan.status })).toBe(true);
   });
 
+  it('shows a run that found no rows as the NoInput condition, naming the empty inputs', () => {
+    const complete = job({ succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] });
+    const empty = {
+      outcome: 'no-input',
+      rows: { ...SUMMARY.rows, powerIn: 0, weatherIn: 0, hourlyOut: 0, dailyOut: 0 },
+    };
+    const plan = planRun(obs({ job: complete, pods: [pod(JSON.stringify(empty))] }), OPTS, NOW);
+    expect(plan.status['outcome']).toBe('NoInput');
+    expect(condOf(plan.status, 'NoInput')).toMatchObject({
+      status: 'True',
+      reason: 'InputsEmpty',
+      message:
+        'No rows from power (PowerSource kpx) and weather (WeatherSource kma) for 2026-03-09; the date is joined again when raw files for it appear.',
+    });
+    const joined = planRun(obs({ job: complete, pods: [pod(JSON.stringify(SUMMARY))] }), OPTS, NOW);
+    expect(condOf(joined.status, 'NoInput')).toMatchObject({ status: 'False', reason: 'InputsFound' });
+  });
+
+  it('asks the join to look back over the catch-up window for dates joined without input', () => {
+    const args = (spec: Record<string, unknown>) =>
+      bodyOf<JobBody>(planRun(obs({ join: join(spec) }), OPTS, NOW).actions[0]!).spec.template.spec.containers[0]!.args;
+    expect(args({})).toEqual(expect.arrayContaining(['--late-data-days', '3', '--rejoin-days', '30']));
+    expect(args({ lateDataDays: 31 })).not.toContain('--rejoin-days');
+  });
+
   it('reports a failed Job with the report reason, else the Job condition message', () => {
     const failed = job({
       failed: 4,

@@ -149,6 +149,59 @@ describe('JoinScheduler', () => {
     expect(await runId('2026-11-01')).toBe(id1);
   });
 
+  it('joins a date found without input again after a restart once raw files for it appear, beyond lateDataDays', async () => {
+    clock = new ManualClock(kst('2026-11-10', '10:00'));
+    const first = await (await scheduler()).catchUp(); // no LakeSink yet: nothing in the raw zone
+    expect(first.map((r) => r.outcome)).toEqual(Array(9).fill('no-input'));
+    const noInputLog = log.lines.find((l) => l['msg'] === 'join run found no input');
+    expect(noInputLog).toMatchObject({ level: 'warn', date: '2026-11-01', emptyInputs: ['power', 'weather'] });
+    const state = JSON.parse(await readFile(join(dir, 'state', 'join.json'), 'utf8')) as Record<string, unknown>;
+    expect(state['noInput']).toHaveLength(9);
+    expect(state['conditions']).toEqual([
+      expect.objectContaining({ type: 'NoInput', status: 'True', reason: 'DatesWithoutInput' }),
+    ]);
+    expect((state['conditions'] as { message: string }[])[0]?.message).toContain(
+      '2026-11-09 (no rows from power (PowerSource kpx-national) and weather (WeatherSource kma-metro))',
+    );
+    // The sink is added: raw files appear for a date nine days back (lateDataDays is 3) and for yesterday.
+    await someInput('2026-11-01');
+    await someInput('2026-11-09');
+    clock.advance(HOUR);
+    const restarted = await scheduler();
+    const again = await restarted.catchUp();
+    expect(again.map((r) => [r.date, r.outcome])).toEqual([
+      ['2026-11-01', 'partial'],
+      ['2026-11-09', 'partial'],
+    ]);
+    expect(await runId('2026-11-01')).toBeTruthy();
+    const after = JSON.parse(await readFile(join(dir, 'state', 'join.json'), 'utf8')) as Record<string, unknown>;
+    expect((after['noInput'] as { date: string }[]).map((d) => d.date)).not.toContain('2026-11-01');
+    expect(after['noInput']).toHaveLength(7);
+    expect(restarted.conditions[0]?.message).toMatch(/^7 date\(s\) joined without input/);
+  });
+
+  it('leaves a date without input alone beyond the catch-up window, and dates the catch-up policy dropped', async () => {
+    const spec: Partial<DailyJoinSpec> = { catchUp: { policy: 'All', maxDates: 2 }, lateDataDays: 0 };
+    clock = new ManualClock(kst('2026-11-10', '10:00'));
+    const first = await (await scheduler(spec)).catchUp(); // 11-01..11-06 dropped by maxDates
+    expect(first.map((r) => [r.date, r.outcome])).toEqual([
+      ['2026-11-07', 'no-input'],
+      ['2026-11-08', 'no-input'],
+      ['2026-11-09', 'no-input'],
+    ]);
+    await someInput('2026-11-01'); // dropped by the catch-up policy: stays dropped
+    await someInput('2026-11-07'); // four days back on 11-11: beyond the window (maxDates 2, back from yesterday)
+    await someInput('2026-11-08'); // three days back: within it
+    clock = new ManualClock(kst('2026-11-11', '10:00'));
+    const again = await (await scheduler(spec)).catchUp();
+    expect(again.map((r) => [r.date, r.outcome])).toEqual([
+      ['2026-11-10', 'no-input'],
+      ['2026-11-08', 'partial'],
+    ]);
+    const state = JSON.parse(await readFile(join(dir, 'state', 'join.json'), 'utf8')) as Record<string, unknown>;
+    expect((state['noInput'] as { date: string }[]).map((d) => d.date)).toEqual(['2026-11-09', '2026-11-10']);
+  });
+
   it('stops while asleep without waiting for the next firing', async () => {
     const s = await scheduler();
     await s.catchUp();
