@@ -13,7 +13,7 @@ export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;
 
 /** Codes a person causes with flags, environment or resource files (exit 2); every other code is a runtime failure. */
-const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+export const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'GL_CLI_NOT_IMPLEMENTED',
   'GL_CONFIG_INVALID',
   'GL_SOURCES_SIM_OPTION_INVALID',
