@@ -154,6 +154,7 @@ describe('gridlake entry point', () => {
         'sh',
         cli,
         `${cli}.err`,
+        process.execPath,
       ],
       { encoding: 'utf8', timeout: 30_000 },
     );
