@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LakeLocation } from './api/common.js';
-import { POWER_TOPIC, SQL_LOAD_MODES, WEATHER_TOPIC } from './api/defaults.js';
+import { LOCAL_LAKE, POWER_TOPIC, SQL_LOAD_MODES, WEATHER_TOPIC } from './api/defaults.js';
 import { FlushPolicy } from './api/lake-sink.js';
 import { StringEnum } from './api/schema-kit.js';
 import { glError } from './errors.js';
@@ -32,11 +32,21 @@ import { MAX_BUFFERED_BYTES } from './lake/sink-options.js';
 export type Env = Readonly<Record<string, string | undefined>>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+
+/** The program-wide flags (src/cli/program.ts), given to every command beside its own. */
+const PROCESS_FLAGS = new Set(['logFormat', 'debug']);
 
 /** What every command takes from the environment. */
 export interface ProcessSettings {
   /** GRIDLAKE_LOG_LEVEL, default info */
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** --log-format or GRIDLAKE_LOG_FORMAT; undefined: pretty in a terminal, else json */
+  readonly logFormat: (typeof LOG_FORMATS)[number] | undefined;
+  /** false with NO_COLOR set; undefined: colours when the log stream is a terminal */
+  readonly logColor: false | undefined;
+  /** --debug: a failed command prints its stack trace too */
+  readonly debug: boolean;
   /** POD_NAME: who writes `status.progress` (else the host name) */
   readonly podName: string | undefined;
   /** the whole environment, for the kubeconfig loader (KUBECONFIG, HOME, in-cluster variables) */
@@ -144,7 +154,7 @@ export const JoinSettings = Type.Object(
   {
     join: Text('namespace/name of the DailyJoin'),
     date: Text('the KST logical date'),
-    lake: Text('local-folder lake root', '.gridlake/lake'),
+    lake: Text('local-folder lake root', LOCAL_LAKE),
     bucket: Opt(Text('S3 bucket')),
     prefix: Type.String({ description: 'key prefix of the lake inside the bucket', default: '' }),
     endpoint: Opt(Text('S3 endpoint')),
@@ -164,6 +174,7 @@ export const JoinSettings = Type.Object(
     metricsTextfile: Opt(Text('Prometheus text file written after the run')),
     lateDataDays: Opt(Int('earlier dates checked for late data', 0, undefined, 31)),
     rejoinDays: Opt(Int('earlier dates checked for dates joined without input', 0, undefined, 366)),
+    allowNoInput: Opt(Flag('exit 0 when the date has no input')),
   },
   closed,
 );
@@ -198,6 +209,8 @@ export const StandaloneSettings = Type.Object(
     dataDir: Text('where the local log and lake live', '.gridlake'),
     port: Port(9464),
     host: Text('address to listen on', '127.0.0.1'),
+    reset: Opt(Flag('delete the data folder first, after asking')),
+    yes: Opt(Flag('with --reset: do not ask')),
   },
   closed,
 );
@@ -238,7 +251,7 @@ export function parseSettings<T extends TObject>(
 ): Static<T> {
   const value: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(raw)) {
-    if (v === undefined) continue;
+    if (v === undefined || PROCESS_FLAGS.has(key)) continue;
     const type = (schema.properties[key] as { type?: string } | undefined)?.type;
     const numeric = (type === 'integer' || type === 'number') && typeof v === 'string';
     value[key] = numeric && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
@@ -255,15 +268,29 @@ export function parseSettings<T extends TObject>(
   });
 }
 
-/** GRIDLAKE_LOG_LEVEL, POD_NAME and the environment itself. */
-export function processSettings(env: Env): ProcessSettings {
+/** GRIDLAKE_LOG_LEVEL, the log format, POD_NAME and the environment itself. */
+export function processSettings(env: Env, flags: Readonly<Record<string, unknown>> = {}): ProcessSettings {
   const level = env['GRIDLAKE_LOG_LEVEL'] ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(level))
     invalid(`GRIDLAKE_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(level)})`, {
       env: 'GRIDLAKE_LOG_LEVEL',
       value: level,
     });
-  return { logLevel: level as ProcessSettings['logLevel'], podName: present(env['POD_NAME']), env };
+  const format = flags['logFormat'] ?? present(env['GRIDLAKE_LOG_FORMAT']);
+  if (format !== undefined && !(LOG_FORMATS as readonly unknown[]).includes(format))
+    invalid(`--log-format must be one of ${LOG_FORMATS.join(', ')} (got ${JSON.stringify(format)})`, {
+      option: '--log-format',
+      env: 'GRIDLAKE_LOG_FORMAT',
+      value: format,
+    });
+  return {
+    logLevel: level as ProcessSettings['logLevel'],
+    logFormat: format as ProcessSettings['logFormat'],
+    logColor: present(env['NO_COLOR']) === undefined ? undefined : false,
+    debug: flags['debug'] === true,
+    podName: present(env['POD_NAME']),
+    env,
+  };
 }
 
 const present = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
@@ -276,7 +303,7 @@ function awsCredentials(env: Env): { accessKeyId: string; secretAccessKey: strin
 }
 
 export function simulateConfig(flags: Readonly<Record<string, unknown>>, env: Env): SimulateConfig {
-  return { ...parseSettings(SimulateSettings, flags), ...processSettings(env) };
+  return { ...parseSettings(SimulateSettings, flags), ...processSettings(env, flags) };
 }
 
 export function collectConfig(flags: Readonly<Record<string, unknown>>, env: Env): CollectConfig {
@@ -290,7 +317,7 @@ export function collectConfig(flags: Readonly<Record<string, unknown>>, env: Env
     invalid(`no service key: set ${settings.serviceKeyEnv} (from the source's Secret)`, {
       env: settings.serviceKeyEnv,
     });
-  return { ...settings, ...processSettings(env), serviceKey };
+  return { ...settings, ...processSettings(env, flags), serviceKey };
 }
 
 /**
@@ -312,7 +339,7 @@ export function sinkCommandConfig(
     invalid('give exactly one of --bucket and --lake-dir', { options: ['--bucket', '--lake-dir'] });
   if (settings.reportStatus && settings.sink === undefined)
     invalid('--report-status needs --sink namespace/name', { option: '--sink' });
-  return { ...settings, ...processSettings(env), credentials: awsCredentials(env) };
+  return { ...settings, ...processSettings(env, flags), credentials: awsCredentials(env) };
 }
 
 /** `gridlake join`: `--report-file` falls back to GRIDLAKE_RUN_REPORT_FILE; the SQL URL comes only from the environment. */
@@ -328,7 +355,7 @@ export function joinCommandConfig(flags: Readonly<Record<string, unknown>>, env:
     if (sqlUrl === undefined)
       invalid(`--sql-mode needs the SQL URL in $${settings.sqlUrlEnv}`, { env: settings.sqlUrlEnv });
   }
-  return { ...settings, ...processSettings(env), sqlUrl, credentials: awsCredentials(env) };
+  return { ...settings, ...processSettings(env, flags), sqlUrl, credentials: awsCredentials(env) };
 }
 
 /**
@@ -359,12 +386,12 @@ export function controllerConfig(flags: Readonly<Record<string, unknown>>, env: 
       `lease timing must satisfy retry period < renew deadline < lease duration (got ${retry}/${renew}/${lease} s)`,
       { options: ['--retry-period-seconds', '--renew-deadline-seconds', '--lease-duration-seconds'] },
     );
-  return { ...settings, ...processSettings(env) };
+  return { ...settings, ...processSettings(env, flags) };
 }
 
 export function standaloneConfig(flags: Readonly<Record<string, unknown>>, env: Env): StandaloneConfig {
   const settings = parseSettings(StandaloneSettings, flags);
-  return { ...settings, resources: settings.resources ?? packagedExamples(), ...processSettings(env) };
+  return { ...settings, resources: settings.resources ?? packagedExamples(), ...processSettings(env, flags) };
 }
 
 /**

@@ -26,3 +26,10 @@ export const FLUSH_DEFAULTS = {
 /** How a DailyJoin loads a day into SQL. */
 export const SQL_LOAD_MODES = ['overwrite', 'append', 'upsert'] as const;
 export type SqlLoadMode = (typeof SQL_LOAD_MODES)[number];
+
+/**
+ * Where `gridlake standalone` keeps the example LakeSink's bucket
+ * (`<data-dir>/lake/<bucket>`, data dir .gridlake, bucket gridlake): a join run
+ * by hand after `npm start` reads what it wrote.
+ */
+export const LOCAL_LAKE = '.gridlake/lake/gridlake';

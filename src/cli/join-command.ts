@@ -1,13 +1,18 @@
 import { Option, type Command } from 'commander';
-import { DEFAULT_S3_REGION, SQL_LOAD_MODES } from '../api/defaults.js';
+import { DEFAULT_S3_REGION, LOCAL_LAKE, SQL_LOAD_MODES } from '../api/defaults.js';
 import type { Env } from '../config.js';
+import { assertNever } from '../errors.js';
 import type { JoinStore } from '../join/join-store.js';
+import type { RunReport } from '../join/manifest.js';
 import type { Logger } from '../observe/log.js';
 
 /**
  * `gridlake join --join <ns/name> --date YYYY-MM-DD`: one DailyJoinRun as a
  * process (the Job the operator starts, or a person's backfill). Prints the run
- * report as JSON; exit code 0 for succeeded, partial and no-input, 1 for failed.
+ * report as JSON on stdout, alone (logs go to stderr); exit code 0 for
+ * succeeded and partial, 1 for failed and for no-input (a person who finds
+ * nothing has the wrong lake or date; the operator's Job passes
+ * --allow-no-input and reads the outcome from the report), 2 for a bad option.
  * The SQL connection URL comes from an environment variable (a Secret), never
  * from the command line.
  */
@@ -29,7 +34,10 @@ export function registerJoinCommand(program: Command, env: Env, deps: JoinComman
     .description('run one DailyJoin for one logical date: raw zone → warehouse tables (and SQL)')
     .requiredOption('--join <ns/name>', 'namespace/name of the DailyJoin (metrics label, manifest field)')
     .requiredOption('--date <YYYY-MM-DD>', 'the KST logical date to join')
-    .option('--lake <dir>', 'local-folder lake root (without --bucket; default: .gridlake/lake)')
+    .option(
+      '--lake <dir>',
+      `local-folder lake root, without --bucket (default: ${LOCAL_LAKE}, the lake \`npm start\` writes: <data-dir>/lake/<bucket> of \`gridlake standalone\`)`,
+    )
     .option(
       '--bucket <name>',
       'read and write the lake in this S3 bucket (credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, else the default chain)',
@@ -61,19 +69,31 @@ export function registerJoinCommand(program: Command, env: Env, deps: JoinComman
       '--rejoin-days <n>',
       'after the run, check this many earlier dates (0 to 366) for dates without a manifest (joined without input) that now have raw files, and name them in the run summary too',
     )
+    .option('--allow-no-input', 'exit 0 when the date has no input in the lake (default: exit 1, outcome no-input)')
     .action(async (flags: Record<string, unknown>) => {
-      try {
-        // The join's libraries (Parquet, S3, SQL drivers) load only when it runs: every process declares every command.
-        const [{ joinCommandConfig }, { runJoinCommand }] = await Promise.all([
-          import('../config.js'),
-          import('./run-join.js'),
-        ]);
-        const report = await runJoinCommand(joinCommandConfig(flags, env), deps);
-        process.exitCode = report.outcome === 'failed' ? 1 : 0;
-      } catch (err) {
-        // Only configuration errors get here: runDailyJoin reports its own failures.
-        process.stderr.write(`gridlake join: ${err instanceof Error ? err.message : String(err)}\n`);
-        process.exitCode = 2;
-      }
+      // The join's libraries (Parquet, S3, SQL drivers) load only when it runs: every process declares every command.
+      const [{ joinCommandConfig }, { runJoinCommand }] = await Promise.all([
+        import('../config.js'),
+        import('./run-join.js'),
+      ]);
+      // A bad option throws to the entry point (src/cli.ts: one readable error, exit 2); runDailyJoin reports its own failures.
+      const config = joinCommandConfig(flags, env);
+      const report = await runJoinCommand(config, deps);
+      process.exitCode = joinExitCode(report.outcome, config.allowNoInput === true);
     });
+}
+
+/** 1 for a failed run, and for a date without input unless `allowNoInput`; else 0. */
+export function joinExitCode(outcome: RunReport['outcome'], allowNoInput: boolean): number {
+  switch (outcome) {
+    case 'succeeded':
+    case 'partial':
+      return 0;
+    case 'no-input':
+      return allowNoInput ? 0 : 1;
+    case 'failed':
+      return 1;
+    default:
+      return assertNever(outcome);
+  }
 }

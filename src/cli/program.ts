@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { Env } from '../config.js';
 import { registerAgentCommand } from './agent-command.js';
 import { registerCollectCommand } from './collect-command.js';
@@ -8,6 +8,9 @@ import { registerJoinCommand } from './join-command.js';
 import { registerSimulateCommand } from './simulate-command.js';
 import { registerSinkCommand } from './sink-command.js';
 import { registerStandaloneCommand } from './standalone-command.js';
+
+/** The program-wide flags every command's config receives (processSettings in src/config.ts). */
+const GLOBAL_FLAGS = ['logFormat', 'debug'] as const;
 
 /**
  * The one CLI behind every process. Each command is declared (options and
@@ -22,7 +25,23 @@ export function buildProgram(env: Env): Command {
   const program = new Command('gridlake')
     .description('KPX power and KMA weather, collected, landed in a lake and joined daily')
     .version('0.1.0')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Recognised before or after the command's name; copied into its flags below, read by src/config.ts.
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'json (one object a line) or pretty (human lines); default: pretty in a terminal, else json ($GRIDLAKE_LOG_FORMAT)',
+      ).choices(['json', 'pretty']),
+    )
+    .option('--debug', 'when a command fails, print the stack trace too')
+    // Usage errors reach the entry point (src/cli.ts), which exits 2 for them (docs/errors.md, "Exit codes").
+    .exitOverride();
+  program.hook('preAction', (_program, command) => {
+    for (const key of GLOBAL_FLAGS) {
+      const value: unknown = program.getOptionValue(key);
+      if (value !== undefined) command.setOptionValue(key, value);
+    }
+  });
 
   registerAgentCommand(program);
   registerCrdsCommand(program);

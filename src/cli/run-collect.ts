@@ -57,6 +57,8 @@ export async function runCollect(opts: CollectConfig): Promise<void> {
   const logger = createLogger({
     name: 'gridlake-collect',
     level: opts.logLevel,
+    format: opts.logFormat,
+    color: opts.logColor,
     ...(opts.brokers || opts.spoolDir ? {} : { destination: process.stderr }),
   });
   const simulated = opts.clock ? parseClockOption(opts.clock, Date.now()) : null;

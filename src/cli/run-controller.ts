@@ -17,7 +17,12 @@ import { parseControllerKinds } from './controller-command.js';
  * the metrics port, orderly shutdown on SIGTERM.
  */
 export async function runController(opts: ControllerConfig): Promise<ServedManager> {
-  const logger = createLogger({ name: 'gridlake-controller', level: opts.logLevel });
+  const logger = createLogger({
+    name: 'gridlake-controller',
+    level: opts.logLevel,
+    format: opts.logFormat,
+    color: opts.logColor,
+  });
   // --kubeconfig, else KUBECONFIG / ~/.kube/config / the in-cluster service account (client-node's loadFromDefault order).
   const kc = await loadKubeConfig({ file: opts.kubeconfig, env: opts.env });
   const registry = createRegistry();

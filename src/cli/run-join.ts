@@ -21,7 +21,16 @@ import type { JoinCommandDeps } from './join-command.js';
  */
 export async function runJoinCommand(opts: JoinCommandConfig, deps: JoinCommandDeps = {}): Promise<RunReport> {
   const clock = deps.clock ?? Date.now;
-  const logger = deps.logger ?? createLogger({ name: 'gridlake-join', level: opts.logLevel });
+  // stdout carries the run report alone (a script pipes it to jq): logs go to stderr.
+  const logger =
+    deps.logger ??
+    createLogger({
+      name: 'gridlake-join',
+      level: opts.logLevel,
+      format: opts.logFormat,
+      color: opts.logColor,
+      destination: process.stderr,
+    });
   const registry = createRegistry({ defaultMetrics: false });
   const metrics = createJoinMetrics(registry);
   const config = joinConfig({

@@ -9,7 +9,12 @@ import type { SimulateConfig } from '../config.js';
 
 /** `gridlake simulate`: serves the simulated KPX and KMA APIs until SIGINT or SIGTERM. */
 export async function runSimulate(opts: SimulateConfig): Promise<void> {
-  const logger = createLogger({ name: 'gridlake-simulate', level: opts.logLevel });
+  const logger = createLogger({
+    name: 'gridlake-simulate',
+    level: opts.logLevel,
+    format: opts.logFormat,
+    color: opts.logColor,
+  });
   const { startMs, speed } = parseClockOption(opts.clock, Date.now());
   const fileConfig = opts.config ? (parseYaml(readFileSync(opts.config, 'utf8')) as Record<string, unknown>) : {};
   const config = {

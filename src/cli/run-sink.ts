@@ -44,7 +44,7 @@ export function sinkRuntimeConfig(c: SinkCommandConfig): SinkConfig {
 
 /** `gridlake sink`'s body: a running sink, served on the metrics port, until SIGINT or SIGTERM. */
 export async function runSink(c: SinkCommandConfig): Promise<void> {
-  const log = createLogger({ name: 'gridlake-sink', level: c.logLevel });
+  const log = createLogger({ name: 'gridlake-sink', level: c.logLevel, format: c.logFormat, color: c.logColor });
   const config = sinkRuntimeConfig(c);
   const registry = createRegistry();
   // Before the sink starts: a bad --sink or kubeconfig fails here, with nothing to undo.

@@ -2,11 +2,13 @@ import { mkdir } from 'node:fs/promises';
 import { checkDailyJoinSemantics } from '../api/daily-join-semantics.js';
 import { loadResourcesOrThrow } from '../api/load.js';
 import { ofKind } from '../api/resource.js';
-import { startPipeline, type PipelineOptions } from '../embedded/pipeline.js';
+import { EMBEDDED_ENV, needsSimulator } from '../embedded/embedded-config.js';
+import { startPipeline, type Pipeline, type PipelineOptions } from '../embedded/pipeline.js';
 import { glError } from '../errors.js';
 import type { Logger } from '../observe/log.js';
 import { createRegistry } from '../observe/metrics.js';
 import { startObserveServer, stopSignal } from './process.js';
+import { resetDataDir, terminalPrompt, type ResetPrompt } from './reset-data-dir.js';
 
 export interface StandaloneOptions {
   readonly resources: string;
@@ -18,6 +20,13 @@ export interface StandaloneOptions {
   readonly stopSignal?: Promise<string>;
   /** Service keys and the SQL URL (src/config.ts passes the process's environment). */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** --reset: delete the data folder first (after asking; --yes: without asking) */
+  readonly reset?: boolean;
+  readonly yes?: boolean;
+  /** how --reset asks (the terminal by default) */
+  readonly prompt?: ResetPrompt;
+  /** where the start-up banner goes when a person reads the output; without it the banner is one log line */
+  readonly printBanner?: (text: string) => void;
   /** Pipeline knobs for tests (simulated clock, catch-up wait). */
   readonly pipeline?: Pick<
     PipelineOptions,
@@ -50,6 +59,17 @@ export async function runStandalone(options: StandaloneOptions): Promise<number>
     throw glError('GL_CONFIG_INVALID', `invalid resources in ${options.resources}:\n  ${problems.join('\n  ')}`, {
       context: { folder: options.resources, problems },
     });
+  if (options.reset === true) {
+    const reset = await resetDataDir(options.dataDir, {
+      yes: options.yes === true,
+      prompt: options.prompt ?? terminalPrompt(),
+    });
+    if (reset === 'declined') {
+      logger.info({ dataDir: options.dataDir }, 'reset declined; nothing deleted, not started');
+      return 1;
+    }
+    logger.info({ dataDir: options.dataDir, reset }, 'data folder reset');
+  }
   await mkdir(options.dataDir, { recursive: true });
 
   const registry = createRegistry();
@@ -73,6 +93,9 @@ export async function runStandalone(options: StandaloneOptions): Promise<number>
   const { address } = server;
   logger.info({ address, endpoints: ['/metrics', '/healthz', '/readyz'] }, 'observe server listening');
   logger.info({ dataDir: options.dataDir, lake: `${options.dataDir}/lake` }, 'pipeline running');
+  const banner = startBanner({ ...options, address, pipeline, count: resources.length });
+  if (options.printBanner) options.printBanner(banner.text);
+  else logger.info(banner.fields, 'gridlake standalone running');
 
   const signal = await (options.stopSignal ?? stopSignal());
   logger.info({ signal }, 'stopping');
@@ -80,4 +103,52 @@ export async function runStandalone(options: StandaloneOptions): Promise<number>
   await server.close();
   logger.info('stopped cleanly');
   return 0;
+}
+
+/** The query the banner suggests: the daily table, a few rows. */
+export const FIRST_QUERY = 'gridlake query "select * from power_weather_daily limit 5"';
+
+/**
+ * What a person needs first, in a few lines: what runs, where the data lands,
+ * where to look, how to query. `fields`: the same as one log line.
+ */
+export function startBanner(o: {
+  readonly resources: string;
+  readonly count: number;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly address: string;
+  readonly pipeline: Pick<Pipeline, 'zones' | 'simulatorUrl'>;
+}): { text: string; fields: Record<string, unknown> } {
+  const simulated = needsSimulator(o.env);
+  const data = simulated
+    ? `simulated KPX and KMA (set ${EMBEDDED_ENV.kpxKey} and ${EMBEDDED_ENV.kmaKey} for live data)`
+    : 'live KPX and KMA, service keys from the environment';
+  // The status page is not built yet: the metrics are what there is to look at.
+  const metrics = `${o.address}/metrics`;
+  const rows: [string, string][] = [
+    ['resources', `${o.count} from ${o.resources}`],
+    ['data', data],
+    ['raw zone', o.pipeline.zones.raw.join(', ') || '(no LakeSink)'],
+    ['warehouse', o.pipeline.zones.warehouse.join(', ') || '(no DailyJoin)'],
+    ['metrics', `${metrics} (no status page yet)`],
+    ['query', FIRST_QUERY],
+    ['stop', 'Ctrl-C (the next start resumes where this one stopped)'],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  const text = [
+    'gridlake standalone: the embedded default is running',
+    ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),
+    '',
+  ].join('\n');
+  return {
+    text,
+    fields: {
+      resources: o.resources,
+      simulated,
+      raw: o.pipeline.zones.raw,
+      warehouse: o.pipeline.zones.warehouse,
+      metrics,
+      query: FIRST_QUERY,
+    },
+  };
 }

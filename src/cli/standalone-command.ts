@@ -15,19 +15,28 @@ export function registerStandaloneCommand(program: Command, env: Env): Command {
     .addOption(new Option('--data-dir <dir>', 'where the local log and lake live (default: .gridlake)'))
     .addOption(new Option('--port <port>', 'port for /metrics, /healthz and /readyz (default: 9464)'))
     .addOption(new Option('--host <host>', 'address to listen on (default: 127.0.0.1)'))
+    .option('--reset', 'delete the data folder (local log, lake, checkpoints) before starting; asks first')
+    .option('--yes', 'with --reset: delete without asking (needed without a terminal)')
     .action(async (flags: Record<string, unknown>) => {
       // The whole data path loads only when it runs: every process declares every command.
-      const [{ standaloneConfig }, { createLogger }, { runStandalone }] = await Promise.all([
+      const [{ standaloneConfig }, { createLogger, resolveLogFormat }, { runStandalone }] = await Promise.all([
         import('../config.js'),
         import('../observe/log.js'),
         import('./run-standalone.js'),
       ]);
       const config = standaloneConfig(flags, env);
-      const logger = createLogger({ name: 'gridlake-standalone', level: config.logLevel });
-      process.exitCode = await runStandalone({ ...config, logger }).catch((err: unknown) => {
-        // One JSON line with the code and every problem (file:line:col), then a non-zero exit.
-        logger.fatal({ err }, 'standalone did not start');
-        return 1;
+      const logger = createLogger({
+        name: 'gridlake-standalone',
+        level: config.logLevel,
+        format: config.logFormat,
+        color: config.logColor,
+      });
+      const forPeople = resolveLogFormat(config.logFormat, process.stdout) === 'pretty';
+      // A start-up error goes to the entry point (src/cli.ts): one readable error, exit 2 for bad resources.
+      process.exitCode = await runStandalone({
+        ...config,
+        logger,
+        ...(forPeople ? { printBanner: (text: string) => process.stdout.write(`\n${text}\n`) } : {}),
       });
     });
 }

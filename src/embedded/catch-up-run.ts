@@ -58,18 +58,35 @@ export async function runCatchUp(o: CatchUpRunOptions): Promise<CatchUpReport> {
     if (o.signal.aborted) break;
     joins.push({ join: sched.id, reports: await sched.catchUp() });
   }
+  // One line for a person; the date-by-date outcomes are there at debug level.
+  o.logger.debug(
+    { joins: joins.map((j) => ({ join: j.join, dates: j.reports.map((r) => `${r.date} ${r.outcome}`) })) },
+    'start-up catch-up dates',
+  );
   o.logger.info(
     {
       ...(o.backfillFrom === null ? {} : backfillSummary(o.backfillFrom, o.startedAt)),
       backfillComplete: complete,
       waitedMs,
-      joins: joins.map((j) => ({
-        join: j.join,
-        dates: j.reports.map((r) => `${r.date} ${r.outcome}`),
-        hourlyRows: j.reports.reduce((n, r) => n + r.rowsOut.power_weather_hourly, 0),
-      })),
+      joins: joins.map((j) => catchUpSummary(j.join, j.reports)),
     },
     'start-up catch-up finished',
   );
   return { backfillComplete: complete, waitedMs, joins };
+}
+
+/** One DailyJoin's catch-up in a few numbers: how many dates, their range, how many of each outcome. */
+export function catchUpSummary(join: string, reports: readonly RunReport[]): Record<string, unknown> {
+  const count = (outcome: RunReport['outcome']): number => reports.filter((r) => r.outcome === outcome).length;
+  const dates = reports.map((r) => r.date).sort();
+  return {
+    join,
+    dates: reports.length,
+    ...(dates.length === 0 ? {} : { from: dates[0], to: dates.at(-1) }),
+    complete: count('succeeded'),
+    partial: count('partial'),
+    noInput: count('no-input'),
+    failed: count('failed'),
+    hourlyRows: reports.reduce((n, r) => n + r.rowsOut.power_weather_hourly, 0),
+  };
 }

@@ -77,10 +77,13 @@ export class JoinScheduler {
   #loop: Promise<void> | null = null;
   #lastLateCheck = -Infinity;
   #next: SchedulePlan | null = null;
+  /** the logger each run gets: quieter during the catch-up */
+  #runLog: Logger;
 
   constructor(deps: JoinSchedulerDeps) {
     this.#d = deps;
     this.#log = deps.logger.child({ join: deps.join.id });
+    this.#runLog = deps.logger;
     this.#state = this.#loadState();
   }
 
@@ -101,7 +104,15 @@ export class JoinScheduler {
   /** Runs every date due now (the start-up catch-up), then returns their reports. */
   async catchUp(): Promise<RunReport[]> {
     await this.#loadDone();
-    return this.#pass();
+    // The catch-up sums its dates up in one line (catch-up-run.ts): each run's own lines only at debug level.
+    this.#runLog = this.#d.logger.isLevelEnabled('debug')
+      ? this.#d.logger
+      : this.#d.logger.child({}, { level: 'warn' });
+    try {
+      return await this.#pass();
+    } finally {
+      this.#runLog = this.#d.logger;
+    }
   }
 
   /** Starts the loop: due dates at each firing, late-data checks in between. */
@@ -154,7 +165,7 @@ export class JoinScheduler {
         );
       const first = plan.start[0];
       if (first === undefined) break;
-      this.#log.info({ date: first.date, trigger: first.trigger }, 'join date due');
+      this.#log.debug({ date: first.date, trigger: first.trigger }, 'join date due');
       reports.push(await this.#runDate(first.date));
     }
     if (!this.#stop.signal.aborted && this.#d.clock.now() - this.#lastLateCheck >= this.#d.lateCheckEveryMs)
@@ -221,7 +232,7 @@ export class JoinScheduler {
           clock: this.#d.wallClock,
           newRunId: () => ulid(this.#d.wallClock()),
           gridlakeVersion: this.#d.version,
-          logger: this.#d.logger,
+          logger: this.#runLog,
           metrics: this.#d.metrics,
           ...(this.#d.exportSql === undefined ? {} : { exportSql: this.#d.exportSql }),
         },

@@ -52,6 +52,8 @@ export interface Pipeline {
   /** resolves when the start-up catch-up has run (or was cut short by stop) */
   readonly catchUp: Promise<CatchUpReport>;
   readonly schedulers: readonly JoinScheduler[];
+  /** the folders of the raw zone (what the sinks write) and of the warehouse (what the joins write), for the banner */
+  readonly zones: { readonly raw: readonly string[]; readonly warehouse: readonly string[] };
   /** null when ready, else why not */
   readiness(): string | null;
   /** stop collectors, flush sinks, finish the running join, close the log */
@@ -209,6 +211,10 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
     clock,
     catchUp,
     schedulers,
+    zones: {
+      raw: [...new Set(sinks.map((s) => join(s.config.lakeDir, 'raw')))],
+      warehouse: [...new Set(config.joins.map((j) => join(j.lakeDir, j.config.warehousePrefix)))],
+    },
     readiness: () => {
       if (!caughtUp) return 'start-up catch-up in progress';
       const auth = Object.values(collectors.built.conditions())

@@ -135,7 +135,7 @@ describe('each command parses its flags and the injected environment', () => {
     const flags = { join: 'ns/j', date: '2025-01-01', lateDataDays: '3', powerCoverageMin: '0.5' };
     expect(joinCommandConfig(flags, { GRIDLAKE_RUN_REPORT_FILE: '/dev/termination-log' })).toMatchObject({
       reportFile: '/dev/termination-log',
-      lake: '.gridlake/lake',
+      lake: '.gridlake/lake/gridlake', // where the embedded default writes the example's bucket
       prefix: '',
       lateDataDays: 3,
       powerCoverageMin: 0.5,

@@ -7,7 +7,8 @@ import { buildChild } from '../../unit/bus/build-child.js';
 
 // `gridlake standalone` as a real process, as `npm start` runs it: Ctrl-C
 // (SIGINT) must end the process, not just log "stopped cleanly", and refused
-// resources must end it with a non-zero code and one JSON line naming the file.
+// resources must end it with exit 2 and one JSON line on stderr naming the file
+// (stderr is no terminal here: a person would read one sentence).
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 /** How long a process may take to exit after SIGINT before the test kills it */
@@ -63,8 +64,12 @@ function runCli(
   );
 }
 
-const fatal = (r: Exited): Record<string, unknown> | undefined => r.lines.find((l) => l['level'] === 'fatal');
-const errMessage = (r: Exited): string => String((fatal(r)?.['err'] as { message?: unknown } | undefined)?.message);
+/** The error the entry point (src/cli.ts) wrote: the last line of stderr. */
+const fatal = (r: Exited): Record<string, unknown> | undefined => {
+  const last = r.stderr.trim().split('\n').at(-1);
+  return last ? (JSON.parse(last) as Record<string, unknown>) : undefined;
+};
+const errMessage = (r: Exited): string => String(fatal(r)?.['msg']);
 
 beforeAll(async () => {
   cli = await buildChild(join(ROOT, 'src/cli.ts'), 'gridlake-cli');
@@ -80,14 +85,19 @@ describe('gridlake standalone as a process', () => {
     const dataDir = join(dir, 'fresh');
     const t: Record<string, number> = {};
     let interruptedAt = 0;
-    const r = await runCli(['--data-dir', dataDir, '--port', '0'], (l) => {
-      const msg = String(l['msg']);
-      t[msg] ??= Date.parse(String(l['time']));
-      if (msg === 'start-up catch-up finished') {
-        interruptedAt = Date.now();
-        return 'interrupt';
-      }
-    });
+    // debug: each catch-up run's own lines (summed up in one line at info) time the first table
+    const r = await runCli(
+      ['--data-dir', dataDir, '--port', '0'],
+      (l) => {
+        const msg = String(l['msg']);
+        t[msg] ??= Date.parse(String(l['time']));
+        if (msg === 'start-up catch-up finished') {
+          interruptedAt = Date.now();
+          return 'interrupt';
+        }
+      },
+      { GRIDLAKE_LOG_LEVEL: 'debug' },
+    );
     const exitedAfterMs = Date.now() - interruptedAt;
     expect(r.stderr).toBe('');
     expect({ code: r.code, signal: r.signal }).toEqual({ code: 0, signal: null });
@@ -105,18 +115,19 @@ describe('gridlake standalone as a process', () => {
     );
   });
 
-  it('refuses malformed YAML with one fatal JSON line naming the file and line, exit 1', async () => {
+  it('refuses malformed YAML with one fatal JSON line naming the file and line, exit 2', async () => {
     const folder = join(dir, 'malformed');
     await mkdir(folder);
     await writeFile(join(folder, 'broken.yaml'), 'apiVersion: gridlake.io/v1alpha1\nkind: LakeSink\nspec: [unclosed\n');
     const r = await runCli(['--resources', folder, '--data-dir', join(dir, 'd1'), '--port', '0'], () => undefined);
-    expect(r.code).toBe(1);
-    expect(fatal(r)?.['msg']).toBe('standalone did not start');
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(fatal(r)?.['level']).toBe('fatal');
     expect(errMessage(r)).toMatch(/broken\.yaml:\d+:\d+: YAML: /);
-    expect((fatal(r)?.['err'] as { code?: unknown }).code).toBe('GL_CONFIG_INVALID');
+    expect(fatal(r)?.['code']).toBe('GL_CONFIG_INVALID');
   });
 
-  it('refuses an invalid spec, naming file, line and field, exit 1', async () => {
+  it('refuses an invalid spec, naming file, line and field, exit 2', async () => {
     const folder = join(dir, 'invalid');
     await mkdir(folder);
     await writeFile(
@@ -124,7 +135,7 @@ describe('gridlake standalone as a process', () => {
       'apiVersion: gridlake.io/v1alpha1\nkind: LakeSink\nmetadata: { name: raw }\nspec:\n  topics: [a]\n  lake: { bucket: gridlake }\n  flush: { maxRecords: -5 }\n',
     );
     const r = await runCli(['--resources', folder, '--data-dir', join(dir, 'd2'), '--port', '0'], () => undefined);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(errMessage(r)).toMatch(/sink\.yaml:7:\d+: spec\.flush\.maxRecords: /);
   });
 
@@ -144,8 +155,8 @@ describe('gridlake standalone as a process', () => {
       { GRIDLAKE_JOIN_SQL_URL: '' },
       STOP_GRACE_MS,
     );
-    expect(r.code).toBe(1);
-    expect((fatal(r)?.['err'] as { code?: unknown }).code).toBe('GL_EMBEDDED_CONFIG_INVALID');
+    expect(r.code).toBe(2);
+    expect(fatal(r)?.['code']).toBe('GL_EMBEDDED_CONFIG_INVALID');
     expect(errMessage(r)).toContain('GRIDLAKE_JOIN_SQL_URL');
   });
 });

@@ -46,7 +46,8 @@ interface RunResult {
 }
 
 async function runPipeline(startMs: number, until: (p: Pipeline) => Promise<void>): Promise<RunResult> {
-  const { logger, lines } = memoryLogger();
+  // debug: the per-date lines of a catch-up (summed up in one line at info) are asserted on below
+  const { logger, lines } = memoryLogger('debug');
   const registry = createRegistry();
   const pipeline = await startPipeline({
     resources: await resourcesP,

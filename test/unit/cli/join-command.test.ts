@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { registerJoinCommand } from '../../../src/cli/join-command.js';
+import { exitCodeOf } from '../../../src/cli/report-error.js';
 import { runJoinCommand } from '../../../src/cli/run-join.js';
 import { joinCommandConfig } from '../../../src/config.js';
 import { LocalJoinStore } from '../../../src/join/join-store.js';
@@ -88,21 +89,46 @@ describe('gridlake join', () => {
     expect(manifest.runId).toBe(report.runId);
   });
 
-  it('exits 1 on a failed run and 2 on a bad option', async () => {
+  it('exits 1 on a failed run; a bad option throws to the entry point, which exits 2', async () => {
     const program = new Command('gridlake').exitOverride();
     registerJoinCommand(program, {}, { stdout: sink(), logger: quiet });
     await program.parseAsync(['join', '--join', 'grid/daily', '--date', '2025-13-01', '--lake', dir], { from: 'user' });
     expect(process.exitCode).toBe(1);
     const p2 = new Command('gridlake').exitOverride();
     registerJoinCommand(p2, {}, { stdout: sink(), logger: quiet });
-    const stderr = process.stderr.write;
-    process.stderr.write = (() => true) as typeof process.stderr.write;
+    const err: unknown = await p2
+      .parseAsync(['join', '--join', 'not a name', '--date', D, '--lake', dir], { from: 'user' })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(err).toMatchObject({ code: expect.stringMatching(/^GL_(JOIN_)?CONFIG_INVALID$/) });
+    expect(exitCodeOf(err)).toBe(2);
+  });
+
+  it("exits 1 when the date has no input, unless --allow-no-input (the operator's Job)", async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'gridlake-cli-empty-'));
     try {
-      await p2.parseAsync(['join', '--join', 'not a name', '--date', D, '--lake', dir], { from: 'user' });
+      for (const [extra, code] of [
+        [[], 1],
+        [['--allow-no-input'], 0],
+      ] as const) {
+        out = '';
+        const program = new Command('gridlake').exitOverride();
+        registerJoinCommand(program, {}, { stdout: sink(), logger: quiet });
+        await program.parseAsync(['join', '--join', 'grid/daily', '--date', D, '--lake', empty, ...extra], {
+          from: 'user',
+        });
+        expect((JSON.parse(out) as RunReport).outcome).toBe('no-input');
+        expect(process.exitCode).toBe(code);
+      }
     } finally {
-      process.stderr.write = stderr;
+      await rm(empty, { recursive: true, force: true });
     }
-    expect(process.exitCode).toBe(2);
+  });
+
+  it('reads by default the lake `npm start` writes (<data-dir>/lake/<bucket> of the example)', () => {
+    expect(joinCommandConfig({ join: 'grid/daily', date: D }, {}).lake).toBe('.gridlake/lake/gridlake');
   });
 
   it('takes the SQL URL only from the environment', () => {

@@ -43,6 +43,7 @@ const HEAVY = [
   'hyparquet-writer',
   'fastify',
   'pino',
+  'pino-pretty',
   'prom-client',
   'pg',
   'mysql2/promise',

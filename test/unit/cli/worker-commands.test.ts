@@ -94,6 +94,7 @@ describe('command lines the operator renders', () => {
       prefix: 'prod/',
       endpoint: 'http://minio.gridlake.svc:9000',
       sqlMode: 'upsert',
+      allowNoInput: true,
     });
     expect(c.env?.map((e) => e.name)).toEqual(
       expect.arrayContaining([
