@@ -18,6 +18,7 @@ import { LOCAL_LAKE, POWER_TOPIC, SQL_LOAD_MODES, WEATHER_TOPIC } from './api/de
 import { FlushPolicy } from './api/lake-sink.js';
 import { StringEnum } from './api/schema-kit.js';
 import { glError } from './errors.js';
+import { QUERY_OUTPUTS } from './lake/query-output.js';
 import { MAX_BUFFERED_BYTES } from './lake/sink-options.js';
 
 /*
@@ -215,6 +216,22 @@ export const StandaloneSettings = Type.Object(
   closed,
 );
 
+/** The embedded default's lake: `<data-dir>/lake/<bucket>` with the example LakeSink's bucket. */
+export const DEFAULT_LOCAL_LAKE = '.gridlake/lake/gridlake';
+
+export const QuerySettings = Type.Object(
+  {
+    sql: Text('the SQL to run'),
+    lake: Text('local-folder lake root', DEFAULT_LOCAL_LAKE),
+    bucket: Opt(Text('S3 bucket')),
+    prefix: Type.String({ description: 'key prefix of the lake inside the bucket', default: '' }),
+    endpoint: Opt(Text('S3 endpoint')),
+    region: Text('S3 region', REGION),
+    output: Opt(StringEnum(QUERY_OUTPUTS, { description: 'table, csv or json' })),
+  },
+  closed,
+);
+
 export type SimulateConfig = Static<typeof SimulateSettings> & ProcessSettings;
 export type CollectConfig = Static<typeof CollectSettings> & ProcessSettings & { readonly serviceKey: string };
 export type SinkSettings = Static<typeof SinkSettings>;
@@ -226,6 +243,10 @@ export type JoinCommandConfig = Static<typeof JoinSettings> &
   ProcessSettings & {
     /** the SQL URL from `$sqlUrlEnv`, with `--sql-mode` */
     readonly sqlUrl: string | undefined;
+    readonly credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  };
+export type QueryConfig = Static<typeof QuerySettings> &
+  ProcessSettings & {
     readonly credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
   };
 export type ControllerConfig = Static<typeof ControllerSettings> & ProcessSettings;
@@ -356,6 +377,14 @@ export function joinCommandConfig(flags: Readonly<Record<string, unknown>>, env:
       invalid(`--sql-mode needs the SQL URL in $${settings.sqlUrlEnv}`, { env: settings.sqlUrlEnv });
   }
   return { ...settings, ...processSettings(env, flags), sqlUrl, credentials: awsCredentials(env) };
+}
+
+/** `gridlake query`: the folder lake by default, S3 with `--bucket` (as `gridlake join`); not both. */
+export function queryConfig(flags: Readonly<Record<string, unknown>>, env: Env): QueryConfig {
+  if (flags['lake'] !== undefined && flags['bucket'] !== undefined)
+    invalid('give --lake (a folder) or --bucket (S3), not both', { options: ['--lake', '--bucket'] });
+  const settings = parseSettings(QuerySettings, defined(flags), { sql: 'the SQL argument', output: '--output' });
+  return { ...settings, ...processSettings(env), credentials: awsCredentials(env) };
 }
 
 /**

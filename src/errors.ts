@@ -28,6 +28,11 @@ export const ERROR_CODES = {
   GL_JOIN_STORE_FAILED: 'listing, reading or writing the lake failed during a join',
   GL_JOIN_SQL_SCHEMA_MISMATCH: 'an existing SQL export table does not match the warehouse contract',
   GL_JOIN_SQL_FAILED: 'the SQL export failed; the transaction was rolled back',
+  // --- query (issue 14) ---
+  GL_QUERY_ENGINE_MISSING:
+    'gridlake query needs DuckDB (@duckdb/node-api), an optional dependency that is not installed',
+  GL_QUERY_FAILED:
+    'DuckDB refused or could not run the SQL given to gridlake query (syntax, unknown view or column, unreadable file)',
   // --- api and operator (issue 7) ---
   GL_K8S_API_FAILED:
     'a Kubernetes API request failed (status and reason in context; retryable for 429, 5xx and network errors)',

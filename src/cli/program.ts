@@ -5,6 +5,7 @@ import { registerCollectCommand } from './collect-command.js';
 import { registerControllerCommand } from './controller-command.js';
 import { registerCrdsCommand } from './crds-command.js';
 import { registerJoinCommand } from './join-command.js';
+import { registerQueryCommand } from './query-command.js';
 import { registerSimulateCommand } from './simulate-command.js';
 import { registerSinkCommand } from './sink-command.js';
 import { registerStandaloneCommand } from './standalone-command.js';
@@ -51,6 +52,7 @@ export function buildProgram(env: Env): Command {
   registerSinkCommand(program, env);
   registerControllerCommand(program, env);
   registerStandaloneCommand(program, env);
+  registerQueryCommand(program, env);
 
   return program;
 }

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildChild } from '../bus/build-child.js';
@@ -48,10 +49,11 @@ const HEAVY = [
   'pg',
   'mysql2/promise',
   'fast-xml-parser',
+  '@duckdb/node-api',
 ];
 
 describe('the CLI loads a command only when it runs', () => {
-  it.each(['', 'controller', 'collect', 'sink', 'join', 'simulate', 'standalone', 'crds', 'agent'])(
+  it.each(['', 'controller', 'collect', 'sink', 'join', 'simulate', 'standalone', 'crds', 'agent', 'query'])(
     '`gridlake %s --help` loads none of the runtime packages',
     (command) => {
       const { status, stdout, packages } = run([...(command ? [command] : []), '--help']);
@@ -66,6 +68,13 @@ describe('the CLI loads a command only when it runs', () => {
     expect(status).toBe(0);
     expect(stdout).toContain('kind: CustomResourceDefinition');
     expect(packages).toContain('yaml');
+  });
+
+  it('query loads DuckDB when it runs, and prints JSON to a pipe', () => {
+    const { status, stdout, packages } = run(['query', '--lake', tmpdir(), 'select 40 + 2 as answer']);
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout)).toEqual([{ answer: 42 }]);
+    expect(packages).toContain('@duckdb/node-api');
   });
 
   it('the check can fail: the controller, when it runs, loads what it needs (and not client-node)', () => {

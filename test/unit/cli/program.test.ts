@@ -20,10 +20,20 @@ describe('gridlake CLI', () => {
     const names = buildProgram({})
       .commands.map((c) => c.name())
       .sort();
-    expect(names).toEqual(['agent', 'collect', 'controller', 'crds', 'join', 'simulate', 'sink', 'standalone']);
+    expect(names).toEqual([
+      'agent',
+      'collect',
+      'controller',
+      'crds',
+      'join',
+      'query',
+      'simulate',
+      'sink',
+      'standalone',
+    ]);
   });
 
-  it.each(['controller', 'collect', 'sink', 'join', 'agent', 'standalone', 'simulate', 'crds'])(
+  it.each(['controller', 'collect', 'sink', 'join', 'agent', 'standalone', 'simulate', 'crds', 'query'])(
     'prints help for %s',
     async (name) => {
       const program = buildProgram({});
@@ -140,6 +150,7 @@ describe('gridlake CLI', () => {
       ],
     ],
     ['standalone', ['--resources', '--data-dir', '--port', '--host']],
+    ['query', ['--output', '--lake', '--bucket', '--prefix', '--endpoint', '--region']],
   ] as const)('lists every option of %s in its --help', async (name, options) => {
     const program = buildProgram({});
     const sink = capture(program);
