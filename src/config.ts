@@ -216,13 +216,10 @@ export const StandaloneSettings = Type.Object(
   closed,
 );
 
-/** The embedded default's lake: `<data-dir>/lake/<bucket>` with the example LakeSink's bucket. */
-export const DEFAULT_LOCAL_LAKE = '.gridlake/lake/gridlake';
-
 export const QuerySettings = Type.Object(
   {
     sql: Text('the SQL to run'),
-    lake: Text('local-folder lake root', DEFAULT_LOCAL_LAKE),
+    lake: Text('local-folder lake root', LOCAL_LAKE),
     bucket: Opt(Text('S3 bucket')),
     prefix: Type.String({ description: 'key prefix of the lake inside the bucket', default: '' }),
     endpoint: Opt(Text('S3 endpoint')),

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { DEFAULT_S3_REGION } from '../api/defaults.js';
+import { DEFAULT_S3_REGION, LOCAL_LAKE } from '../api/defaults.js';
 import type { Env } from '../config.js';
 import type { DuckDbLoader } from '../lake/lake-query.js';
 import type { ObjectStore } from '../lake/object-store.js';
@@ -51,7 +51,7 @@ export function registerQueryCommand(program: Command, env: Env, deps: QueryComm
     )
     .option(
       '--lake <dir>',
-      'local-folder lake root (without --bucket; default: .gridlake/lake/gridlake, the embedded default)',
+      `local-folder lake root (without --bucket; default: ${LOCAL_LAKE}, the embedded default)`,
     )
     .option(
       '--bucket <name>',
