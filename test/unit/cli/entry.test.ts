@@ -64,7 +64,7 @@ describe('gridlake entry point', () => {
     expect(JSON.parse(failed!.stderr.trim())).toMatchObject({
       level: 'fatal',
       code: 'GL_CLI_NOT_IMPLEMENTED',
-      msg: expect.stringContaining('not built yet (tracked in issue 7)'),
+      msg: expect.stringContaining('not built yet (tracked in issue 13)'),
     });
   }, 60_000);
 

@@ -33,6 +33,15 @@ describe('gridlake CLI', () => {
     ]);
   });
 
+  it('does not offer the agent in its help until it is built', async () => {
+    const program = buildProgram({});
+    const sink = capture(program);
+    await expect(program.parseAsync(['node', 'gridlake', '--help'])).rejects.toMatchObject({ exitCode: 0 });
+    const help = sink.out.join('');
+    expect(help).toContain('standalone');
+    expect(help).not.toMatch(/^\s+agent\b/m);
+  });
+
   it.each(['controller', 'collect', 'sink', 'join', 'agent', 'standalone', 'simulate', 'crds', 'query'])(
     'prints help for %s',
     async (name) => {
