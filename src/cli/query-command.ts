@@ -49,7 +49,10 @@ export function registerQueryCommand(program: Command, env: Env, deps: QueryComm
         'json',
       ]),
     )
-    .option('--lake <dir>', `local-folder lake root (without --bucket; default: ${LOCAL_LAKE}, the embedded default)`)
+    .option(
+      '--lake <dir>',
+      `local-folder lake root (without --bucket; default: ${LOCAL_LAKE}, the embedded default)`,
+    )
     .option(
       '--bucket <name>',
       'read the lake in this S3 bucket (credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, else the default chain)',
