@@ -1,6 +1,5 @@
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { StatusView } from '../api/status-view.js';
 import type { Logger } from './log.js';
 
 /** A readiness check: returns null when ready, or the reason it is not. */
@@ -10,8 +9,11 @@ export interface ObserveServerOptions {
   readonly registry: Registry;
   readonly logger: Logger;
   readonly readiness?: readonly ReadinessCheck[];
-  /** the process's resources with their status (src/api/status-view.ts), served at /status.json when given */
-  readonly status?: () => StatusView | Promise<StatusView>;
+  /**
+   * the process's resources with their status, served at /status.json when given (the caller's shape,
+   * StatusView in src/api/status-view.ts: this shared layer knows no domain type)
+   */
+  readonly status?: () => object | Promise<object>;
 }
 
 /**

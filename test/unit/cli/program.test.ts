@@ -30,10 +30,11 @@ describe('gridlake CLI', () => {
       'simulate',
       'sink',
       'standalone',
+      'status',
     ]);
   });
 
-  it.each(['controller', 'collect', 'sink', 'join', 'agent', 'standalone', 'simulate', 'crds', 'query'])(
+  it.each(['controller', 'collect', 'sink', 'join', 'agent', 'standalone', 'simulate', 'crds', 'query', 'status'])(
     'prints help for %s',
     async (name) => {
       const program = buildProgram({});
