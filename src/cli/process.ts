@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Registry } from 'prom-client';
 import { glError } from '../errors.js';
+import type { StatusView } from '../api/status-view.js';
 import type { ReadinessCheck } from '../observe/http-server.js';
 import type { Logger } from '../observe/log.js';
 
@@ -47,12 +48,19 @@ export async function startObserveServer(o: {
   readonly registry: Registry;
   readonly logger: Logger;
   readonly readiness?: readonly ReadinessCheck[];
+  /** served at /status.json */
+  readonly status?: () => StatusView | Promise<StatusView>;
   readonly host: string;
   readonly port: number;
   readonly undo?: () => Promise<unknown>;
 }): Promise<ObserveServer> {
   const { createObserveServer } = await import('../observe/http-server.js');
-  const app = createObserveServer({ registry: o.registry, logger: o.logger, readiness: o.readiness ?? [] });
+  const app = createObserveServer({
+    registry: o.registry,
+    logger: o.logger,
+    readiness: o.readiness ?? [],
+    ...(o.status === undefined ? {} : { status: o.status }),
+  });
   try {
     const address = await app.listen({ host: o.host, port: o.port });
     return { address, close: () => app.close() };

@@ -86,12 +86,13 @@ export async function runStandalone(options: StandaloneOptions): Promise<number>
     registry,
     logger,
     readiness: [() => pipeline.readiness()],
+    status: () => pipeline.status(),
     host: options.host,
     port: options.port,
     undo: () => pipeline.stop(),
   });
   const { address } = server;
-  logger.info({ address, endpoints: ['/metrics', '/healthz', '/readyz'] }, 'observe server listening');
+  logger.info({ address, endpoints: ['/metrics', '/healthz', '/readyz', '/status.json'] }, 'observe server listening');
   logger.info({ dataDir: options.dataDir, lake: `${options.dataDir}/lake` }, 'pipeline running');
   const banner = startBanner({ ...options, address, pipeline, count: resources.length });
   if (options.printBanner) options.printBanner(banner.text);

@@ -9,10 +9,16 @@ export interface ObserveServerOptions {
   readonly registry: Registry;
   readonly logger: Logger;
   readonly readiness?: readonly ReadinessCheck[];
+  /**
+   * the process's resources with their status, served at /status.json when given (the caller's shape,
+   * StatusView in src/api/status-view.ts: this shared layer knows no domain type)
+   */
+  readonly status?: () => object | Promise<object>;
 }
 
 /**
- * Every worker serves `/metrics`, `/healthz` and `/readyz` (docs/metrics.md).
+ * Every worker serves `/metrics`, `/healthz` and `/readyz` (docs/metrics.md);
+ * a process that knows its resources' status serves it at `/status.json`.
  * Liveness only says the event loop answers; readiness runs the worker's checks.
  */
 export function createObserveServer(options: ObserveServerOptions): FastifyInstance {
@@ -23,6 +29,13 @@ export function createObserveServer(options: ObserveServerOptions): FastifyInsta
     reply.header('content-type', options.registry.contentType);
     return options.registry.metrics();
   });
+  const { status } = options;
+  // Computed per request: the snapshot is cheap, and a cache would show a person stale numbers.
+  if (status)
+    app.get('/status.json', async (_req, reply) => {
+      reply.header('cache-control', 'no-store');
+      return status();
+    });
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     const reasons: string[] = [];

@@ -30,6 +30,7 @@ describe('gridlake CLI', () => {
       'simulate',
       'sink',
       'standalone',
+      'status',
     ]);
   });
 
@@ -42,7 +43,7 @@ describe('gridlake CLI', () => {
     expect(help).not.toMatch(/^\s+agent\b/m);
   });
 
-  it.each(['controller', 'collect', 'sink', 'join', 'agent', 'standalone', 'simulate', 'crds', 'query'])(
+  it.each(['controller', 'collect', 'sink', 'join', 'agent', 'standalone', 'simulate', 'crds', 'query', 'status'])(
     'prints help for %s',
     async (name) => {
       const program = buildProgram({});
