@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import { glError } from '../errors.js';
 import type { ReadinessCheck } from '../observe/http-server.js';
 import type { Logger } from '../observe/log.js';
+import type { StatusPageOptions } from '../observe/status-page.js';
 
 /*
  * What every long-running command does around its work, written once: wait
@@ -47,12 +48,18 @@ export async function startObserveServer(o: {
   readonly registry: Registry;
   readonly logger: Logger;
   readonly readiness?: readonly ReadinessCheck[];
+  readonly statusPage?: StatusPageOptions;
   readonly host: string;
   readonly port: number;
   readonly undo?: () => Promise<unknown>;
 }): Promise<ObserveServer> {
   const { createObserveServer } = await import('../observe/http-server.js');
-  const app = createObserveServer({ registry: o.registry, logger: o.logger, readiness: o.readiness ?? [] });
+  const app = createObserveServer({
+    registry: o.registry,
+    logger: o.logger,
+    readiness: o.readiness ?? [],
+    statusPage: o.statusPage,
+  });
   try {
     const address = await app.listen({ host: o.host, port: o.port });
     return { address, close: () => app.close() };
