@@ -30,13 +30,17 @@ export interface WarehouseSeries {
   readonly meanTemperatureC: Column;
   /** per location, aligned on `hourStart` */
   readonly temperatureC: Readonly<Record<string, Column>>;
-  /** the newest hour that has a demand, with its values; null for an empty warehouse */
+  /** the newest hour that has a demand, with the power values; null when none has */
   readonly latest: {
     readonly hourStart: number;
     readonly demandMw: number;
     readonly supplyCapacityMw: number | null;
     readonly reservePct: number | null;
-    readonly meanTemperatureC: number | null;
+  } | null;
+  /** the newest hour that has a mean temperature, with each location's; null when none has */
+  readonly latestWeather: {
+    readonly hourStart: number;
+    readonly meanTemperatureC: number;
     readonly temperatureC: Readonly<Record<string, number | null>>;
   } | null;
 }
@@ -103,20 +107,27 @@ export async function readWarehouseSeries(
   const temperatureC = Object.fromEntries(
     sortedLocations.map((l) => [l, hourStart.map((h) => hours.get(h)!.temps.get(l) ?? null)]),
   );
-  let latest: WarehouseSeries['latest'] = null;
-  for (let i = hourStart.length - 1; i >= 0; i--) {
-    const demand = demandMw[i];
-    if (demand === null || demand === undefined) continue;
-    latest = {
-      hourStart: hourStart[i]!,
-      demandMw: demand,
-      supplyCapacityMw: supplyCapacityMw[i] ?? null,
-      reservePct: reservePct[i] ?? null,
-      meanTemperatureC: meanTemperatureC[i] ?? null,
-      temperatureC: Object.fromEntries(sortedLocations.map((l) => [l, temperatureC[l]![i] ?? null])),
-    };
-    break;
-  }
+  // Weather and power arrive on their own schedules: the newest hour of one may lack the other.
+  const newest = (column: Column): number => column.findLastIndex((v) => v !== null);
+  const p = newest(demandMw);
+  const w = newest(meanTemperatureC);
+  const latest: WarehouseSeries['latest'] =
+    p < 0
+      ? null
+      : {
+          hourStart: hourStart[p]!,
+          demandMw: demandMw[p]!,
+          supplyCapacityMw: supplyCapacityMw[p] ?? null,
+          reservePct: reservePct[p] ?? null,
+        };
+  const latestWeather: WarehouseSeries['latestWeather'] =
+    w < 0
+      ? null
+      : {
+          hourStart: hourStart[w]!,
+          meanTemperatureC: meanTemperatureC[w]!,
+          temperatureC: Object.fromEntries(sortedLocations.map((l) => [l, temperatureC[l]![w] ?? null])),
+        };
   return {
     dates,
     locations: sortedLocations,
@@ -127,5 +138,6 @@ export async function readWarehouseSeries(
     meanTemperatureC,
     temperatureC,
     latest,
+    latestWeather,
   };
 }

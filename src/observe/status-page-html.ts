@@ -81,19 +81,21 @@ const SCRIPT = `
   function setHtml(id, html) { document.getElementById(id).innerHTML = html; }
 
   function renderTiles(s) {
-    var l = s && s.latest;
-    if (!l) { setHtml('tiles', '<span class="empty">The warehouse has no joined hour yet: the first join runs after the catch-up.</span>'); return; }
-    var at = kst(l.hourStart);
-    var tiles = [
-      ['demand', 'National demand', int(l.demandMw) + ' MW'],
-      ['capacity', 'Supply capacity', int(l.supplyCapacityMw) + ' MW'],
-      ['reserve', 'Reserve rate (min)', one(l.reservePct) + ' %'],
-      ['temp-mean', 'Mean temperature', one(l.meanTemperatureC) + ' °C']
-    ];
-    s.locations.forEach(function (loc) { tiles.push(['temp-' + loc, 'Temperature ' + loc, one(l.temperatureC[loc]) + ' °C']); });
+    var p = s && s.latest, w = s && s.latestWeather;
+    if (!p && !w) { setHtml('tiles', '<span class="empty">The warehouse has no joined hour yet: the first join runs after the catch-up.</span>'); return; }
+    var tiles = [];
+    if (p) {
+      tiles.push(['demand', 'National demand', int(p.demandMw) + ' MW', p.hourStart],
+        ['capacity', 'Supply capacity', int(p.supplyCapacityMw) + ' MW', p.hourStart],
+        ['reserve', 'Reserve rate (min)', one(p.reservePct) + ' %', p.hourStart]);
+    }
+    if (w) {
+      tiles.push(['temp-mean', 'Mean temperature', one(w.meanTemperatureC) + ' °C', w.hourStart]);
+      s.locations.forEach(function (loc) { tiles.push(['temp-' + loc, 'Temperature ' + loc, one(w.temperatureC[loc]) + ' °C', w.hourStart]); });
+    }
     setHtml('tiles', tiles.map(function (t) {
       return '<div class="tile" data-tile="' + esc(t[0]) + '"><div class="label">' + esc(t[1]) +
-        '</div><div class="value">' + esc(t[2]) + '</div><div class="at">' + esc(at) + '</div></div>';
+        '</div><div class="value">' + esc(t[2]) + '</div><div class="at">' + esc(kst(t[3])) + '</div></div>';
     }).join(''));
   }
 
@@ -258,6 +260,7 @@ export function statusPageHtml(o: StatusPageHtmlOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>gridlake status</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${o.routes.uplotCss}">
 <style>${STYLE}</style>
 </head>

@@ -86,18 +86,23 @@ describe('readWarehouseSeries', () => {
       demandMw: 62_302,
       supplyCapacityMw: 80_023,
       reservePct: 25.75,
+    });
+    expect(s.latestWeather).toEqual({
+      hourStart: hourStart('2026-11-03', 23) / 1000,
       meanTemperatureC: (12.3 + 15) / 2,
       temperatureC: { busan: 15, seoul: 12.3 },
     });
   });
 
-  it('leaves out dates without an hourly file and takes the latest hour that has a demand', async () => {
+  it('leaves out dates without an hourly file, and takes the newest hour that has a demand, and one with a temperature', async () => {
     // the store's root is the warehouse folder itself, as the embedded runtime opens it
     const writer = new LocalJoinStore(lake);
     const store = new LocalJoinStore(join(lake, 'warehouse'));
     await writeDay(writer, 'warehouse', '2026-11-01', day('2026-11-01', 0));
     // 11-03: only the first 6 hours joined, the last with no power readings
-    const partial = day('2026-11-03', 2, 6).map((r) => (r.hour === 5 ? { ...r, demandMwAvg: null } : r));
+    const partial = day('2026-11-03', 2, 6).map((r) =>
+      r.hour === 5 ? { ...r, demandMwAvg: null } : r.hour === 4 ? { ...r, temperatureC: null } : r,
+    );
     await writeDay(writer, 'warehouse', '2026-11-03', partial);
     const s = await readWarehouseSeries(store, '', 7);
     expect(s.dates).toEqual(['2026-11-01', '2026-11-03']);
@@ -105,12 +110,15 @@ describe('readWarehouseSeries', () => {
     expect(s.demandMw[29]).toBeNull();
     expect(s.latest?.hourStart).toBe(hourStart('2026-11-03', 4) / 1000);
     expect(s.latest?.demandMw).toBe(60_000 + 400 + 2);
+    // hour 4 has no weather, hour 5 no power: each tile shows its own newest hour
+    expect(s.latestWeather?.hourStart).toBe(hourStart('2026-11-03', 5) / 1000);
+    expect(s.latestWeather?.temperatureC).toEqual({ busan: null, seoul: 10.5 });
   });
 
   it('reads an empty warehouse as no dates, and bounds the days asked for', async () => {
     const store = new LocalJoinStore(lake);
     const empty = await readWarehouseSeries(store, 'warehouse', 7);
-    expect(empty).toMatchObject({ dates: [], locations: [], hourStart: [], demandMw: [], latest: null });
+    expect(empty).toMatchObject({ dates: [], locations: [], hourStart: [], demandMw: [], latest: null, latestWeather: null });
     for (let d = 1; d <= MAX_SERIES_DAYS + 2; d++) {
       const date = `2026-10-${String(d).padStart(2, '0')}`;
       if (d <= 31) await writeDay(store, 'warehouse', date, day(date, d, 1));
