@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Registry } from 'prom-client';
 import { glError } from '../errors.js';
+import type { StatusView } from '../api/status-view.js';
 import type { ReadinessCheck } from '../observe/http-server.js';
 import type { Logger } from '../observe/log.js';
 import type { StatusPageOptions } from '../observe/status-page.js';
@@ -49,6 +50,8 @@ export async function startObserveServer(o: {
   readonly logger: Logger;
   readonly readiness?: readonly ReadinessCheck[];
   readonly statusPage?: StatusPageOptions;
+  /** served at /status.json */
+  readonly status?: () => StatusView | Promise<StatusView>;
   readonly host: string;
   readonly port: number;
   readonly undo?: () => Promise<unknown>;
@@ -59,6 +62,7 @@ export async function startObserveServer(o: {
     logger: o.logger,
     readiness: o.readiness ?? [],
     statusPage: o.statusPage,
+    ...(o.status === undefined ? {} : { status: o.status }),
   });
   try {
     const address = await app.listen({ host: o.host, port: o.port });

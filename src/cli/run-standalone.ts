@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { checkDailyJoinSemantics } from '../api/daily-join-semantics.js';
+import { summarizeStatus } from '../api/status-summary.js';
 import { loadResourcesOrThrow } from '../api/load.js';
 import { ofKind } from '../api/resource.js';
 import { EMBEDDED_ENV, needsSimulator } from '../embedded/embedded-config.js';
@@ -90,12 +91,16 @@ export async function runStandalone(options: StandaloneOptions): Promise<number>
     logger,
     readiness: [() => pipeline.readiness()],
     statusPage: statusPageOf(pipeline),
+    status: () => pipeline.status(),
     host: options.host,
     port: options.port,
     undo: () => pipeline.stop(),
   });
   const { address } = server;
-  logger.info({ address, endpoints: ['/', '/metrics', '/healthz', '/readyz'] }, 'observe server listening');
+  logger.info(
+    { address, endpoints: ['/', '/metrics', '/healthz', '/readyz', '/status.json'] },
+    'observe server listening',
+  );
   logger.info({ dataDir: options.dataDir, lake: `${options.dataDir}/lake` }, 'pipeline running');
   const banner = startBanner({ ...options, address, pipeline, count: resources.length });
   if (options.printBanner) options.printBanner(banner.text);
@@ -109,12 +114,14 @@ export async function runStandalone(options: StandaloneOptions): Promise<number>
   return 0;
 }
 
-/** What the status page reads from the embedded runtime: the first join's warehouse folder. */
-function statusPageOf(pipeline: Pick<Pipeline, 'zones'>): StatusPageOptions {
+/** What the status page reads from the embedded runtime: its status rows, and the first join's warehouse folder. */
+function statusPageOf(pipeline: Pick<Pipeline, 'zones' | 'status' | 'clock'>): StatusPageOptions {
+  // the pipeline's clock: ages on a simulated clock are simulated ages
+  const statusSummary = async (): Promise<unknown> => summarizeStatus(pipeline.status(), pipeline.clock.now());
   const folder = pipeline.zones.warehouse[0];
-  if (folder === undefined) return {};
+  if (folder === undefined) return { statusSummary };
   const store = new LocalJoinStore(folder);
-  return { warehouseSeries: (days) => readWarehouseSeries(store, '', days) };
+  return { statusSummary, warehouseSeries: (days) => readWarehouseSeries(store, '', days) };
 }
 
 /** The query the banner suggests: the daily table, a few rows. */

@@ -2,6 +2,7 @@ import type { Registry } from 'prom-client';
 import type { Clock } from '../clock.js';
 import { LakeSink } from '../lake/lake-sink.js';
 import type { ObjectStore } from '../lake/object-store.js';
+import { SinkProgress } from '../lake/sink-progress.js';
 import type { Logger } from '../observe/log.js';
 import type { EmbeddedSinkConfig } from './embedded-config.js';
 import type { WatchedBus } from './watched-bus.js';
@@ -15,6 +16,8 @@ import type { WatchedBus } from './watched-bus.js';
  */
 export class EmbeddedSink {
   #sink: LakeSink | null = null;
+  /** the sink's status.progress, counted across the restarts of `flushNow` */
+  readonly progress = new SinkProgress();
 
   constructor(
     readonly config: EmbeddedSinkConfig,
@@ -41,6 +44,7 @@ export class EmbeddedSink {
       rowGroupSize: c.rowGroupSize,
       log: this.deps.logger,
       registry: this.deps.registry,
+      progress: this.progress,
       ...(this.deps.clock === undefined ? {} : { clock: this.deps.clock }),
     });
     await sink.start();

@@ -2,6 +2,8 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ulid } from 'ulid';
 import { todayIn } from '../api/daily-join-semantics.js';
+import type { RunTrigger } from '../api/daily-join-run.js';
+import { summarizeRunReport, type RunReportSummary } from '../api/run-report.js';
 import { addDays } from '../kst.js';
 import type { JoinMetrics } from '../join/join-metrics.js';
 import type { JoinStore } from '../join/join-store.js';
@@ -49,6 +51,19 @@ interface SchedulerState {
   noInput: readonly NoInputDate[];
 }
 
+/** A finished run as the status shows it (the shape a DailyJoinRun's status is made from). */
+export interface RecentRun {
+  readonly date: string;
+  readonly trigger: RunTrigger;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly attempts: number;
+  readonly summary: RunReportSummary;
+}
+
+/** Runs kept for the status: enough for a page's "last runs" and a catch-up's tail. */
+export const RECENT_RUNS = 10;
+
 /** A condition of the join, in the shape a cluster's status has. */
 export interface JoinSchedulerCondition {
   readonly type: string;
@@ -74,6 +89,8 @@ export class JoinScheduler {
   readonly #done = new Set<string>();
   readonly #stop = new AbortController();
   #state: SchedulerState;
+  /** the last runs, oldest first: kept beside the state file, so the status shows them after a restart */
+  #recentRuns: readonly RecentRun[];
   #loop: Promise<void> | null = null;
   #lastLateCheck = -Infinity;
   #next: SchedulePlan | null = null;
@@ -85,6 +102,7 @@ export class JoinScheduler {
     this.#log = deps.logger.child({ join: deps.join.id });
     this.#runLog = deps.logger;
     this.#state = this.#loadState();
+    this.#recentRuns = this.#loadRecentRuns();
   }
 
   get id(): string {
@@ -94,6 +112,21 @@ export class JoinScheduler {
   /** The last plan (next firing, for logs and tests). */
   get plan(): SchedulePlan | null {
     return this.#next;
+  }
+
+  /** The last runs, oldest first. */
+  get recentRuns(): readonly RecentRun[] {
+    return this.#recentRuns;
+  }
+
+  /** Dates joined without input, waiting for raw files. */
+  get noInputDates(): readonly NoInputDate[] {
+    return this.#state.noInput;
+  }
+
+  /** When a date was last due (ms), null before the first. */
+  get lastScheduleTime(): number | null {
+    return this.#state.lastScheduleTime;
   }
 
   /** NoInput while dates of the window were joined without input (none otherwise). */
@@ -166,7 +199,7 @@ export class JoinScheduler {
       const first = plan.start[0];
       if (first === undefined) break;
       this.#log.debug({ date: first.date, trigger: first.trigger }, 'join date due');
-      reports.push(await this.#runDate(first.date));
+      reports.push(await this.#runDate(first.date, first.trigger === 'on-time' ? 'Schedule' : 'CatchUp'));
     }
     if (!this.#stop.signal.aborted && this.#d.clock.now() - this.#lastLateCheck >= this.#d.lateCheckEveryMs)
       reports.push(...(await this.#lateDataPass()));
@@ -216,16 +249,17 @@ export class JoinScheduler {
             : { date, inputFiles: check.inputFiles },
           'inputs of a joined date changed; rerunning it',
         );
-      reports.push(await this.#runDate(date));
+      reports.push(await this.#runDate(date, 'LateData'));
     }
     return reports;
   }
 
-  async #runDate(date: string): Promise<RunReport> {
+  async #runDate(date: string, trigger: RunTrigger): Promise<RunReport> {
     const { join } = this.#d;
     const attempts = 1 + join.resource.spec.backoffLimit;
     let report: RunReport | null = null;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
+    let attempt = 1;
+    for (; attempt <= attempts; attempt++) {
       report = await runDailyJoin(
         {
           store: this.#d.store,
@@ -247,11 +281,42 @@ export class JoinScheduler {
     }
     this.#done.add(date);
     const r = report!;
+    this.#recordRun({
+      date,
+      trigger,
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt,
+      attempts: Math.min(attempt, attempts),
+      summary: summarizeRunReport(r),
+    });
     if (r.outcome === 'no-input')
       this.#setNoInput(withNoInputDate(this.#state.noInput, date, { date, emptyInputs: emptyInputs(r.inputs) }));
     else if (r.outcome !== 'failed' && this.#state.noInput.some((d) => d.date === date))
       this.#setNoInput(withNoInputDate(this.#state.noInput, date, null));
     return r;
+  }
+
+  get #runsFile(): string {
+    return this.#d.stateFile.replace(/(\.json)?$/, '.runs.json');
+  }
+
+  #recordRun(run: RecentRun): void {
+    this.#recentRuns = [...this.#recentRuns, run].slice(-RECENT_RUNS);
+    try {
+      writeFileSync(`${this.#runsFile}.tmp`, JSON.stringify(this.#recentRuns));
+      renameSync(`${this.#runsFile}.tmp`, this.#runsFile);
+    } catch (err) {
+      this.#log.warn({ err, file: this.#runsFile }, 'recent join runs not saved');
+    }
+  }
+
+  #loadRecentRuns(): readonly RecentRun[] {
+    try {
+      const v = JSON.parse(readFileSync(this.#runsFile, 'utf8')) as unknown;
+      return Array.isArray(v) ? v.filter(isRecentRun).slice(-RECENT_RUNS) : [];
+    } catch {
+      return [];
+    }
   }
 
   #setNoInput(noInput: readonly NoInputDate[]): void {
@@ -308,6 +373,17 @@ export class JoinScheduler {
       this.#log.warn({ err, file: this.#d.stateFile }, 'join scheduler state not saved');
     }
   }
+}
+
+function isRecentRun(v: unknown): v is RecentRun {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return (
+    typeof o['date'] === 'string' &&
+    typeof o['finishedAt'] === 'string' &&
+    typeof o['summary'] === 'object' &&
+    o['summary'] !== null
+  );
 }
 
 function isNoInputDate(v: unknown): v is NoInputDate {

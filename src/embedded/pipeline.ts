@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { LoadedResource } from '../api/load.js';
+import type { StatusView } from '../api/status-view.js';
 import { LocalLogBus } from '../bus/local-log/local-log-bus.js';
 import { registerSpoolMetrics } from '../bus/local-log/spool-metrics.js';
 import { createJoinMetrics } from '../join/join-metrics.js';
@@ -21,6 +22,7 @@ import { runCatchUp, type CatchUpReport } from './catch-up-run.js';
 import { embeddedConfig, needsSimulator, type EmbeddedConfig } from './embedded-config.js';
 import { EmbeddedSink } from './embedded-sink.js';
 import { JoinScheduler } from './join-scheduler.js';
+import { embeddedStatus } from './status-snapshot.js';
 import { oldestCatchUpDate, withBackfill } from './catch-up.js';
 import { WatchedBus } from './watched-bus.js';
 
@@ -56,6 +58,8 @@ export interface Pipeline {
   readonly zones: { readonly raw: readonly string[]; readonly warehouse: readonly string[] };
   /** null when ready, else why not */
   readiness(): string | null;
+  /** every resource with its status as a cluster would show it, computed now (GET /status.json) */
+  status(): StatusView;
   /** stop collectors, flush sinks, finish the running join, close the log */
   stop(): Promise<void>;
 }
@@ -223,6 +227,26 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       if (auth) return auth.message;
       return sinks.some((s) => s.inOutage) ? 'lake store unavailable' : null;
     },
+    status: () =>
+      embeddedStatus({
+        resources: o.resources.map((r) => r.resource),
+        sources: { progress: collectors.built.progress(clock.now()), conditions: collectors.built.conditions() },
+        sinks: sinks.map((s) => ({ name: s.config.name, progress: s.progress.snapshot() })),
+        joins: schedulers.map((s) => ({
+          id: s.id,
+          recentRuns: s.recentRuns,
+          noInputDates: s.noInputDates,
+          conditions: s.conditions,
+          nextScheduleTime: s.plan?.nextScheduleTime ?? null,
+          nextDate: s.plan?.nextDate ?? null,
+          lastScheduleTime: s.lastScheduleTime,
+        })),
+        nowMs: clock.now(),
+        reporter: 'embedded',
+        dataDir: o.dataDir,
+        lake: join(o.dataDir, 'lake'),
+        gridlakeVersion: o.version ?? '0.1.0',
+      }),
     stop: () => (stopping ??= stop()),
   };
 }

@@ -32,7 +32,7 @@ const noopLog = {
 export class LakeSink {
   readonly metrics: SinkMetrics;
   /** what the sink reports in its LakeSink's `status.progress` */
-  readonly progress = new SinkProgress();
+  readonly progress: SinkProgress;
   private readonly o: SinkLimits;
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -51,6 +51,7 @@ export class LakeSink {
   private readonly decoders = new Map<string, { decode: FastDecode; row: DecodedRow }>();
 
   constructor(private readonly options: LakeSinkOptions) {
+    this.progress = options.progress ?? new SinkProgress();
     this.o = sinkLimits(options);
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? noopLog;

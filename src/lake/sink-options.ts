@@ -1,3 +1,4 @@
+import type { SinkProgress } from './sink-progress.js';
 import type { Registry } from 'prom-client';
 import { FLUSH_DEFAULTS } from '../api/defaults.js';
 import type { Bus } from '../bus/bus.js';
@@ -41,6 +42,8 @@ export interface LakeSinkOptions {
   readonly clock?: Clock;
   readonly log?: Logger;
   readonly registry?: Registry;
+  /** where the sink counts its progress (default: its own); a sink restarted in one process keeps counting in one */
+  readonly progress?: SinkProgress;
 }
 
 /** The limits with defaults applied. */

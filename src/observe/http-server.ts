@@ -1,5 +1,6 @@
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import type { StatusView } from '../api/status-view.js';
 import type { Logger } from './log.js';
 import { registerStatusPage, type StatusPageOptions } from './status-page.js';
 
@@ -12,10 +13,13 @@ export interface ObserveServerOptions {
   readonly readiness?: readonly ReadinessCheck[];
   /** the status page at `/` (src/observe/status-page.ts); absent: no page */
   readonly statusPage?: StatusPageOptions;
+  /** the process's resources with their status (src/api/status-view.ts), served at /status.json when given */
+  readonly status?: () => StatusView | Promise<StatusView>;
 }
 
 /**
- * Every worker serves `/metrics`, `/healthz` and `/readyz` (docs/metrics.md).
+ * Every worker serves `/metrics`, `/healthz` and `/readyz` (docs/metrics.md);
+ * a process that knows its resources' status serves it at `/status.json`.
  * Liveness only says the event loop answers; readiness runs the worker's checks.
  */
 export function createObserveServer(options: ObserveServerOptions): FastifyInstance {
@@ -26,6 +30,13 @@ export function createObserveServer(options: ObserveServerOptions): FastifyInsta
     reply.header('content-type', options.registry.contentType);
     return options.registry.metrics();
   });
+  const { status } = options;
+  // Computed per request: the snapshot is cheap, and a cache would show a person stale numbers.
+  if (status)
+    app.get('/status.json', async (_req, reply) => {
+      reply.header('cache-control', 'no-store');
+      return status();
+    });
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     const reasons: string[] = [];

@@ -103,9 +103,12 @@ beforeAll(async () => {
     if (m.type() === 'error') pageErrors.push(m.text());
   });
   await page.goto(`${address}/`);
-  await page.waitForFunction(() => (globalThis as unknown as { gridlake?: { refreshes: number } }).gridlake?.refreshes, {
-    timeout: 30_000,
-  });
+  await page.waitForFunction(
+    () => (globalThis as unknown as { gridlake?: { refreshes: number } }).gridlake?.refreshes,
+    {
+      timeout: 30_000,
+    },
+  );
 }, 240_000);
 
 const pageErrors: string[] = [];
@@ -232,7 +235,9 @@ describe('the status page in headless Chromium', () => {
   });
 
   it('refreshes itself and saves the screenshot the README shows', async () => {
-    const before = await page.evaluate(() => (globalThis as unknown as { gridlake: { refreshes: number } }).gridlake.refreshes);
+    const before = await page.evaluate(
+      () => (globalThis as unknown as { gridlake: { refreshes: number } }).gridlake.refreshes,
+    );
     await page.waitForFunction(
       (n) => (globalThis as unknown as { gridlake: { refreshes: number } }).gridlake.refreshes > n,
       before,
