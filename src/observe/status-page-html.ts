@@ -77,7 +77,8 @@ const SCRIPT = `
     return (s / 86400).toFixed(1) + ' d';
   }
   function dot(h) { return '<span class="dot ' + esc(h || 'unknown') + '" title="' + esc(h || 'unknown') + '"></span>'; }
-  function pill(text, cls) { return '<span class="pill ' + esc(cls || text) + '">' + esc(text) + '</span>'; }
+  /* outcomes come as 'Succeeded' (a run's status) or 'succeeded' (a report): one colour for both */
+  function pill(text) { return '<span class="pill ' + esc(String(text).toLowerCase()) + '">' + esc(text) + '</span>'; }
   function setHtml(id, html) { document.getElementById(id).innerHTML = html; }
 
   function renderTiles(s) {

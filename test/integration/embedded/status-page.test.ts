@@ -234,6 +234,33 @@ describe('the status page in headless Chromium', () => {
     expect(weather['seoul']!['temperature_c']).not.toBeNull();
   });
 
+  it('lists the sources, the sink and the last join runs, with the coverage the warehouse has', async () => {
+    const sources = await page
+      .locator('[data-row="source"]')
+      .evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: { name: string } }).dataset.name));
+    expect(sources.sort()).toEqual(['kma-metro', 'kpx-national']);
+    await expect.poll(() => page.locator('[data-row="sink"][data-name="raw"]').count()).toBe(1);
+    const { con, close } = await duckConnection(1);
+    let daily: Record<string, unknown>[];
+    try {
+      daily = (
+        await con.runAndReadAll(
+          `SELECT date, power_coverage, weather_coverage, quality
+           FROM read_parquet('${lakeDir}/warehouse/power_weather_daily/*/*/*/data.parquet') WHERE location = '*'`,
+        )
+      ).getRowObjectsJS();
+    } finally {
+      close();
+    }
+    const pct = (v: unknown) => `${(Number(v) * 100).toFixed(0)} %`;
+    for (const date of ['2026-11-08', '2026-11-07']) {
+      const cells = await page.locator(`[data-row="run"][data-date="${date}"] td`).allInnerTexts();
+      const row = daily.find((r) => r['date'] === date)!;
+      // date, trigger, outcome, power coverage, weather coverage, quality
+      expect(cells.slice(3, 6)).toEqual([pct(row['power_coverage']), pct(row['weather_coverage']), row['quality']]);
+    }
+  });
+
   it('refreshes itself and saves the screenshot the README shows', async () => {
     const before = await page.evaluate(
       () => (globalThis as unknown as { gridlake: { refreshes: number } }).gridlake.refreshes,

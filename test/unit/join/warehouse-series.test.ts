@@ -118,7 +118,14 @@ describe('readWarehouseSeries', () => {
   it('reads an empty warehouse as no dates, and bounds the days asked for', async () => {
     const store = new LocalJoinStore(lake);
     const empty = await readWarehouseSeries(store, 'warehouse', 7);
-    expect(empty).toMatchObject({ dates: [], locations: [], hourStart: [], demandMw: [], latest: null, latestWeather: null });
+    expect(empty).toMatchObject({
+      dates: [],
+      locations: [],
+      hourStart: [],
+      demandMw: [],
+      latest: null,
+      latestWeather: null,
+    });
     for (let d = 1; d <= MAX_SERIES_DAYS + 2; d++) {
       const date = `2026-10-${String(d).padStart(2, '0')}`;
       if (d <= 31) await writeDay(store, 'warehouse', date, day(date, d, 1));
