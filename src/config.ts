@@ -229,6 +229,21 @@ export const QuerySettings = Type.Object(
   closed,
 );
 
+/** Where `gridlake status` reads when no flag says: the embedded default's observe server. */
+export const DEFAULT_STATUS_URL = 'http://127.0.0.1:9464';
+export const STATUS_OUTPUTS = ['table', 'json'] as const;
+
+export const StatusSettings = Type.Object(
+  {
+    url: Text('base URL of a running gridlake standalone', DEFAULT_STATUS_URL),
+    cluster: Opt(Flag('read the resources from a cluster (the kubeconfig: --kubeconfig, else the default loader)')),
+    kubeconfig: Opt(Text('kubeconfig file (reads a cluster)')),
+    namespace: Opt(Text('only this namespace (default: all)')),
+    output: Opt(StringEnum(STATUS_OUTPUTS, { description: 'table or json' })),
+  },
+  closed,
+);
+
 export type SimulateConfig = Static<typeof SimulateSettings> & ProcessSettings;
 export type CollectConfig = Static<typeof CollectSettings> & ProcessSettings & { readonly serviceKey: string };
 export type SinkSettings = Static<typeof SinkSettings>;
@@ -245,6 +260,11 @@ export type JoinCommandConfig = Static<typeof JoinSettings> &
 export type QueryConfig = Static<typeof QuerySettings> &
   ProcessSettings & {
     readonly credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  };
+export type StatusConfig = Static<typeof StatusSettings> &
+  ProcessSettings & {
+    /** the cluster (with --cluster or --kubeconfig), else the standalone at --url */
+    readonly mode: 'local' | 'cluster';
   };
 export type ControllerConfig = Static<typeof ControllerSettings> & ProcessSettings;
 export type StandaloneConfig = Static<typeof StandaloneSettings> & ProcessSettings & { readonly resources: string };
@@ -382,6 +402,28 @@ export function queryConfig(flags: Readonly<Record<string, unknown>>, env: Env):
     invalid('give --lake (a folder) or --bucket (S3), not both', { options: ['--lake', '--bucket'] });
   const settings = parseSettings(QuerySettings, defined(flags), { sql: 'the SQL argument', output: '--output' });
   return { ...settings, ...processSettings(env), credentials: awsCredentials(env) };
+}
+
+/** `gridlake status`: a cluster with `--cluster` or `--kubeconfig`, else the standalone at `--url`. */
+export function statusConfig(flags: Readonly<Record<string, unknown>>, env: Env): StatusConfig {
+  const settings = parseSettings(StatusSettings, defined(flags), { output: '--output' });
+  const cluster = settings.cluster === true || settings.kubeconfig !== undefined;
+  if (cluster && flags['url'] !== undefined)
+    invalid('give --url (a running standalone) or --cluster/--kubeconfig (a cluster), not both', {
+      options: ['--url', '--cluster'],
+    });
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(settings.url);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
+    invalid(`--url: not an http(s) URL (got ${JSON.stringify(settings.url)})`, {
+      option: '--url',
+      value: settings.url,
+    });
+  return { ...settings, ...processSettings(env, flags), mode: cluster ? 'cluster' : 'local' };
 }
 
 /**

@@ -33,6 +33,9 @@ export const ERROR_CODES = {
     'gridlake query needs DuckDB (@duckdb/node-api), an optional dependency that is not installed',
   GL_QUERY_FAILED:
     'DuckDB refused or could not run the SQL given to gridlake query (syntax, unknown view or column, unreadable file)',
+  // --- status (issue 14) ---
+  GL_STATUS_UNAVAILABLE:
+    'gridlake status has nothing to read: no standalone answers at --url, it does not serve /status.json, or the cluster lacks the CRDs',
   // --- api and operator (issue 7) ---
   GL_K8S_API_FAILED:
     'a Kubernetes API request failed (status and reason in context; retryable for 429, 5xx and network errors)',

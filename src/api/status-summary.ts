@@ -55,13 +55,14 @@ const ageOf = (iso: string | undefined, nowMs: number): number | undefined => {
   return Number.isNaN(t) ? undefined : Math.max(0, Math.round((nowMs - t) / 1000));
 };
 
-/** The first condition that says something is wrong, as one sentence. */
+/** The condition that says best what is wrong, if any. */
 function troubleOf(conditions: readonly Condition[] | undefined, good: Readonly<Record<string, 'True' | 'False'>>) {
-  for (const c of conditions ?? []) {
+  const troubles = (conditions ?? []).filter((c) => {
     const want = good[c.type];
-    if (want !== undefined && c.status !== want && c.status !== 'Unknown') return c;
-  }
-  return undefined;
+    return want !== undefined && c.status !== want && c.status !== 'Unknown';
+  });
+  // What stops the work names the cause better than what follows from it (QuotaExhausted before Collecting).
+  return troubles.find((c) => BLOCKING.has(c.type)) ?? troubles[0];
 }
 
 /** Condition types whose good status is True (Ready, Collecting…) or False (SecretMissing, NoInput…). */

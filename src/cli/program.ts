@@ -9,6 +9,7 @@ import { registerQueryCommand } from './query-command.js';
 import { registerSimulateCommand } from './simulate-command.js';
 import { registerSinkCommand } from './sink-command.js';
 import { registerStandaloneCommand } from './standalone-command.js';
+import { registerStatusCommand } from './status-command.js';
 
 /** The program-wide flags every command's config receives (processSettings in src/config.ts). */
 const GLOBAL_FLAGS = ['logFormat', 'debug'] as const;
@@ -53,6 +54,7 @@ export function buildProgram(env: Env): Command {
   registerControllerCommand(program, env);
   registerStandaloneCommand(program, env);
   registerQueryCommand(program, env);
+  registerStatusCommand(program, env);
 
   return program;
 }

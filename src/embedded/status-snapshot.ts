@@ -8,7 +8,6 @@ import { runOutcome } from '../api/run-report.js';
 import type { GridlakeResource } from '../api/validate.js';
 import type { StatusResource, StatusView } from '../api/status-view.js';
 import type { WeatherSourceSpec, WeatherSourceStatus } from '../api/weather-source.js';
-import { isoUtc } from '../kst.js';
 import type { SinkProgressBlock } from '../lake/sink-progress.js';
 import type { SourceCondition } from '../sources/shared/collector-core.js';
 import type { SourceProgress } from '../sources/source-progress.js';
@@ -62,7 +61,7 @@ const KIND_ORDER: readonly StatusResource['kind'][] = [
 const nsOf = (r: GridlakeResource): string => r.metadata.namespace ?? 'default';
 
 export function embeddedStatus(p: EmbeddedStatusParts): StatusView {
-  const now = isoUtc(p.nowMs);
+  const now = iso(p.nowMs);
   const cond: Cond = (type, ok, reason, message, since = now) => ({
     type,
     status: ok ? 'True' : 'False',
@@ -172,6 +171,9 @@ export function embeddedStatus(p: EmbeddedStatusParts): StatusView {
   };
 }
 
+/** Seconds, as an API server writes its timestamps. */
+const iso = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+
 type Cond = (type: string, ok: boolean, reason: string, message: string, since?: string) => Condition;
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -240,8 +242,8 @@ function joinStatus(
           : cond('LastRunFailed', false, 'LastRunSucceeded', `The run of ${last.date} succeeded.`, last.finishedAt),
       ...(j?.conditions ?? []).map((c) => ({ ...c, lastTransitionTime: now })),
     ],
-    ...(j?.lastScheduleTime == null ? {} : { lastScheduleTime: isoUtc(j.lastScheduleTime) }),
-    ...(j?.nextScheduleTime == null || suspend ? {} : { nextScheduleTime: isoUtc(j.nextScheduleTime) }),
+    ...(j?.lastScheduleTime == null ? {} : { lastScheduleTime: iso(j.lastScheduleTime) }),
+    ...(j?.nextScheduleTime == null || suspend ? {} : { nextScheduleTime: iso(j.nextScheduleTime) }),
     ...(j?.nextDate == null ? {} : { nextDate: j.nextDate }),
     ...(newestGood === undefined
       ? {}

@@ -22,7 +22,7 @@ beforeAll(async () => {
   cli = await buildChild(join(import.meta.dirname, '../../../src/cli.ts'), 'gridlake-cli-lazy');
 }, 60_000);
 
-function run(args: readonly string[]): { status: number | null; stdout: string; packages: string[] } {
+function run(args: readonly string[]): { status: number | null; stdout: string; stderr: string; packages: string[] } {
   const res = spawnSync(
     process.execPath,
     ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`, cli, ...args],
@@ -32,7 +32,8 @@ function run(args: readonly string[]): { status: number | null; stdout: string; 
     },
   );
   const packages = [...res.stderr.matchAll(/^\[package\] (\S+)$/gm)].map((m) => m[1]!);
-  return { status: res.status, stdout: res.stdout, packages: [...new Set(packages)].sort() };
+  const stderr = res.stderr.replace(/^\[package\] .*\n/gm, '');
+  return { status: res.status, stdout: res.stdout, stderr, packages: [...new Set(packages)].sort() };
 }
 
 // What no command's declaration may load: each is a command's runtime.
@@ -53,7 +54,7 @@ const HEAVY = [
 ];
 
 describe('the CLI loads a command only when it runs', () => {
-  it.each(['', 'controller', 'collect', 'sink', 'join', 'simulate', 'standalone', 'crds', 'agent', 'query'])(
+  it.each(['', 'controller', 'collect', 'sink', 'join', 'simulate', 'standalone', 'crds', 'agent', 'query', 'status'])(
     '`gridlake %s --help` loads none of the runtime packages',
     (command) => {
       const { status, stdout, packages } = run([...(command ? [command] : []), '--help']);
@@ -75,6 +76,15 @@ describe('the CLI loads a command only when it runs', () => {
     expect(status).toBe(0);
     expect(JSON.parse(stdout)).toEqual([{ answer: 42 }]);
     expect(packages).toContain('@duckdb/node-api');
+  });
+
+  it('status with nothing to read says what to run in one line, exit 1, without a Kubernetes client', () => {
+    // Port 9 (discard) on loopback: nothing listens there.
+    const { status, stderr, packages } = run(['status', '--url', 'http://127.0.0.1:9']);
+    expect(status).toBe(1);
+    expect(stderr).toContain('no gridlake standalone answers at http://127.0.0.1:9: start one with `npm start`');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(packages.filter((p) => HEAVY.includes(p))).toEqual([]);
   });
 
   it('the check can fail: the controller, when it runs, loads what it needs (and not client-node)', () => {
