@@ -4,6 +4,7 @@ import { glError } from '../errors.js';
 import type { StatusView } from '../api/status-view.js';
 import type { ReadinessCheck } from '../observe/http-server.js';
 import type { Logger } from '../observe/log.js';
+import type { StatusPageOptions } from '../observe/status-page.js';
 
 /*
  * What every long-running command does around its work, written once: wait
@@ -48,6 +49,7 @@ export async function startObserveServer(o: {
   readonly registry: Registry;
   readonly logger: Logger;
   readonly readiness?: readonly ReadinessCheck[];
+  readonly statusPage?: StatusPageOptions;
   /** served at /status.json */
   readonly status?: () => StatusView | Promise<StatusView>;
   readonly host: string;
@@ -59,6 +61,7 @@ export async function startObserveServer(o: {
     registry: o.registry,
     logger: o.logger,
     readiness: o.readiness ?? [],
+    statusPage: o.statusPage,
     ...(o.status === undefined ? {} : { status: o.status }),
   });
   try {

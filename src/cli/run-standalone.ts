@@ -1,11 +1,15 @@
 import { mkdir } from 'node:fs/promises';
 import { checkDailyJoinSemantics } from '../api/daily-join-semantics.js';
+import { summarizeStatus } from '../api/status-summary.js';
 import { loadResourcesOrThrow } from '../api/load.js';
 import { ofKind } from '../api/resource.js';
 import { EMBEDDED_ENV, needsSimulator } from '../embedded/embedded-config.js';
 import { startPipeline, type Pipeline, type PipelineOptions } from '../embedded/pipeline.js';
 import { glError } from '../errors.js';
+import { LocalJoinStore } from '../join/join-store.js';
+import { readWarehouseSeries } from '../join/warehouse-series.js';
 import type { Logger } from '../observe/log.js';
+import type { StatusPageOptions } from '../observe/status-page.js';
 import { createRegistry } from '../observe/metrics.js';
 import { startObserveServer, stopSignal } from './process.js';
 import { resetDataDir, terminalPrompt, type ResetPrompt } from './reset-data-dir.js';
@@ -86,13 +90,17 @@ export async function runStandalone(options: StandaloneOptions): Promise<number>
     registry,
     logger,
     readiness: [() => pipeline.readiness()],
+    statusPage: statusPageOf(pipeline),
     status: () => pipeline.status(),
     host: options.host,
     port: options.port,
     undo: () => pipeline.stop(),
   });
   const { address } = server;
-  logger.info({ address, endpoints: ['/metrics', '/healthz', '/readyz', '/status.json'] }, 'observe server listening');
+  logger.info(
+    { address, endpoints: ['/', '/metrics', '/healthz', '/readyz', '/status.json'] },
+    'observe server listening',
+  );
   logger.info({ dataDir: options.dataDir, lake: `${options.dataDir}/lake` }, 'pipeline running');
   const banner = startBanner({ ...options, address, pipeline, count: resources.length });
   if (options.printBanner) options.printBanner(banner.text);
@@ -104,6 +112,16 @@ export async function runStandalone(options: StandaloneOptions): Promise<number>
   await server.close();
   logger.info('stopped cleanly');
   return 0;
+}
+
+/** What the status page reads from the embedded runtime: its status rows, and the first join's warehouse folder. */
+function statusPageOf(pipeline: Pick<Pipeline, 'zones' | 'status' | 'clock'>): StatusPageOptions {
+  // the pipeline's clock: ages on a simulated clock are simulated ages
+  const statusSummary = async (): Promise<unknown> => summarizeStatus(pipeline.status(), pipeline.clock.now());
+  const folder = pipeline.zones.warehouse[0];
+  if (folder === undefined) return { statusSummary };
+  const store = new LocalJoinStore(folder);
+  return { statusSummary, warehouseSeries: (days) => readWarehouseSeries(store, '', days) };
 }
 
 /** The query the banner suggests: the daily table, a few rows. */
@@ -124,14 +142,15 @@ export function startBanner(o: {
   const data = simulated
     ? `simulated KPX and KMA (set ${EMBEDDED_ENV.kpxKey} and ${EMBEDDED_ENV.kmaKey} for live data)`
     : 'live KPX and KMA, service keys from the environment';
-  // The status page is not built yet: the metrics are what there is to look at.
   const metrics = `${o.address}/metrics`;
+  const page = `${o.address}/`;
   const rows: [string, string][] = [
     ['resources', `${o.count} from ${o.resources}`],
     ['data', data],
     ['raw zone', o.pipeline.zones.raw.join(', ') || '(no LakeSink)'],
     ['warehouse', o.pipeline.zones.warehouse.join(', ') || '(no DailyJoin)'],
-    ['metrics', `${metrics} (no status page yet)`],
+    ['status page', page],
+    ['metrics', metrics],
     ['query', FIRST_QUERY],
     ['stop', 'Ctrl-C (the next start resumes where this one stopped)'],
   ];
@@ -148,6 +167,7 @@ export function startBanner(o: {
       simulated,
       raw: o.pipeline.zones.raw,
       warehouse: o.pipeline.zones.warehouse,
+      page,
       metrics,
       query: FIRST_QUERY,
     },

@@ -1,6 +1,7 @@
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from './log.js';
+import { registerStatusPage, type StatusPageOptions } from './status-page.js';
 
 /** A readiness check: returns null when ready, or the reason it is not. */
 export type ReadinessCheck = () => string | null | Promise<string | null>;
@@ -9,6 +10,8 @@ export interface ObserveServerOptions {
   readonly registry: Registry;
   readonly logger: Logger;
   readonly readiness?: readonly ReadinessCheck[];
+  /** the status page at `/` (src/observe/status-page.ts); absent: no page */
+  readonly statusPage?: StatusPageOptions;
   /**
    * the process's resources with their status, served at /status.json when given (the caller's shape,
    * StatusView in src/api/status-view.ts: this shared layer knows no domain type)
@@ -46,5 +49,6 @@ export function createObserveServer(options: ObserveServerOptions): FastifyInsta
     if (reasons.length > 0) reply.code(503);
     return { status: reasons.length === 0 ? 'ready' : 'not ready', reasons };
   });
+  if (options.statusPage) registerStatusPage(app, options.statusPage);
   return app;
 }

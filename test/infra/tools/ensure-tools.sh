@@ -3,7 +3,7 @@
 # Idempotent: a tool whose binary is already in the cache is skipped, so a warm
 # run costs a few stat calls. A fresh machine rebuilds everything (~12 min).
 #
-# usage: ensure-tools.sh [all|apt|kafka|etcd|helm|minio|k8s]...
+# usage: ensure-tools.sh [all|apt|chromium|kafka|etcd|helm|minio|k8s]...
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
@@ -33,6 +33,18 @@ ensure_apt() {
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     took apt $t
   fi
+}
+
+# Debian's chromium, for the status page's browser test (driven by playwright-core,
+# which brings no browser of its own).
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  local t=$SECONDS
+  log "apt: installing chromium"
+  local SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  took chromium $t
 }
 
 ensure_kafka() {
@@ -119,8 +131,8 @@ ensure_k8s() {
 want=("$@"); [ ${#want[@]} -eq 0 ] && want=(all)
 for w in "${want[@]}"; do
   case "$w" in
-    all) ensure_apt; ensure_kafka; ensure_etcd; ensure_helm; ensure_minio; ensure_k8s ;;
-    apt|kafka|etcd|helm|minio|k8s) "ensure_$w" ;;
+    all) ensure_apt; ensure_chromium; ensure_kafka; ensure_etcd; ensure_helm; ensure_minio; ensure_k8s ;;
+    apt|chromium|kafka|etcd|helm|minio|k8s) "ensure_$w" ;;
     *) echo "ensure-tools: unknown tool '$w'" >&2; exit 2 ;;
   esac
 done

@@ -63,6 +63,7 @@ describe('what a person sees first', () => {
     expect(text).toContain('.gridlake/lake/gridlake/raw');
     expect(text).toContain('.gridlake/lake/gridlake/warehouse');
     expect(text).toContain('http://127.0.0.1:9464/metrics');
+    expect(text).toMatch(/status page +http:\/\/127.0.0.1:9464\//);
     expect(text).toContain('gridlake query "select * from power_weather_daily limit 5"');
     expect(fields).toMatchObject({ simulated: true });
     const live = startBanner({
