@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { Env } from '../config.js';
 import { registerAgentCommand } from './agent-command.js';
+import { registerBackfillCommand } from './backfill-command.js';
 import { registerCollectCommand } from './collect-command.js';
 import { registerControllerCommand } from './controller-command.js';
 import { registerCrdsCommand } from './crds-command.js';
@@ -53,6 +54,7 @@ export function buildProgram(env: Env): Command {
   registerControllerCommand(program, env);
   registerStandaloneCommand(program, env);
   registerQueryCommand(program, env);
+  registerBackfillCommand(program, env);
 
   return program;
 }
