@@ -15,7 +15,8 @@ export const DEFAULT_PARALLEL = 3;
 export interface ClusterBackfillOptions {
   readonly client: KubeClient;
   readonly logger: Logger;
-  readonly progress: BackfillProgress;
+  /** starts the progress report once the join is known */
+  readonly openProgress: (join: string) => Promise<BackfillProgress>;
   /** aborted: create no more runs and stop following (the created ones go on) */
   readonly signal: AbortSignal;
   readonly pollMs: number;
@@ -50,6 +51,7 @@ export async function runClusterBackfill(config: BackfillConfig, o: ClusterBackf
       { context: { option: '--join', join } },
     );
   }
+  const progress = await o.openProgress(join);
   const parallel = config.parallel ?? DEFAULT_PARALLEL;
   const queue = [...config.dates];
   const tracked = new Map<string, Tracked>();
@@ -75,10 +77,10 @@ export async function runClusterBackfill(config: BackfillConfig, o: ClusterBackf
       const result = finished(t, item.status);
       if (result === null) continue;
       t.result = result;
-      o.progress.done(result);
+      progress.done(result);
     }
     if (queue.length === 0 && active() === 0) break;
-    o.progress.status(`${active()} running on the cluster`);
+    progress.status(`${active()} running on the cluster`);
     await sleep(o.pollMs, o.signal);
   }
   const all = [...tracked.values()];
@@ -88,7 +90,9 @@ export async function runClusterBackfill(config: BackfillConfig, o: ClusterBackf
     where: `namespace ${namespace}`,
     from: config.dates[0]!,
     to: config.dates.at(-1)!,
-    results: all.flatMap((t) => (t.result === undefined ? [] : [t.result])).sort((a, b) => a.date.localeCompare(b.date)),
+    results: all
+      .flatMap((t) => (t.result === undefined ? [] : [t.result]))
+      .sort((a, b) => a.date.localeCompare(b.date)),
     notRun: queue,
     unfinished: all.filter((t) => t.result === undefined).map((t) => dailyJoinRunName(config.joinName, t.date)),
     stopped: o.signal.aborted,
@@ -132,7 +136,8 @@ const OUTCOMES: Readonly<Record<NonNullable<DailyJoinRunStatus['outcome']>, Date
 /** The date's result once its run finished (state Succeeded or Failed), else null. */
 function finished(t: Tracked, status: DailyJoinRunStatus | undefined): DateResult | null {
   if (status?.state !== 'Succeeded' && status?.state !== 'Failed') return null;
-  const outcome = status.outcome === undefined ? (status.state === 'Failed' ? 'failed' : 'succeeded') : OUTCOMES[status.outcome];
+  const outcome =
+    status.outcome === undefined ? (status.state === 'Failed' ? 'failed' : 'succeeded') : OUTCOMES[status.outcome];
   return {
     date: t.date,
     outcome,

@@ -82,7 +82,8 @@ export function formatSummary(s: BackfillSummary, allowNoInput: boolean): string
     `  failed     ${c.failed}${named('failed')}`,
     `  rows       ${rows('hourlyRows')} hourly, ${rows('dailyRows')} daily`,
   ];
-  if (existing > 0) lines.push(`  existing   ${existing} DailyJoinRuns were already there: left alone, their outcome counted`);
+  if (existing > 0)
+    lines.push(`  existing   ${existing} DailyJoinRuns were already there: left alone, their outcome counted`);
   if (s.notRun.length > 0) lines.push(`  not run    ${s.notRun.length}  ${s.notRun[0]} … ${s.notRun.at(-1)}`);
   if (s.unfinished.length > 0)
     lines.push(`  unfinished ${s.unfinished.length}  still running on the cluster: ${s.unfinished.join(', ')}`);

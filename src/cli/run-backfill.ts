@@ -40,33 +40,35 @@ export async function runBackfillCommand(
     });
   const showBar = deps.bar ?? (stderr as { isTTY?: boolean }).isTTY === true;
   const stop = new AbortController();
-  let progress: BackfillProgress | null = null;
+  let progress = null as BackfillProgress | null;
   void (deps.stop ?? stopSignal()).then(() => {
     stop.abort();
     progress?.status(config.mode === 'local' ? 'stopping after this date' : 'stopping');
     if (!showBar) logger.info({ join: config.join }, 'stopping after the current date');
   });
-  progress = await startProgress({
-    join: config.join,
-    total: config.dates.length,
-    bar: showBar ? stderr : null,
-    logger,
-  });
+  // Started once the join is found, so a bad --join is one error line, not a bar and an error.
+  const openProgress = async (join: string): Promise<BackfillProgress> =>
+    (progress = await startProgress({ join, total: config.dates.length, bar: showBar ? stderr : null, logger }));
   let summary: BackfillSummary;
   try {
     summary =
       config.mode === 'local'
-        ? await runLocalBackfill(config, { logger, progress, signal: stop.signal, version: deps.version ?? '0.1.0' })
+        ? await runLocalBackfill(config, {
+            logger,
+            openProgress,
+            signal: stop.signal,
+            version: deps.version ?? '0.1.0',
+          })
         : await runClusterBackfill(config, {
             client:
               deps.kubeClient ?? createKubeClient(await loadKubeConfig({ file: config.kubeconfig, env: config.env })),
             logger,
-            progress,
+            openProgress,
             signal: stop.signal,
             pollMs: deps.pollMs ?? 2000,
           });
   } finally {
-    progress.stop();
+    progress?.stop();
   }
   const stdout = deps.stdout ?? process.stdout;
   stdout.write(
@@ -80,7 +82,8 @@ export async function runBackfillCommand(
 /** Inputs of the local half. */
 export interface LocalBackfillOptions {
   readonly logger: Logger;
-  readonly progress: BackfillProgress;
+  /** starts the progress report once the join is known */
+  readonly openProgress: (join: string) => Promise<BackfillProgress>;
   /** aborted: no date after the running one */
   readonly signal: AbortSignal;
   readonly version: string;
@@ -107,13 +110,14 @@ export async function runLocalBackfill(config: BackfillConfig, o: LocalBackfillO
     metrics: createJoinMetrics(createRegistry({ defaultMetrics: false })),
     version: o.version,
   });
-  // One line a date is the progress; each run's own lines only at debug level (as the start-up catch-up).
-  const runLogger = o.logger.isLevelEnabled('debug') ? o.logger : o.logger.child({}, { level: 'warn' });
+  // One line a date is the progress (no-input and failures included); each run's own lines only at debug level.
+  const runLogger = o.logger.isLevelEnabled('debug') ? o.logger : o.logger.child({}, { level: 'error' });
+  const progress = await o.openProgress(j.id);
   const results: DateResult[] = [];
   const queue = [...config.dates];
   while (queue.length > 0 && !o.signal.aborted) {
     const date = queue.shift()!;
-    o.progress.status(`joining ${date}`);
+    progress.status(`joining ${date}`);
     const r = await joinDate(joinDeps, j, date, { runLogger, signal: o.signal });
     const empty = r.outcome === 'no-input' ? emptyInputs(r.inputs) : [];
     const result: DateResult = {
@@ -125,7 +129,7 @@ export async function runLocalBackfill(config: BackfillConfig, o: LocalBackfillO
       ...(empty.length > 0 ? { reason: `no ${empty.join(', ')} rows` } : {}),
     };
     results.push(result);
-    o.progress.done(result);
+    progress.done(result);
   }
   return {
     join: j.id,

@@ -145,7 +145,12 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
     (j) =>
       new JoinScheduler({
         join: j,
-        ...localJoinDateDeps(j, o.dataDir, { wallClock: Date.now, logger: log, metrics, version: o.version ?? '0.1.0' }),
+        ...localJoinDateDeps(j, o.dataDir, {
+          wallClock: Date.now,
+          logger: log,
+          metrics,
+          version: o.version ?? '0.1.0',
+        }),
         clock,
         stateFile: joinStateFile(o.dataDir, j.id),
         lateCheckEveryMs: o.lateCheckEveryMs ?? 600_000,
