@@ -47,6 +47,8 @@ export async function startProgress(o: ProgressOptions): Promise<BackfillProgres
       hideCursor: true,
       etaBuffer: 20,
       fps: 5,
+      // The caller picks the bar for a terminal; drawn on any stream it is given (tests, a forced bar).
+      noTTYOutput: true,
     },
     Presets.shades_classic,
   );

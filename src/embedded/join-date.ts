@@ -1,5 +1,5 @@
 import { readFileSync, unlinkSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { link, mkdir, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ulid } from 'ulid';
 import type { JoinMetrics } from '../join/join-metrics.js';
@@ -106,52 +106,76 @@ export async function joinDate(
   }
 }
 
-/** Lock files this process holds: a file with our pid that is not here was left by an earlier process with our pid. */
-const heldHere = new Set<string>();
+/** This process's turn on each lock file: its own runs queue here, so the file only settles between processes. */
+const queued = new Map<string, Promise<void>>();
 const LOCK_POLL_MS = 250;
+const WAITING = 'another run is joining this date; waiting';
 
 /**
  * Takes the date's lock file (created exclusively, holding the pid), waiting
- * while another live holder has it. A file whose process is gone (a crash)
- * is taken over. Returns the release.
+ * while another live process holds it. A file whose process is gone (a
+ * crash) is taken over. Returns the release.
  */
 async function lockDate(file: string, logger: Logger, join: string, date: string): Promise<() => void> {
-  await mkdir(dirname(file), { recursive: true });
-  let told = false;
-  let unreadable = 0;
-  for (;;) {
-    try {
-      await writeFile(file, String(process.pid), { flag: 'wx' });
-      heldHere.add(file);
-      return () => {
-        heldHere.delete(file);
-        try {
-          unlinkSync(file);
-        } catch {
-          // already gone: nothing to release
-        }
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const holder = lockHolder(file);
-    // Empty for a moment while its taker writes the pid; empty for long, left by a crash.
-    if (holder === null && ++unreadable < 8) {
-      await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
-      continue;
-    }
-    if (holder !== null && (holder !== process.pid || heldHere.has(file)) && alive(holder)) {
-      if (!told) logger.info({ join, date, pid: holder, lock: file }, 'another process is joining this date; waiting');
-      told = true;
-      await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
-      continue;
-    }
-    // The holder is gone: take the lock over (a racing taker loses on the exclusive create).
+  const before = queued.get(file);
+  let done!: () => void;
+  const turn = (before ?? Promise.resolve()).then(() => new Promise<void>((r) => (done = r)));
+  queued.set(file, turn);
+  const leave = (): void => {
+    done();
+    if (queued.get(file) === turn) queued.delete(file);
+  };
+  if (before !== undefined) {
+    logger.info({ join, date, pid: process.pid }, WAITING);
+    await before;
+  }
+  try {
+    await takeFile(file, () => logger.info({ join, date, lock: file }, WAITING));
+  } catch (err) {
+    leave();
+    throw err;
+  }
+  return () => {
     try {
       unlinkSync(file);
     } catch {
-      // removed by the other taker meanwhile
+      // already gone: nothing to release
     }
+    leave();
+  };
+}
+
+async function takeFile(file: string, onWait: () => void): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  // Created with its content in one step (a hard link of a written file), so no reader sees it empty.
+  const mine = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  await writeFile(mine, String(process.pid));
+  let told = false;
+  try {
+    for (;;) {
+      try {
+        await link(mine, file);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const holder = lockHolder(file);
+      // Our own pid in the file: left by an earlier process that had it (this one's runs queue above).
+      if (holder !== null && holder !== process.pid && alive(holder)) {
+        if (!told) onWait();
+        told = true;
+        await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
+        continue;
+      }
+      // The holder is gone: take the lock over (a racing taker loses on the exclusive link).
+      try {
+        unlinkSync(file);
+      } catch {
+        // removed by the other taker meanwhile
+      }
+    }
+  } finally {
+    await unlink(mine).catch(() => undefined);
   }
 }
 
