@@ -9,7 +9,7 @@ import type { Logger } from '../observe/log.js';
  * `gridlake standalone`) or, with --kubeconfig, on a cluster as DailyJoinRuns.
  * Exit code 0 when every date succeeded or was partial; 1 when one failed,
  * had no input (unless --allow-no-input) or was not reached (stopped); 2 for
- * a bad option (docs/errors.md, "Exit codes").
+ * a bad option (docs/backfill.md; docs/errors.md, "Exit codes").
  */
 
 /** What tests replace in `gridlake backfill`. */

@@ -44,7 +44,7 @@ export async function runBackfillCommand(
   void (deps.stop ?? stopSignal()).then(() => {
     stop.abort();
     progress?.status(config.mode === 'local' ? 'stopping after this date' : 'stopping');
-    if (!showBar) logger.info({ join: config.join }, 'stopping after the current date');
+    if (!showBar) logger.info('stopping after the current date');
   });
   // Started once the join is found, so a bad --join is one error line, not a bar and an error.
   const openProgress = async (join: string): Promise<BackfillProgress> =>
