@@ -22,6 +22,7 @@ describe('gridlake CLI', () => {
       .sort();
     expect(names).toEqual([
       'agent',
+      'backfill',
       'collect',
       'controller',
       'crds',
@@ -33,7 +34,7 @@ describe('gridlake CLI', () => {
     ]);
   });
 
-  it.each(['controller', 'collect', 'sink', 'join', 'agent', 'standalone', 'simulate', 'crds', 'query'])(
+  it.each(['controller', 'collect', 'sink', 'join', 'agent', 'standalone', 'simulate', 'crds', 'query', 'backfill'])(
     'prints help for %s',
     async (name) => {
       const program = buildProgram({});
