@@ -216,6 +216,27 @@ export const StandaloneSettings = Type.Object(
   closed,
 );
 
+/** More dates than this need `--yes`: a year of dates is a backfill, more is likely a typo. */
+export const MAX_BACKFILL_DATES = 366;
+export const BACKFILL_OUTPUTS = ['text', 'json'] as const;
+
+export const BackfillSettings = Type.Object(
+  {
+    join: Text('name (or namespace/name) of the DailyJoin'),
+    from: Text('first KST logical date'),
+    to: Text('last KST logical date'),
+    resources: Opt(Text('folder of resource YAML (default: the examples/embedded shipped with gridlake)')),
+    dataDir: Text('where the local lake lives', '.gridlake'),
+    kubeconfig: Opt(Text('kubeconfig of the cluster whose DailyJoin is backfilled')),
+    namespace: Opt(Text('namespace of the DailyJoin')),
+    parallel: Opt(Int('runs unfinished at once on a cluster', 1, undefined, 64)),
+    output: Opt(StringEnum(BACKFILL_OUTPUTS, { description: 'text or json summary' })),
+    allowNoInput: Opt(Flag('exit 0 when dates have no input')),
+    yes: Opt(Flag(`more than ${MAX_BACKFILL_DATES} dates`)),
+  },
+  closed,
+);
+
 export const QuerySettings = Type.Object(
   {
     sql: Text('the SQL to run'),
@@ -267,6 +288,16 @@ export type StatusConfig = Static<typeof StatusSettings> &
     readonly mode: 'local' | 'cluster';
   };
 export type ControllerConfig = Static<typeof ControllerSettings> & ProcessSettings;
+export type BackfillConfig = Static<typeof BackfillSettings> &
+  ProcessSettings & {
+    /** the dates from --from to --to, in order */
+    readonly dates: readonly string[];
+    /** the DailyJoin's name, without a namespace */
+    readonly joinName: string;
+    /** cluster with --kubeconfig: DailyJoinRuns; else the local runtime on --data-dir */
+    readonly mode: 'local' | 'cluster';
+    readonly resources: string;
+  };
 export type StandaloneConfig = Static<typeof StandaloneSettings> & ProcessSettings & { readonly resources: string };
 
 /** `--metrics-port` for the key `metricsPort`; `names` overrides (env variables, negated flags). */
@@ -424,6 +455,65 @@ export function statusConfig(flags: Readonly<Record<string, unknown>>, env: Env)
       value: settings.url,
     });
   return { ...settings, ...processSettings(env, flags), mode: cluster ? 'cluster' : 'local' };
+}
+
+/**
+ * `gridlake backfill`: the dates `--from`..`--to` (KST logical dates, at most
+ * MAX_BACKFILL_DATES without `--yes`); on a cluster with `--kubeconfig`, else
+ * on the local data folder. `--join` may carry the namespace (`ns/name`).
+ */
+export function backfillConfig(flags: Readonly<Record<string, unknown>>, env: Env): BackfillConfig {
+  const settings = parseSettings(BackfillSettings, defined(flags), { resources: '-f/--resources', output: '--output' });
+  const mode = settings.kubeconfig === undefined ? 'local' : 'cluster';
+  if (mode === 'cluster' && (flags['resources'] !== undefined || flags['dataDir'] !== undefined))
+    invalid('-f and --data-dir are for the local runtime; with --kubeconfig the DailyJoin is read from the cluster', {
+      options: ['-f', '--data-dir', '--kubeconfig'],
+    });
+  if (mode === 'local' && settings.parallel !== undefined)
+    invalid('--parallel is for a cluster (--kubeconfig); the local runtime joins one date at a time', {
+      option: '--parallel',
+    });
+  const parts = settings.join.split('/');
+  if (parts.length > 2 || parts.some((p) => p === ''))
+    invalid(`--join: expected name or namespace/name (got ${JSON.stringify(settings.join)})`, { option: '--join' });
+  const [joinName, joinNamespace] = parts.length === 2 ? [parts[1]!, parts[0]!] : [parts[0]!, undefined];
+  if (joinNamespace !== undefined && settings.namespace !== undefined && joinNamespace !== settings.namespace)
+    invalid(`--join names namespace ${joinNamespace} but --namespace is ${settings.namespace}: give one`, {
+      options: ['--join', '--namespace'],
+    });
+  const from = calendarDate(settings.from, '--from');
+  const to = calendarDate(settings.to, '--to');
+  if (from > to) invalid(`--from ${from} is after --to ${to}`, { options: ['--from', '--to'] });
+  const count = Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000) + 1;
+  if (count > MAX_BACKFILL_DATES && settings.yes !== true)
+    invalid(
+      `--from ${from} --to ${to} is ${count} dates, more than ${MAX_BACKFILL_DATES}: narrow the range or pass --yes`,
+      { options: ['--from', '--to', '--yes'], dates: count },
+    );
+  const dates = Array.from({ length: count }, (_, i) =>
+    new Date(Date.parse(`${from}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10),
+  );
+  return {
+    ...settings,
+    ...(joinNamespace === undefined ? {} : { namespace: joinNamespace }),
+    ...processSettings(env, flags),
+    resources: settings.resources ?? (mode === 'local' ? packagedExamples() : ''),
+    dates,
+    joinName,
+    mode,
+  };
+}
+
+/** A real calendar date `YYYY-MM-DD`, or GL_CONFIG_INVALID naming `flag`. */
+function calendarDate(value: string, flag: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  const ms = m === null ? NaN : Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value)
+    invalid(`${flag}: expected a calendar date YYYY-MM-DD (got ${JSON.stringify(value)})`, {
+      option: flag,
+      value,
+    });
+  return value;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { Env } from '../config.js';
 import { registerAgentCommand } from './agent-command.js';
+import { registerBackfillCommand } from './backfill-command.js';
 import { registerCollectCommand } from './collect-command.js';
 import { registerControllerCommand } from './controller-command.js';
 import { registerCrdsCommand } from './crds-command.js';
@@ -55,6 +56,7 @@ export function buildProgram(env: Env): Command {
   registerStandaloneCommand(program, env);
   registerQueryCommand(program, env);
   registerStatusCommand(program, env);
+  registerBackfillCommand(program, env);
 
   return program;
 }

@@ -150,8 +150,17 @@ export function embeddedConfig(input: EmbeddedConfigInput): EmbeddedConfig {
     rowGroupSize: s.spec.rowGroupRows ?? Math.min(10_000, s.spec.flush.maxRecords),
     suspended: s.spec.suspend,
   }));
-  const joins = ofKind(all, 'DailyJoin').map((j) => dailyJoinConfig(j, all, input));
+  const joins = embeddedJoins(input);
   return { sources, limits, sinks, joins, usesSimulator };
+}
+
+/**
+ * The DailyJoins alone, as the embedded scheduler runs them: for
+ * `gridlake backfill`, which starts no source and so needs no service key.
+ */
+export function embeddedJoins(input: Omit<EmbeddedConfigInput, 'simulatorUrl'>): EmbeddedJoinConfig[] {
+  const all = input.resources.map((r) => r.resource);
+  return ofKind(all, 'DailyJoin').map((j) => dailyJoinConfig(j, all, { ...input, simulatorUrl: null }));
 }
 
 function dailyJoinConfig(

@@ -1,12 +1,9 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ulid } from 'ulid';
 import { todayIn } from '../api/daily-join-semantics.js';
 import type { RunTrigger } from '../api/daily-join-run.js';
 import { summarizeRunReport, type RunReportSummary } from '../api/run-report.js';
 import { addDays } from '../kst.js';
-import type { JoinMetrics } from '../join/join-metrics.js';
-import type { JoinStore } from '../join/join-store.js';
 import type { RunReport } from '../join/manifest.js';
 import {
   DATES_WITHOUT_INPUT,
@@ -18,30 +15,22 @@ import {
   type NoInputDate,
 } from '../join/no-input.js';
 import { checkRerun } from '../join/rerun-check.js';
-import { runDailyJoin } from '../join/run-join.js';
-import type { SqlExportStep } from '../join/run-join.js';
 import { logicalDateOf, planSchedule } from '../join/schedule.js';
 import type { SchedulePlan } from '../join/schedule.js';
 import type { Logger } from '../observe/log.js';
 import type { Clock } from '../clock.js';
 import type { EmbeddedJoinConfig } from './embedded-config.js';
+import { joinDate, type JoinDateDeps } from './join-date.js';
 
-/** What a scheduler needs from the process. */
-export interface JoinSchedulerDeps {
+/** What a scheduler needs from the process (beside what joining a date needs: joinDate's deps). */
+export interface JoinSchedulerDeps extends JoinDateDeps {
   readonly join: EmbeddedJoinConfig;
-  readonly store: JoinStore;
   /** the pipeline's clock (simulated in tests): decides what is due, and the scheduler sleeps on it */
   readonly clock: Clock;
-  /** wall time for run reports and durations */
-  readonly wallClock: () => number;
-  readonly logger: Logger;
-  readonly metrics: JoinMetrics;
   /** JSON file keeping lastScheduleTime across restarts */
   readonly stateFile: string;
   /** how often (ms of `clock`) finished dates within lateDataDays (and dates without input) are checked for new inputs */
   readonly lateCheckEveryMs: number;
-  readonly exportSql?: SqlExportStep;
-  readonly version: string;
 }
 
 interface SchedulerState {
@@ -77,7 +66,7 @@ const MANIFEST = /power_weather_daily\/year=(\d{4})\/month=(\d{2})\/day=(\d{2})\
 /**
  * One DailyJoin in the embedded default: plans with the pure `planSchedule`,
  * runs due dates one at a time with `runDailyJoin` (retrying a failed run
- * `backoffLimit` times), and reruns a finished date within `lateDataDays`
+ * `backoffLimit` times, through `joinDate`, as `gridlake backfill` does), and reruns a finished date within `lateDataDays`
  * when `checkRerun` says its inputs changed. A date whose run found no rows
  * is remembered in the state file (the NoInput condition) and joined again as
  * soon as raw files for it exist, within the catch-up window. A running join is finished, not
@@ -255,38 +244,19 @@ export class JoinScheduler {
   }
 
   async #runDate(date: string, trigger: RunTrigger): Promise<RunReport> {
-    const { join } = this.#d;
-    const attempts = 1 + join.resource.spec.backoffLimit;
-    let report: RunReport | null = null;
-    let attempt = 1;
-    for (; attempt <= attempts; attempt++) {
-      report = await runDailyJoin(
-        {
-          store: this.#d.store,
-          clock: this.#d.wallClock,
-          newRunId: () => ulid(this.#d.wallClock()),
-          gridlakeVersion: this.#d.version,
-          logger: this.#runLog,
-          metrics: this.#d.metrics,
-          ...(this.#d.exportSql === undefined ? {} : { exportSql: this.#d.exportSql }),
-        },
-        join.config,
-        date,
-      );
-      if (report.outcome !== 'failed' || this.#stop.signal.aborted) break;
-      if (attempt < attempts) {
-        this.#log.warn({ date, attempt, reason: report.reason }, 'join run failed; retrying');
-        await new Promise((r) => setTimeout(r, 1000 * attempt));
-      }
-    }
+    let attempts = 0;
+    const r = await joinDate(this.#d, this.#d.join, date, {
+      runLogger: this.#runLog,
+      signal: this.#stop.signal,
+      onAttempt: (n) => (attempts = n),
+    });
     this.#done.add(date);
-    const r = report!;
     this.#recordRun({
       date,
       trigger,
       startedAt: r.startedAt,
       finishedAt: r.finishedAt,
-      attempts: Math.min(attempt, attempts),
+      attempts,
       summary: summarizeRunReport(r),
     });
     if (r.outcome === 'no-input')

@@ -7,8 +7,6 @@ import type { StatusView } from '../api/status-view.js';
 import { LocalLogBus } from '../bus/local-log/local-log-bus.js';
 import { registerSpoolMetrics } from '../bus/local-log/spool-metrics.js';
 import { createJoinMetrics } from '../join/join-metrics.js';
-import { joinStoreFromObjectStore } from '../join/object-store-join-store.js';
-import { sqlExportStep } from '../join/sql-export.js';
 import { LocalFolderStore } from '../lake/local-folder-store.js';
 import type { Logger } from '../observe/log.js';
 import { startCollectors, type CollectRun } from '../sources/collect-runner.js';
@@ -21,6 +19,7 @@ import { BusReadingSink } from '../sources/shared/bus-reading-sink.js';
 import { runCatchUp, type CatchUpReport } from './catch-up-run.js';
 import { embeddedConfig, needsSimulator, type EmbeddedConfig } from './embedded-config.js';
 import { EmbeddedSink } from './embedded-sink.js';
+import { joinStateFile, localJoinDateDeps } from './join-date.js';
 import { JoinScheduler } from './join-scheduler.js';
 import { embeddedStatus } from './status-snapshot.js';
 import { oldestCatchUpDate, withBackfill } from './catch-up.js';
@@ -146,21 +145,21 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   );
 
   const metrics = createJoinMetrics(o.registry);
-  const schedulers = config.joins.map((j) => {
-    const store = joinStoreFromObjectStore(new LocalFolderStore(j.lakeDir));
-    return new JoinScheduler({
-      join: j,
-      store,
-      clock,
-      wallClock: Date.now,
-      logger: log,
-      metrics,
-      stateFile: join(o.dataDir, 'state', 'joins', `${safe(j.id)}.json`),
-      lateCheckEveryMs: o.lateCheckEveryMs ?? 600_000,
-      version: o.version ?? '0.1.0',
-      ...(j.sql === null ? {} : { exportSql: sqlExportStep(j.sql) }),
-    });
-  });
+  const schedulers = config.joins.map(
+    (j) =>
+      new JoinScheduler({
+        join: j,
+        ...localJoinDateDeps(j, o.dataDir, {
+          wallClock: Date.now,
+          logger: log,
+          metrics,
+          version: o.version ?? '0.1.0',
+        }),
+        clock,
+        stateFile: joinStateFile(o.dataDir, j.id),
+        lateCheckEveryMs: o.lateCheckEveryMs ?? 600_000,
+      }),
+  );
 
   let caughtUp = false;
   const catchUp = runCatchUp({

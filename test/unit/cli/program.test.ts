@@ -22,6 +22,7 @@ describe('gridlake CLI', () => {
       .sort();
     expect(names).toEqual([
       'agent',
+      'backfill',
       'collect',
       'controller',
       'crds',
@@ -43,15 +44,24 @@ describe('gridlake CLI', () => {
     expect(help).not.toMatch(/^\s+agent\b/m);
   });
 
-  it.each(['controller', 'collect', 'sink', 'join', 'agent', 'standalone', 'simulate', 'crds', 'query', 'status'])(
-    'prints help for %s',
-    async (name) => {
-      const program = buildProgram({});
-      const sink = capture(program);
-      await expect(program.parseAsync(['node', 'gridlake', name, '--help'])).rejects.toMatchObject({ exitCode: 0 });
-      expect(sink.out.join('')).toContain(`Usage: gridlake ${name}`);
-    },
-  );
+  it.each([
+    'controller',
+    'collect',
+    'sink',
+    'join',
+    'agent',
+    'standalone',
+    'simulate',
+    'crds',
+    'query',
+    'status',
+    'backfill',
+  ])('prints help for %s', async (name) => {
+    const program = buildProgram({});
+    const sink = capture(program);
+    await expect(program.parseAsync(['node', 'gridlake', name, '--help'])).rejects.toMatchObject({ exitCode: 0 });
+    expect(sink.out.join('')).toContain(`Usage: gridlake ${name}`);
+  });
 
   // Each command loads its libraries only when it runs (src/cli/program.ts), but
   // declares every option up front: `--help` lists them, and so does the
