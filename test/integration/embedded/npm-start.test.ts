@@ -286,14 +286,16 @@ describe('npm start on a fresh data folder, then again on the same one', () => {
     for (const topic of TOPICS) expect(records[topic], topic).toBeGreaterThan(0);
   });
 
-  // Enable once GET /status.json (branches `status`/`statuspage`) is merged, as:
-  //   it('answers GET /status.json with data: at least one source', async () => {
-  //     const res = await fetch(new URL('/status.json', metricsUrl));
-  //     expect(res.status).toBe(200);
-  //     const view = (await res.json()) as { resources: { kind: string }[] };
-  //     expect(view.resources.filter((r) => r.kind === 'PowerSource' || r.kind === 'WeatherSource').length).toBeGreaterThan(0);
-  //   });
-  it.todo('answers GET /status.json with data: at least one source');
+  it('answers GET /status.json and the status page with data', async () => {
+    const res = await fetch(new URL('/status.json', metricsUrl));
+    expect(res.status).toBe(200);
+    const view = (await res.json()) as { resources: { kind: string }[] };
+    const kinds = view.resources.map((r) => r.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['PowerSource', 'WeatherSource', 'LakeSink', 'DailyJoin']));
+    const page = await fetch(new URL('/', metricsUrl));
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('uplot');
+  });
 
   it('stops cleanly on SIGINT: exit 0 through npm, "stopped cleanly", no stack trace, within the bound', async () => {
     const end = await interrupt(first, 'gridlake');
