@@ -149,17 +149,22 @@ export const SinkSettings = Type.Object(
   closed,
 );
 
+/** Where a command that reads the lake finds it: a local folder, or an S3 bucket (`gridlake join`, `query`). */
+const LakeFlags = {
+  lake: Text('local-folder lake root', LOCAL_LAKE),
+  bucket: Opt(Text('S3 bucket')),
+  prefix: Type.String({ description: 'key prefix of the lake inside the bucket', default: '' }),
+  endpoint: Opt(Text('S3 endpoint')),
+  region: Text('S3 region', REGION),
+};
+
 const Ratio = (description: string): TNumber => Type.Number({ description, minimum: 0, maximum: 1 });
 
 export const JoinSettings = Type.Object(
   {
     join: Text('namespace/name of the DailyJoin'),
     date: Text('the KST logical date'),
-    lake: Text('local-folder lake root', LOCAL_LAKE),
-    bucket: Opt(Text('S3 bucket')),
-    prefix: Type.String({ description: 'key prefix of the lake inside the bucket', default: '' }),
-    endpoint: Opt(Text('S3 endpoint')),
-    region: Text('S3 region', REGION),
+    ...LakeFlags,
     reportFile: Opt(Text('run summary file (the termination message)')),
     locations: Opt(Type.String({ description: 'comma-separated configured locations' })),
     powerTopic: Opt(Text('power topic in the raw zone')),
@@ -240,11 +245,7 @@ export const BackfillSettings = Type.Object(
 export const QuerySettings = Type.Object(
   {
     sql: Text('the SQL to run'),
-    lake: Text('local-folder lake root', LOCAL_LAKE),
-    bucket: Opt(Text('S3 bucket')),
-    prefix: Type.String({ description: 'key prefix of the lake inside the bucket', default: '' }),
-    endpoint: Opt(Text('S3 endpoint')),
-    region: Text('S3 region', REGION),
+    ...LakeFlags,
     output: Opt(StringEnum(QUERY_OUTPUTS, { description: 'table, csv or json' })),
   },
   closed,

@@ -8,7 +8,7 @@ import { createJoinMetrics } from '../join/join-metrics.js';
 import { emptyInputs } from '../join/no-input.js';
 import { createKubeClient } from '../k8s/kube-client.js';
 import { loadKubeConfig } from '../k8s/kubeconfig.js';
-import { createLogger, type Logger } from '../observe/log.js';
+import { commandLogger, type Logger } from '../observe/log.js';
 import { createRegistry } from '../observe/metrics.js';
 import { runClusterBackfill } from './backfill-cluster.js';
 import type { BackfillCommandDeps } from './backfill-command.js';
@@ -29,15 +29,7 @@ export async function runBackfillCommand(
   deps: BackfillCommandDeps = {},
 ): Promise<BackfillSummary> {
   const stderr = deps.stderr ?? process.stderr;
-  const logger =
-    deps.logger ??
-    createLogger({
-      name: 'gridlake-backfill',
-      level: config.logLevel,
-      format: config.logFormat,
-      color: config.logColor,
-      destination: stderr,
-    });
+  const logger = deps.logger ?? commandLogger('gridlake-backfill', config, stderr);
   const showBar = deps.bar ?? (stderr as { isTTY?: boolean }).isTTY === true;
   const stop = new AbortController();
   let progress = null as BackfillProgress | null;

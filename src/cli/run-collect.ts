@@ -1,6 +1,6 @@
 import type { Bus } from '../bus/bus.js';
 import { openBus } from '../bus/open-bus.js';
-import { createLogger, type Logger } from '../observe/log.js';
+import { commandLogger, type Logger } from '../observe/log.js';
 import { createRegistry } from '../observe/metrics.js';
 import { startCollectors } from '../sources/collect-runner.js';
 import { DATA_GO_KR, KPX_LEGACY_HOST } from '../sources/kpx/kpx-endpoints.js';
@@ -54,13 +54,7 @@ function sourceProgressReporter(
 /** `gridlake collect`: runs one collector until SIGINT or SIGTERM. */
 export async function runCollect(opts: CollectConfig): Promise<void> {
   // Records may go to stdout: logs then go to stderr.
-  const logger = createLogger({
-    name: 'gridlake-collect',
-    level: opts.logLevel,
-    format: opts.logFormat,
-    color: opts.logColor,
-    ...(opts.brokers || opts.spoolDir ? {} : { destination: process.stderr }),
-  });
+  const logger = commandLogger('gridlake-collect', opts, opts.brokers || opts.spoolDir ? undefined : process.stderr);
   const simulated = opts.clock ? parseClockOption(opts.clock, Date.now()) : null;
   const timing = simulated ? { clock: new SimClock(simulated.startMs, simulated.speed) } : {};
   const key = new ServiceKey(opts.serviceKey);

@@ -6,7 +6,7 @@ import { loadKubeConfig } from '../k8s/kubeconfig.js';
 import { Manager } from '../k8s/manager.js';
 import { countRequests, runtimeMetrics } from '../k8s/runtime-metrics.js';
 import { serveManager, type ServedManager } from '../k8s/serve-manager.js';
-import { createLogger } from '../observe/log.js';
+import { commandLogger } from '../observe/log.js';
 import { createRegistry } from '../observe/metrics.js';
 import type { ControllerConfig } from '../config.js';
 import { parseControllerKinds } from './controller-command.js';
@@ -17,12 +17,7 @@ import { parseControllerKinds } from './controller-command.js';
  * the metrics port, orderly shutdown on SIGTERM.
  */
 export async function runController(opts: ControllerConfig): Promise<ServedManager> {
-  const logger = createLogger({
-    name: 'gridlake-controller',
-    level: opts.logLevel,
-    format: opts.logFormat,
-    color: opts.logColor,
-  });
+  const logger = commandLogger('gridlake-controller', opts);
   // --kubeconfig, else KUBECONFIG / ~/.kube/config / the in-cluster service account (client-node's loadFromDefault order).
   const kc = await loadKubeConfig({ file: opts.kubeconfig, env: opts.env });
   const registry = createRegistry();

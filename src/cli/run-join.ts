@@ -9,7 +9,7 @@ import { openJoinStore } from '../join/open-join-store.js';
 import { findLateDates, type LateDate } from '../join/rerun-check.js';
 import { runDailyJoin } from '../join/run-join.js';
 import { sqlExportStep } from '../join/sql-export.js';
-import { createLogger } from '../observe/log.js';
+import { commandLogger } from '../observe/log.js';
 import { createRegistry } from '../observe/metrics.js';
 import { DEFAULT_THRESHOLDS } from '../join/types.js';
 import type { JoinCommandConfig } from '../config.js';
@@ -22,15 +22,7 @@ import type { JoinCommandDeps } from './join-command.js';
 export async function runJoinCommand(opts: JoinCommandConfig, deps: JoinCommandDeps = {}): Promise<RunReport> {
   const clock = deps.clock ?? Date.now;
   // stdout carries the run report alone (a script pipes it to jq): logs go to stderr.
-  const logger =
-    deps.logger ??
-    createLogger({
-      name: 'gridlake-join',
-      level: opts.logLevel,
-      format: opts.logFormat,
-      color: opts.logColor,
-      destination: process.stderr,
-    });
+  const logger = deps.logger ?? commandLogger('gridlake-join', opts, process.stderr);
   const registry = createRegistry({ defaultMetrics: false });
   const metrics = createJoinMetrics(registry);
   const config = joinConfig({

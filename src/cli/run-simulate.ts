@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { createLogger } from '../observe/log.js';
+import { commandLogger } from '../observe/log.js';
 import { parseFaults } from '../sources/simulator/sim-config.js';
 import { parseClockOption, SimClock } from '../sources/simulator/sim-clock.js';
 import { createSimulator } from '../sources/simulator/simulator-server.js';
@@ -9,12 +9,7 @@ import type { SimulateConfig } from '../config.js';
 
 /** `gridlake simulate`: serves the simulated KPX and KMA APIs until SIGINT or SIGTERM. */
 export async function runSimulate(opts: SimulateConfig): Promise<void> {
-  const logger = createLogger({
-    name: 'gridlake-simulate',
-    level: opts.logLevel,
-    format: opts.logFormat,
-    color: opts.logColor,
-  });
+  const logger = commandLogger('gridlake-simulate', opts);
   const { startMs, speed } = parseClockOption(opts.clock, Date.now());
   const fileConfig = opts.config ? (parseYaml(readFileSync(opts.config, 'utf8')) as Record<string, unknown>) : {};
   const config = {

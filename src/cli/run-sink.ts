@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { SinkCommandConfig, SinkSettings } from '../config.js';
 import { DEAD_LETTER_TOPIC } from '../lake/dead-letters.js';
 import { startSink, type SinkConfig } from '../lake/sink-runtime.js';
-import { createLogger } from '../observe/log.js';
+import { commandLogger } from '../observe/log.js';
 import { createRegistry } from '../observe/metrics.js';
 import { startObserveServer, statusReporter, stopSignal } from './process.js';
 import { flagsFromLakeSink } from './sink-flags.js';
@@ -44,7 +44,7 @@ export function sinkRuntimeConfig(c: SinkCommandConfig): SinkConfig {
 
 /** `gridlake sink`'s body: a running sink, served on the metrics port, until SIGINT or SIGTERM. */
 export async function runSink(c: SinkCommandConfig): Promise<void> {
-  const log = createLogger({ name: 'gridlake-sink', level: c.logLevel, format: c.logFormat, color: c.logColor });
+  const log = commandLogger('gridlake-sink', c);
   const config = sinkRuntimeConfig(c);
   const registry = createRegistry();
   // Before the sink starts: a bad --sink or kubeconfig fails here, with nothing to undo.

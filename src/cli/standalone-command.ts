@@ -19,18 +19,13 @@ export function registerStandaloneCommand(program: Command, env: Env): Command {
     .option('--yes', 'with --reset: delete without asking (needed without a terminal)')
     .action(async (flags: Record<string, unknown>) => {
       // The whole data path loads only when it runs: every process declares every command.
-      const [{ standaloneConfig }, { createLogger, resolveLogFormat }, { runStandalone }] = await Promise.all([
+      const [{ standaloneConfig }, { commandLogger, resolveLogFormat }, { runStandalone }] = await Promise.all([
         import('../config.js'),
         import('../observe/log.js'),
         import('./run-standalone.js'),
       ]);
       const config = standaloneConfig(flags, env);
-      const logger = createLogger({
-        name: 'gridlake-standalone',
-        level: config.logLevel,
-        format: config.logFormat,
-        color: config.logColor,
-      });
+      const logger = commandLogger('gridlake-standalone', config);
       const forPeople = resolveLogFormat(config.logFormat, process.stdout) === 'pretty';
       // A start-up error goes to the entry point (src/cli.ts): one readable error, exit 2 for bad resources.
       process.exitCode = await runStandalone({

@@ -4,6 +4,7 @@ import type { DailyJoinStatus } from '../api/daily-join.js';
 import type { LakeSinkStatus } from '../api/lake-sink.js';
 import type { PowerSourceSpec, PowerSourceStatus } from '../api/power-source.js';
 import { ofKind } from '../api/resource.js';
+import { KINDS } from '../api/kinds.js';
 import { runOutcome } from '../api/run-report.js';
 import type { GridlakeResource } from '../api/validate.js';
 import type { StatusResource, StatusView } from '../api/status-view.js';
@@ -49,14 +50,8 @@ export interface EmbeddedStatusParts {
   readonly gridlakeVersion?: string;
 }
 
-const KIND_ORDER: readonly StatusResource['kind'][] = [
-  'PowerSource',
-  'WeatherSource',
-  'LakeSink',
-  'DailyJoin',
-  'DailyJoinRun',
-  'RemoteSite',
-];
+/** Resources are listed in the order the CRDs are. */
+const KIND_ORDER: readonly string[] = KINDS.map((k) => k.kind);
 
 const nsOf = (r: GridlakeResource): string => r.metadata.namespace ?? 'default';
 

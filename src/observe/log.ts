@@ -46,6 +46,24 @@ function prettyStream(destination: NodeJS.WritableStream, color: boolean): Prett
   });
 }
 
+/** What a command's config says about its logs (`ProcessSettings` in src/config.ts). */
+export interface CommandLogSettings {
+  readonly logLevel: string;
+  readonly logFormat?: LogFormat | undefined;
+  readonly logColor?: boolean | undefined;
+}
+
+/** The logger of the command `name`, as its config asks (`destination` default stdout). */
+export function commandLogger(name: string, s: CommandLogSettings, destination?: NodeJS.WritableStream): Logger {
+  return createLogger({
+    name,
+    level: s.logLevel,
+    format: s.logFormat,
+    color: s.logColor,
+    ...(destination === undefined ? {} : { destination }),
+  });
+}
+
 /**
  * Structured logs (pino). Messages are fixed phrases; ids and values go in
  * fields so logs can be filtered. Secrets are redacted by path wherever they
