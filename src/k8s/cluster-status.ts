@@ -3,7 +3,7 @@ import type { DailyJoinRunSpec } from '../api/daily-join-run.js';
 import type { DailyJoinSpec } from '../api/daily-join.js';
 import type { LakeSinkSpec } from '../api/lake-sink.js';
 import type { PowerSourceSpec } from '../api/power-source.js';
-import type { RemoteSiteSpec } from '../api/remote-site.js';
+import { SITE_NAMESPACE_PREFIX, type RemoteSiteSpec } from '../api/remote-site.js';
 import type { StatusResource, StatusView } from '../api/status-view.js';
 import type { WeatherSourceSpec } from '../api/weather-source.js';
 import { isoUtc } from '../kst.js';
@@ -33,7 +33,11 @@ interface KubeObject {
   readonly status?: Record<string, unknown>;
 }
 
-/** Lists every gridlake kind (in `namespace`, or all) and returns them in the status shape. */
+/**
+ * Lists every gridlake kind (in `namespace`, or all) and returns them in the
+ * status shape; with a namespace, a RemoteSite is listed only in its own site
+ * namespace (`gridlake-site-<name>`).
+ */
 export async function readClusterStatus(
   client: KubeClient,
   o: { readonly namespace?: string | undefined; readonly context?: string; readonly nowMs: number },
@@ -47,7 +51,12 @@ export async function readClusterStatus(
         ...(k.namespaced && o.namespace !== undefined ? { namespace: o.namespace } : {}),
       });
       const list = await client.request<{ items?: KubeObject[] }>({ method: 'GET', path });
-      return (list.items ?? []).map((obj) => ({ kind: k.kind, obj }));
+      // A RemoteSite belongs to no namespace: with --namespace, only the site whose namespace that is.
+      const items = (list.items ?? []).filter(
+        (obj) =>
+          k.namespaced || o.namespace === undefined || `${SITE_NAMESPACE_PREFIX}${obj.metadata?.name}` === o.namespace,
+      );
+      return items.map((obj) => ({ kind: k.kind, obj }));
     }),
   );
   const resources = lists.flat().flatMap(({ kind, obj }) => {

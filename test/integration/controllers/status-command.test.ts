@@ -107,6 +107,26 @@ afterAll(async () => {
 });
 
 describe('gridlake status on a cluster', () => {
+  it('lists a RemoteSite (cluster-scoped) with -n only in its own site namespace', async () => {
+    const site = `st${rand()}`;
+    const sites = resourcePath({ ...G, plural: 'remotesites' });
+    await client.request({
+      method: 'POST',
+      path: sites,
+      body: { apiVersion: 'gridlake.io/v1alpha1', kind: 'RemoteSite', metadata: { name: site }, spec: {} },
+    });
+    try {
+      const inSite = JSON.parse(await status(['-n', `gridlake-site-${site}`])) as StatusView;
+      expect(inSite.resources.map((r) => `${r.kind} ${r.name}`)).toEqual([`RemoteSite ${site}`]);
+      const inNs = JSON.parse(await status(['-n', ns])) as StatusView;
+      expect(inNs.resources.filter((r) => r.kind === 'RemoteSite')).toEqual([]);
+      const all = JSON.parse(await status([])) as StatusView;
+      expect(all.resources.some((r) => r.kind === 'RemoteSite' && r.name === site)).toBe(true);
+    } finally {
+      await client.request({ method: 'DELETE', path: objectPath({ ...G, plural: 'remotesites' }, site) });
+    }
+  });
+
   it('reads the resources of one namespace with their status, in the status shape', async () => {
     const view = JSON.parse(await status(['-n', ns])) as StatusView;
     expect(view).toMatchObject({ version: 1, runtime: 'cluster', cluster: { namespace: ns } });
