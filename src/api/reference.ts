@@ -53,7 +53,7 @@ function kindSection(def: KindDefinition): string {
   const props = (root['properties'] ?? {}) as Record<string, JsonSchema>;
   const spec = props['spec'] as JsonSchema;
   const status = props['status'] as JsonSchema;
-  const lines: string[] = [`## ${def.kind}`, '', def.description, ''];
+  const lines: string[] = [`## ${def.kind}`, '', text(def.description), ''];
   lines.push(
     `- scope: ${def.scope}`,
     `- names: \`${def.plural}\` (plural), \`${def.singular}\` (singular)` +
@@ -126,7 +126,7 @@ function collectRules(schema: JsonSchema, path: string): RuleRow[] {
   const own = ((schema['x-kubernetes-validations'] ?? []) as { rule: string; message?: string }[]).map((v) => ({
     path,
     rule: v.rule,
-    message: v.message ?? '',
+    message: text(v.message),
   }));
   const below: RuleRow[] = [];
   const props = (schema['properties'] ?? {}) as Record<string, JsonSchema>;
@@ -188,8 +188,9 @@ function describe(schema: JsonSchema): string {
   return pattern === undefined ? description : `${description} Pattern: ${code(pattern)}.`;
 }
 
+/** Prose from a schema: one line, and `<name>` placeholders kept visible (Markdown would take them for HTML). */
 function text(value: unknown): string {
-  return typeof value === 'string' ? value.replace(/\s*\n\s*/g, ' ') : '';
+  return typeof value === 'string' ? value.replace(/\s*\n\s*/g, ' ').replace(/</g, '&lt;') : '';
 }
 
 /** A table cell: newlines flattened, pipes escaped (GFM splits cells on `|` even inside code spans). */

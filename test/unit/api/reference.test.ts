@@ -85,6 +85,10 @@ describe('docs/reference.md', () => {
     expect(def).toBe('`50000`');
     expect(required).toBe('');
     expect(description).toBe('Close the file after this many records.');
+    // A placeholder in prose stays visible once rendered.
+    expect(row(section(generated, 'LakeSink'), 'spec.consumerGroup')[4]).toContain(
+      'gridlake-sink-&lt;namespace>-&lt;name>',
+    );
   });
 
   it('lists nested list fields with [] (WeatherSource spec.locations[].nx) and required fields', () => {
@@ -104,7 +108,7 @@ describe('docs/reference.md', () => {
         for (const p of fieldPaths(props[zone]!, zone)) expect(s, p).toContain(`| \`${p}\` |`);
       }
       const messages = [...celMessages(rootSchema(crd))];
-      for (const m of messages) expect(s, m).toContain(m.replace(/\|/g, '\\|'));
+      for (const m of messages) expect(s, m).toContain(m.replace(/\|/g, '\\|').replace(/</g, '&lt;'));
     },
   );
 
