@@ -5,6 +5,8 @@ import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerCrdsCommand } from '../../../src/cli/crds-command.js';
 import { allCrdsYaml, buildCrds, crdFileName, crdToYaml } from '../../../src/api/crd.js';
+import { KINDS } from '../../../src/api/kinds.js';
+import { buildReference } from '../../../src/api/reference.js';
 
 function program(): Command {
   const p = new Command('gridlake').exitOverride();
@@ -34,6 +36,20 @@ describe('gridlake crds', () => {
       const crds = buildCrds();
       expect((await readdir(dir)).sort()).toEqual(crds.map(crdFileName).sort());
       for (const crd of crds) expect(await readFile(path.join(dir, crdFileName(crd)), 'utf8')).toBe(crdToYaml(crd));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes the configuration reference with --reference, and prints no CRDs', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'gridlake-reference-'));
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const file = path.join(dir, 'docs', 'reference.txt');
+      await program().parseAsync(['node', 'gridlake', 'crds', '--reference', file]);
+      expect(await readFile(file, 'utf8')).toBe(buildReference(KINDS));
+      expect(stdout).not.toHaveBeenCalled();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -67,7 +67,7 @@ describe('gridlake CLI', () => {
   // declares every option up front: `--help` lists them, and so does the
   // command line the operator renders check against (worker-commands.test.ts).
   it.each([
-    ['crds', ['--out']],
+    ['crds', ['--out', '--reference']],
     [
       'simulate',
       ['--host', '--port', '--clock', '--config', '--fault', '--quota-kpx', '--quota-kma', '--allow-client', '--key'],
