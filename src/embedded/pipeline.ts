@@ -21,7 +21,7 @@ import { embeddedConfig, needsSimulator, type EmbeddedConfig } from './embedded-
 import { EmbeddedSink } from './embedded-sink.js';
 import { joinStateFile, localJoinDateDeps } from './join-date.js';
 import { JoinScheduler } from './join-scheduler.js';
-import { embeddedStatus } from './status-snapshot.js';
+import { embeddedStatus, joinStatusParts } from './status-snapshot.js';
 import { oldestCatchUpDate, withBackfill } from './catch-up.js';
 import { WatchedBus } from './watched-bus.js';
 
@@ -231,15 +231,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
         resources: o.resources.map((r) => r.resource),
         sources: { progress: collectors.built.progress(clock.now()), conditions: collectors.built.conditions() },
         sinks: sinks.map((s) => ({ name: s.config.name, progress: s.progress.snapshot() })),
-        joins: schedulers.map((s) => ({
-          id: s.id,
-          recentRuns: s.recentRuns,
-          noInputDates: s.noInputDates,
-          conditions: s.conditions,
-          nextScheduleTime: s.plan?.nextScheduleTime ?? null,
-          nextDate: s.plan?.nextDate ?? null,
-          lastScheduleTime: s.lastScheduleTime,
-        })),
+        joins: schedulers.map(joinStatusParts),
         nowMs: clock.now(),
         reporter: 'embedded',
         dataDir: o.dataDir,

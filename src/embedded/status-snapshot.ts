@@ -12,7 +12,7 @@ import type { WeatherSourceSpec, WeatherSourceStatus } from '../api/weather-sour
 import type { SinkProgressBlock } from '../lake/sink-progress.js';
 import type { SourceCondition } from '../sources/shared/collector-core.js';
 import type { SourceProgress } from '../sources/source-progress.js';
-import type { JoinSchedulerCondition, RecentRun } from './join-scheduler.js';
+import type { JoinScheduler, JoinSchedulerCondition, RecentRun } from './join-scheduler.js';
 
 /*
  * The embedded runtime's status in the cluster's shape (src/api/status-view.ts):
@@ -22,6 +22,31 @@ import type { JoinSchedulerCondition, RecentRun } from './join-scheduler.js';
  */
 
 /** What the pipeline's parts know, at one instant. */
+/** What the status needs of one join scheduler. */
+export interface JoinStatusParts {
+  /** namespace/name */
+  readonly id: string;
+  readonly recentRuns: readonly RecentRun[];
+  readonly noInputDates: readonly { readonly date: string; readonly emptyInputs: readonly string[] }[];
+  readonly conditions: readonly JoinSchedulerCondition[];
+  readonly nextScheduleTime: number | null;
+  readonly nextDate: string | null;
+  readonly lastScheduleTime: number | null;
+}
+
+/** The status parts of a running scheduler (the embedded pipeline and the tests read it the same way). */
+export function joinStatusParts(s: JoinScheduler): JoinStatusParts {
+  return {
+    id: s.id,
+    recentRuns: s.recentRuns,
+    noInputDates: s.noInputDates,
+    conditions: s.conditions,
+    nextScheduleTime: s.plan?.nextScheduleTime ?? null,
+    nextDate: s.plan?.nextDate ?? null,
+    lastScheduleTime: s.lastScheduleTime,
+  };
+}
+
 export interface EmbeddedStatusParts {
   readonly resources: readonly GridlakeResource[];
   /** the collectors (null: none run) */
@@ -31,16 +56,7 @@ export interface EmbeddedStatusParts {
   } | null;
   /** running sinks, by LakeSink name */
   readonly sinks: readonly { readonly name: string; readonly progress: SinkProgressBlock | null }[];
-  readonly joins: readonly {
-    /** namespace/name */
-    readonly id: string;
-    readonly recentRuns: readonly RecentRun[];
-    readonly noInputDates: readonly { readonly date: string; readonly emptyInputs: readonly string[] }[];
-    readonly conditions: readonly JoinSchedulerCondition[];
-    readonly nextScheduleTime: number | null;
-    readonly nextDate: string | null;
-    readonly lastScheduleTime: number | null;
-  }[];
+  readonly joins: readonly JoinStatusParts[];
   /** the pipeline's clock (simulated in tests and simulations) */
   readonly nowMs: number;
   /** who reports: the progress blocks' `reporter` */

@@ -1,9 +1,7 @@
-import { Writable } from 'node:stream';
-import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusView } from '../../../src/api/status-view.js';
-import { registerStatusCommand } from '../../../src/cli/status-command.js';
 import { objectPath, resourcePath, type KubeClient } from '../../../src/k8s/kube-client.js';
+import { runStatus } from '../../fixtures/run-status.js';
 import { kube } from '../../infra/index.js';
 import type { KubeInfo } from '../../infra/types.js';
 import { client as makeClient, createNamespace, deleteNamespace, rand } from '../k8s/helpers.js';
@@ -36,22 +34,8 @@ async function create(namespace: string, plural: string, kind: string, name: str
     });
 }
 
-async function status(args: readonly string[], tty = false): Promise<string> {
-  let out = '';
-  const stdout = Object.assign(
-    new Writable({
-      write(chunk: Buffer, _e, cb) {
-        out += chunk.toString();
-        cb();
-      },
-    }),
-    { isTTY: tty },
-  );
-  const program = new Command('gridlake').exitOverride();
-  registerStatusCommand(program, {}, { stdout, now: () => NOW });
-  await program.parseAsync(['status', '--kubeconfig', k.kubeconfig, ...args], { from: 'user' });
-  return out;
-}
+const status = (args: readonly string[], tty = false): Promise<string> =>
+  runStatus(['--kubeconfig', k.kubeconfig, ...args], { tty, deps: { now: () => NOW } });
 
 beforeAll(async () => {
   k = await kube();

@@ -1,13 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadResourcesOrThrow } from '../../../src/api/load.js';
 import type { StatusView } from '../../../src/api/status-view.js';
 import { startObserveServer, type ObserveServer } from '../../../src/cli/process.js';
-import { registerStatusCommand } from '../../../src/cli/status-command.js';
+import { runStatus } from '../../fixtures/run-status.js';
 import { startPipeline, type Pipeline } from '../../../src/embedded/pipeline.js';
 import { createRegistry } from '../../../src/observe/metrics.js';
 import { eventually } from '../../eventually.js';
@@ -24,22 +22,8 @@ let dataDir: string;
 let pipeline: Pipeline;
 let server: ObserveServer;
 
-async function status(args: readonly string[], tty: boolean): Promise<string> {
-  let out = '';
-  const stdout = Object.assign(
-    new Writable({
-      write(chunk: Buffer, _e, cb) {
-        out += chunk.toString();
-        cb();
-      },
-    }),
-    { isTTY: tty },
-  );
-  const program = new Command('gridlake').exitOverride();
-  registerStatusCommand(program, {}, { stdout });
-  await program.parseAsync(['status', '--url', server.address, ...args], { from: 'user' });
-  return out;
-}
+const status = (args: readonly string[], tty: boolean): Promise<string> =>
+  runStatus(['--url', server.address, ...args], { tty });
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'gridlake-status-e2e-'));

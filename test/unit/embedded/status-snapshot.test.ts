@@ -8,7 +8,7 @@ import type { StatusResource, StatusView } from '../../../src/api/status-view.js
 import { ManualClock } from '../../../src/clock.js';
 import { embeddedConfig } from '../../../src/embedded/embedded-config.js';
 import { JoinScheduler } from '../../../src/embedded/join-scheduler.js';
-import { embeddedStatus, type EmbeddedStatusParts } from '../../../src/embedded/status-snapshot.js';
+import { embeddedStatus, joinStatusParts, type EmbeddedStatusParts } from '../../../src/embedded/status-snapshot.js';
 import { createJoinMetrics } from '../../../src/join/join-metrics.js';
 import { LocalJoinStore } from '../../../src/join/join-store.js';
 import { SinkProgress } from '../../../src/lake/sink-progress.js';
@@ -60,17 +60,7 @@ async function parts(s: JoinScheduler, over: Partial<EmbeddedStatusParts> = {}):
     resources: (await examples).map((r) => r.resource),
     sources: null,
     sinks: [],
-    joins: [
-      {
-        id: s.id,
-        recentRuns: s.recentRuns,
-        noInputDates: s.noInputDates,
-        conditions: s.conditions,
-        nextScheduleTime: s.plan?.nextScheduleTime ?? null,
-        nextDate: s.plan?.nextDate ?? null,
-        lastScheduleTime: s.lastScheduleTime,
-      },
-    ],
+    joins: [joinStatusParts(s)],
     nowMs: clock.now(),
     reporter: 'embedded',
     dataDir: dir,
