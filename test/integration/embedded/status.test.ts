@@ -74,9 +74,11 @@ describe('gridlake status on a running embedded pipeline', () => {
     expect(runs.map((r) => (r.kind === 'DailyJoinRun' ? r.spec.date : ''))).toEqual(['2026-11-01']);
 
     const table = await status([], true);
-    expect(table).toMatch(/power\s+default\/kpx-national\s+ok\s+\d+[sm] ago\s+demand [\d,.]+ MW, supply [\d,.]+ MW/);
+    expect(table).toMatch(/power\s+default\/kpx-national\s+ok\s+\d+[smh] ago\s+demand [\d,.]+ MW, supply [\d,.]+ MW/);
     expect(table).toMatch(/weather\s+default\/kma-metro\s+\S+\s+\S+ ago\s+seoul -?[\d.]+°C/);
     expect(table).toMatch(/default\/raw\s+ok\s+[\d,]+\s+\d+/);
-    expect(table).toMatch(/default\/power-weather\s+\S+\s+2026-11-01\s+(Succeeded|Partial)\s.*2026-11-02 in \d+[smh]\b/);
+    expect(table).toMatch(
+      /default\/power-weather\s+\S+\s+2026-11-01\s+(Succeeded|Partial)\s.*2026-11-02 in \d+[smh]\b/,
+    );
   }, 60_000);
 });
