@@ -4,7 +4,7 @@ import type { WeatherSourceSpec } from '../src/api/weather-source.js';
 import { checkWeatherSourceSemantics } from '../src/api/weather-source-semantics.js';
 import { planWeather } from '../src/sources/kma/weather-planner.js';
 import { planPower } from '../src/sources/kpx/power-planner.js';
-import { DEFAULT_DAILY_LIMITS } from '../src/sources/shared/budget.js';
+import { DEFAULT_DAILY_LIMITS } from '../src/sources/common/budget.js';
 import type { Condition, ConditionInput } from '../src/k8s/conditions.js';
 import { findCondition } from '../src/k8s/conditions.js';
 import type { KubeObject } from '../src/k8s/object-cache.js';

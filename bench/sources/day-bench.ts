@@ -15,9 +15,9 @@ import { startCollectors } from '../../src/sources/collect-runner.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, kstDay } from '../../src/kst.js';
 import { ManualClock } from '../../src/clock.js';
 import { seededRng } from '../../src/random.js';
-import { MemorySink } from '../../src/sources/shared/reading-sink.js';
-import { ServiceKey } from '../../src/sources/shared/service-key.js';
-import { createFetchTransport, type Transport } from '../../src/sources/shared/transport.js';
+import { MemorySink } from '../../src/sources/common/reading-sink.js';
+import { ServiceKey } from '../../src/sources/common/service-key.js';
+import { createFetchTransport, type Transport } from '../../src/sources/common/transport.js';
 import { createSimulator } from '../../src/sources/simulator/simulator-server.js';
 import { TOPICS, type SourceConfig } from '../../src/sources/source-tasks.js';
 

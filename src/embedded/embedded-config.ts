@@ -8,8 +8,8 @@ import { glError } from '../errors.js';
 import { joinConfig } from '../join/join-config.js';
 import type { JoinConfig } from '../join/join-config.js';
 import type { SqlExportConfig } from '../join/sql-export.js';
-import type { Operation } from '../sources/shared/budget.js';
-import { ServiceKey } from '../sources/shared/service-key.js';
+import type { Operation } from '../sources/common/budget.js';
+import { ServiceKey } from '../sources/common/service-key.js';
 import type { SourceConfig } from '../sources/source-tasks.js';
 
 /**

@@ -10,7 +10,7 @@ import type { GridlakeResource } from '../api/validate.js';
 import type { StatusResource, StatusView } from '../api/status-view.js';
 import type { WeatherSourceSpec, WeatherSourceStatus } from '../api/weather-source.js';
 import type { SinkProgressBlock } from '../lake/sink-progress.js';
-import type { SourceCondition } from '../sources/shared/collector-core.js';
+import type { SourceCondition } from '../sources/common/collector-core.js';
 import type { SourceProgress } from '../sources/source-progress.js';
 import type { JoinScheduler, JoinSchedulerCondition, RecentRun } from './join-scheduler.js';
 

@@ -1,13 +1,13 @@
 import type { Registry } from 'prom-client';
 import type { Logger } from '../observe/log.js';
-import { CallBudget, type Operation } from './shared/budget.js';
+import { CallBudget, type Operation } from './common/budget.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Rng } from '../random.js';
-import type { ReadingSink } from './shared/reading-sink.js';
-import { runTasks } from './shared/run-loop.js';
-import { createSourceMetrics, initPollSeries } from './shared/source-metrics.js';
-import { OUTCOMES } from './shared/outcome.js';
-import { createFetchTransport, type Transport } from './shared/transport.js';
+import type { ReadingSink } from './common/reading-sink.js';
+import { runTasks } from './common/run-loop.js';
+import { createSourceMetrics, initPollSeries } from './common/source-metrics.js';
+import { OUTCOMES } from './common/outcome.js';
+import { createFetchTransport, type Transport } from './common/transport.js';
 import { buildSourceTasks, type SourceConfig, type SourceTasks } from './source-tasks.js';
 
 /** Everything a running collector process needs. */

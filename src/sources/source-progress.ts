@@ -1,6 +1,6 @@
 import type { PowerSourceProgress, WeatherSourceProgress } from '../api/index.js';
 import type { ResolvedLocation } from './kma/kma-grid.js';
-import type { ProgressSnapshot } from './shared/collector-progress.js';
+import type { ProgressSnapshot } from './common/collector-progress.js';
 import { isoUtc } from '../kst.js';
 
 /** The worker-written fields of a progress block (the reporter adds `reporter` and `updatedAt`). */

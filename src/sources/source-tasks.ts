@@ -5,13 +5,13 @@ import { WeatherLocationCollector } from './kma/weather-collector.js';
 import { PublicationTracker } from './kma/publication-tracker.js';
 import { PowerCollector, type PowerCheckpoint } from './kpx/power-collector.js';
 import { planPower } from './kpx/power-planner.js';
-import { CollectorCore, type CollectorDeps, type SourceCondition } from './shared/collector-core.js';
-import type { Task } from './shared/run-loop.js';
-import type { CheckpointStore, SourceCheckpoint } from './shared/checkpoint-store.js';
-import { isOperation, type CallBudget } from './shared/budget.js';
+import { CollectorCore, type CollectorDeps, type SourceCondition } from './common/collector-core.js';
+import type { Task } from './common/run-loop.js';
+import type { CheckpointStore, SourceCheckpoint } from './common/checkpoint-store.js';
+import { isOperation, type CallBudget } from './common/budget.js';
 import type { Clock } from '../clock.js';
 import { kstDay } from '../kst.js';
-import type { ServiceKey } from './shared/service-key.js';
+import type { ServiceKey } from './common/service-key.js';
 import { powerProgress, weatherProgress, type SourceProgress } from './source-progress.js';
 
 /** Default topics (docs/messages.md). */

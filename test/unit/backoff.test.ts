@@ -4,7 +4,7 @@ import { backoffDelay, withBackoff, type BackoffPolicy, type Jitter } from '../.
 import { ManualClock } from '../../src/clock.js';
 import { GridlakeError } from '../../src/errors.js';
 import { seededRng } from '../../src/random.js';
-import { TRANSIENT_BACKOFF } from '../../src/sources/shared/backoff-policies.js';
+import { TRANSIENT_BACKOFF } from '../../src/sources/common/backoff-policies.js';
 
 const policy = (jitter: Jitter): BackoffPolicy => ({ baseMs: 100, maxMs: 5000, jitter });
 const ceiling = (retry: number): number => Math.min(5000, 100 * 2 ** retry);

@@ -1,5 +1,5 @@
-import { formatKmaDateTime } from '../shared/wire-time.js';
-import type { ServiceKey } from '../shared/service-key.js';
+import { formatKmaDateTime } from '../common/wire-time.js';
+import type { ServiceKey } from '../common/service-key.js';
 
 export const KMA_NCST_PATH = '/1360000/VilageFcstInfoService_2.0/getUltraSrtNcst';
 

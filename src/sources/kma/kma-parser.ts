@@ -1,9 +1,9 @@
 import { assertNever } from '../../errors.js';
-import { bodyItems, classifyEnvelope } from '../shared/classify.js';
+import { bodyItems, classifyEnvelope } from '../common/classify.js';
 import { isoKst, isoUtc } from '../../kst.js';
-import { parseKmaDateTime } from '../shared/wire-time.js';
-import type { Failure } from '../shared/outcome.js';
-import { intField, textField } from '../shared/values.js';
+import { parseKmaDateTime } from '../common/wire-time.js';
+import type { Failure } from '../common/outcome.js';
+import { intField, textField } from '../common/values.js';
 import { readKmaValue } from './kma-values.js';
 import type { WeatherObservation } from './weather-observation.js';
 

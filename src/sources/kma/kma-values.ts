@@ -1,4 +1,4 @@
-import { numberField } from '../shared/values.js';
+import { numberField } from '../common/values.js';
 
 /** How an observation value was read. */
 export type KmaValue =

@@ -1,9 +1,9 @@
 import { backoffDelay } from '../../backoff.js';
-import { NO_DATA_BACKOFF } from '../shared/backoff-policies.js';
-import type { CollectorCore } from '../shared/collector-core.js';
-import { applyFailure, recordSuccess, type FailureState, dueAfter } from '../shared/failure-policy.js';
+import { NO_DATA_BACKOFF } from '../common/backoff-policies.js';
+import type { CollectorCore } from '../common/collector-core.js';
+import { applyFailure, recordSuccess, type FailureState, dueAfter } from '../common/failure-policy.js';
 import { HOUR_MS } from '../../kst.js';
-import type { Task } from '../shared/run-loop.js';
+import type { Task } from '../common/run-loop.js';
 import type { ResolvedLocation } from './kma-grid.js';
 import { kmaNcstUrl } from './kma-endpoints.js';
 import { PublicationTracker } from './publication-tracker.js';

@@ -1,4 +1,4 @@
-import type { ServiceKey } from '../shared/service-key.js';
+import type { ServiceKey } from '../common/service-key.js';
 
 /** data.go.kr gateway host. */
 export const DATA_GO_KR = 'https://apis.data.go.kr';

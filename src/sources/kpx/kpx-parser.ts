@@ -1,8 +1,8 @@
-import { bodyItems, classifyEnvelope, countField } from '../shared/classify.js';
+import { bodyItems, classifyEnvelope, countField } from '../common/classify.js';
 import { SLOT_MS, isoKst, isoUtc } from '../../kst.js';
-import { parseKpxDatetime } from '../shared/wire-time.js';
-import type { Failure } from '../shared/outcome.js';
-import { numberField, textField } from '../shared/values.js';
+import { parseKpxDatetime } from '../common/wire-time.js';
+import type { Failure } from '../common/outcome.js';
+import { numberField, textField } from '../common/values.js';
 import type { PowerReading } from './power-reading.js';
 
 /** A reading parsed from one KPX row, with the facts the planner needs. */

@@ -1,8 +1,8 @@
-import type { Operation } from '../shared/budget.js';
-import type { CollectorCore } from '../shared/collector-core.js';
-import { applyFailure, recordSuccess, type FailureState, dueAfter } from '../shared/failure-policy.js';
+import type { Operation } from '../common/budget.js';
+import type { CollectorCore } from '../common/collector-core.js';
+import { applyFailure, recordSuccess, type FailureState, dueAfter } from '../common/failure-policy.js';
 import { SLOT_MS, floorSlot, nextKstMidnight } from '../../kst.js';
-import type { Task } from '../shared/run-loop.js';
+import type { Task } from '../common/run-loop.js';
 import { kpxHistoryUrl, kpxLatestUrl, kpxLegacyUrl } from './kpx-endpoints.js';
 import { parseKpxAnswer, type KpxAnswer, type KpxRow } from './kpx-parser.js';
 import { pageForWindow, predictNewestRn, type PowerPlan } from './power-planner.js';

@@ -1,4 +1,4 @@
-import { formatKmaDateTime, formatKpxDatetime } from '../shared/wire-time.js';
+import { formatKmaDateTime, formatKpxDatetime } from '../common/wire-time.js';
 import { f32, powerAt, rnOfSlot, type WeatherValues } from './synthetic.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Transport } from '../shared/transport.js';
+import type { Transport } from '../common/transport.js';
 
 /**
  * A Transport that calls the simulator in-process through `app.inject()` (no

@@ -2,7 +2,7 @@ import { fastify, type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { assertNever } from '../../errors.js';
 import type { Clock } from '../../clock.js';
 import { HOUR_MS, SLOT_MS, floorHour, floorSlot } from '../../kst.js';
-import { parseKmaDateTime } from '../shared/wire-time.js';
+import { parseKmaDateTime } from '../common/wire-time.js';
 import { KPX_PATHS } from '../kpx/kpx-endpoints.js';
 import { KMA_NCST_PATH } from '../kma/kma-endpoints.js';
 import {

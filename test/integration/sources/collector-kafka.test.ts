@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ServiceKey } from '../../../src/sources/shared/service-key.js';
+import { ServiceKey } from '../../../src/sources/common/service-key.js';
 import type { SourceConfig } from '../../../src/sources/source-tasks.js';
 import { kafka } from '../../infra/index.js';
 import { readTopic as readFrom, scenario as run, type ScenarioTopics } from './kafka-scenario.js';

@@ -4,10 +4,10 @@ import { KafkaBus } from '../../../src/bus/kafka/kafka-bus.js';
 import { createLogger } from '../../../src/observe/log.js';
 import { createRegistry } from '../../../src/observe/metrics.js';
 import { startCollectors } from '../../../src/sources/collect-runner.js';
-import { BusReadingSink } from '../../../src/sources/shared/bus-reading-sink.js';
+import { BusReadingSink } from '../../../src/sources/common/bus-reading-sink.js';
 import { ManualClock } from '../../../src/clock.js';
 import { seededRng } from '../../../src/random.js';
-import type { Operation } from '../../../src/sources/shared/budget.js';
+import type { Operation } from '../../../src/sources/common/budget.js';
 import { createSimulator } from '../../../src/sources/simulator/simulator-server.js';
 import type { SourceConfig } from '../../../src/sources/source-tasks.js';
 

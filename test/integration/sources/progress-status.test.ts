@@ -4,7 +4,7 @@ import { eventually } from '../../eventually.js';
 import { objectPath, type KubeClient } from '../../../src/k8s/kube-client.js';
 import { ProgressReporter } from '../../../src/k8s/progress-reporter.js';
 import { createLogger } from '../../../src/observe/log.js';
-import { ServiceKey } from '../../../src/sources/shared/service-key.js';
+import { ServiceKey } from '../../../src/sources/common/service-key.js';
 import type { SourceTasks } from '../../../src/sources/source-tasks.js';
 import { kube } from '../../infra/index.js';
 import { ensureCrds } from '../controllers/helpers.js';

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseKmaAnswer } from '../../../src/sources/kma/kma-parser.js';
 import { kmaNcstUrl } from '../../../src/sources/kma/kma-endpoints.js';
 import { ManualClock } from '../../../src/clock.js';
-import { ServiceKey } from '../../../src/sources/shared/service-key.js';
-import { createFetchTransport } from '../../../src/sources/shared/transport.js';
+import { ServiceKey } from '../../../src/sources/common/service-key.js';
+import { createFetchTransport } from '../../../src/sources/common/transport.js';
 import { createSimulator } from '../../../src/sources/simulator/simulator-server.js';
 
 const NOW = Date.parse('2026-11-23T14:30:00+09:00');

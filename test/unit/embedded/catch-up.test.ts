@@ -8,7 +8,7 @@ import {
   type CollectorProgress,
 } from '../../../src/embedded/catch-up.js';
 import { embeddedConfig, type EmbeddedJoinConfig } from '../../../src/embedded/embedded-config.js';
-import { ServiceKey } from '../../../src/sources/shared/service-key.js';
+import { ServiceKey } from '../../../src/sources/common/service-key.js';
 import { rnOfSlot } from '../../../src/sources/simulator/synthetic.js';
 import type { SourceConfig } from '../../../src/sources/source-tasks.js';
 import { joinYaml, load, POWER, weatherYaml } from './resources.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryCheckpointStore } from '../../../src/sources/shared/checkpoint-store.js';
-import { ServiceKey } from '../../../src/sources/shared/service-key.js';
+import { MemoryCheckpointStore } from '../../../src/sources/common/checkpoint-store.js';
+import { ServiceKey } from '../../../src/sources/common/service-key.js';
 import { withCheckpoints, type SourceConfig } from '../../../src/sources/source-tasks.js';
 import { HOUR, world } from './harness.js';
 

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FileCheckpointStore, MemoryCheckpointStore } from '../../../src/sources/shared/checkpoint-store.js';
-import { ServiceKey } from '../../../src/sources/shared/service-key.js';
+import { FileCheckpointStore, MemoryCheckpointStore } from '../../../src/sources/common/checkpoint-store.js';
+import { ServiceKey } from '../../../src/sources/common/service-key.js';
 import { TOPICS, withCheckpoints, type SourceConfig } from '../../../src/sources/source-tasks.js';
 import { duplicates, HOUR, missingSlots, world } from './harness.js';
 

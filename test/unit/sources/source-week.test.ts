@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { kstDay } from '../../../src/kst.js';
-import { ServiceKey } from '../../../src/sources/shared/service-key.js';
+import { ServiceKey } from '../../../src/sources/common/service-key.js';
 import { TOPICS, type SourceConfig } from '../../../src/sources/source-tasks.js';
 import { duplicates, HOUR, missingSlots, world } from './harness.js';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseKmaAnswer } from '../../../../src/sources/kma/kma-parser.js';
 import { readKmaValue } from '../../../../src/sources/kma/kma-values.js';
 import { weatherIdentity } from '../../../../src/sources/kma/weather-observation.js';
-import { OUTCOMES } from '../../../../src/sources/shared/outcome.js';
+import { OUTCOMES } from '../../../../src/sources/common/outcome.js';
 import { sample } from '../samples.js';
 
 const ctx = { source: 'gridlake/kma', location: 'seoul', ingestedAt: Date.UTC(2025, 10, 22, 3, 12, 0) };

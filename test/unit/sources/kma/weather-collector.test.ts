@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocationSpec } from '../../../../src/sources/kma/kma-grid.js';
-import { ServiceKey } from '../../../../src/sources/shared/service-key.js';
+import { ServiceKey } from '../../../../src/sources/common/service-key.js';
 import { TOPICS, type WeatherSourceConfig } from '../../../../src/sources/source-tasks.js';
 import { duplicates, HOUR, world } from '../harness.js';
 

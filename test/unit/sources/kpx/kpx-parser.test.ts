@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseKpxAnswer } from '../../../../src/sources/kpx/kpx-parser.js';
-import { OUTCOMES } from '../../../../src/sources/shared/outcome.js';
+import { OUTCOMES } from '../../../../src/sources/common/outcome.js';
 import { sample } from '../samples.js';
 
 const ctx = { source: 'gridlake/kpx', ingestedAt: Date.UTC(2026, 10, 23, 5, 20, 0) };

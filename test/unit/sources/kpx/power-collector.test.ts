@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ServiceKey } from '../../../../src/sources/shared/service-key.js';
+import { ServiceKey } from '../../../../src/sources/common/service-key.js';
 import { TOPICS, type PowerSourceConfig } from '../../../../src/sources/source-tasks.js';
 import { duplicates, HOUR, missingSlots, world } from '../harness.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CallBudget, describeDenial } from '../../../../src/sources/shared/budget.js';
+import { CallBudget, describeDenial } from '../../../../src/sources/common/budget.js';
 
 const t = (iso: string) => Date.parse(iso);
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CollectorProgress } from '../../../../src/sources/shared/collector-progress.js';
+import { CollectorProgress } from '../../../../src/sources/common/collector-progress.js';
 import { powerProgress, weatherProgress } from '../../../../src/sources/source-progress.js';
 import { resolveLocation } from '../../../../src/sources/kma/kma-grid.js';
 import { HOUR, world } from '../harness.js';
-import { ServiceKey } from '../../../../src/sources/shared/service-key.js';
+import { ServiceKey } from '../../../../src/sources/common/service-key.js';
 
 const T0 = Date.parse('2026-11-23T23:50:00+09:00');
 

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { eventually } from '../../../eventually.js';
 import { startCollectors } from '../../../../src/sources/collect-runner.js';
 import { createLogger } from '../../../../src/observe/log.js';
-import { MemorySink } from '../../../../src/sources/shared/reading-sink.js';
-import { ServiceKey } from '../../../../src/sources/shared/service-key.js';
-import { createFetchTransport, StopRequested, type Transport } from '../../../../src/sources/shared/transport.js';
+import { MemorySink } from '../../../../src/sources/common/reading-sink.js';
+import { ServiceKey } from '../../../../src/sources/common/service-key.js';
+import { createFetchTransport, StopRequested, type Transport } from '../../../../src/sources/common/transport.js';
 
 /**
  * Stopping a collector does not wait for the rest of a step: a weather

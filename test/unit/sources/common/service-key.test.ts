@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { redactServiceKey, ServiceKey } from '../../../../src/sources/shared/service-key.js';
+import { redactServiceKey, ServiceKey } from '../../../../src/sources/common/service-key.js';
 
 const DECODED = 'Ab1+Cd2/Ef3==';
 const ENCODED = encodeURIComponent(DECODED);

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalLogBus } from '../../../../src/bus/local-log/local-log-bus.js';
-import { BusReadingSink } from '../../../../src/sources/shared/bus-reading-sink.js';
-import { runTasks } from '../../../../src/sources/shared/run-loop.js';
-import { ServiceKey } from '../../../../src/sources/shared/service-key.js';
+import { BusReadingSink } from '../../../../src/sources/common/bus-reading-sink.js';
+import { runTasks } from '../../../../src/sources/common/run-loop.js';
+import { ServiceKey } from '../../../../src/sources/common/service-key.js';
 import { buildSourceTasks, TOPICS } from '../../../../src/sources/source-tasks.js';
 import { duplicates, HOUR, missingSlots, world } from '../harness.js';
 
