@@ -28,7 +28,7 @@ module.exports = {
       comment: 'Commands and process wiring live in src/cli/; the domains are used by it, never the other way round.',
       severity: 'error',
       from: { path: DOMAINS },
-      to: { path: '^src/(cli|embedded)/|^src/(cli|standalone)\\.ts$' },
+      to: { path: '^src/(cli|embedded|agent)/|^src/(cli|standalone)\\.ts$' },
     },
     {
       name: 'only-cli-declares-commands',
@@ -43,6 +43,14 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/embedded/' },
       to: { path: '^(src/k8s/|controllers/|src/cli/)' },
+    },
+    {
+      name: 'agent-not-hub',
+      comment:
+        "The remote-site agent runs on another network with a site's least privileges: it uses the domains and src/k8s, never the hub's reconcilers or the command wiring.",
+      severity: 'error',
+      from: { path: '^src/agent/' },
+      to: { path: '^(controllers/|src/(cli|embedded)/)|^src/(cli|standalone)\\.ts$' },
     },
     {
       name: 'runtime-not-above',

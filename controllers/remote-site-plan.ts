@@ -38,20 +38,23 @@ export interface SiteObserved {
 
 /**
  * The agent may: read the sources of its namespace and patch their status
- * (progress), and hold its own heartbeat Lease. Nothing else: no Secrets, no
- * other namespaces, no workloads. `create` cannot be limited by name in RBAC,
- * so the agent can create Leases in its namespace but update only its own.
+ * (a ValidatingAdmissionPolicy narrows that to `status.progress`), renew its
+ * heartbeat Lease (which the controller creates, so no `create` on Leases),
+ * mint tokens for its own ServiceAccount (TokenRequest, by name), and write
+ * events. Nothing else: no other namespace, no workloads, nothing
+ * cluster-scoped. Reading the Secrets its sources name is added per site by
+ * `renderSiteChildren`.
  */
 export const AGENT_RULES = [
   { apiGroups: ['gridlake.io'], resources: ['powersources', 'weathersources'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['gridlake.io'], resources: ['powersources/status', 'weathersources/status'], verbs: ['get', 'patch'] },
-  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
   {
     apiGroups: ['coordination.k8s.io'],
     resources: ['leases'],
     resourceNames: [AGENT_NAME],
     verbs: ['get', 'update', 'patch'],
   },
+  { apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: [AGENT_NAME], verbs: ['create'] },
   { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] },
 ] as const;
 
@@ -196,7 +199,7 @@ export function planSite(
     namespace: ns,
     ...(obs.serviceAccount?.metadata.uid ? { serviceAccountUID: obs.serviceAccount.metadata.uid } : {}),
     ...(agent ? { agent } : {}),
-    ...(prev?.watermark ? { watermark: prev.watermark } : {}),
+    ...(prev?.sources ? { sources: prev.sources } : {}),
   };
   return {
     actions,

@@ -3,7 +3,7 @@ import type { Static } from '@sinclair/typebox';
 import { Conditions, ObservedGeneration } from './common.js';
 import { ageColumn } from './kind-definition.js';
 import type { KindDefinition } from './kind-definition.js';
-import { DNS_LABEL, Timestamp, withRules } from './schema-kit.js';
+import { DNS_LABEL, StringEnum, Timestamp, withRules } from './schema-kit.js';
 
 export const SITE_NAMESPACE_PREFIX = 'gridlake-site-';
 /** The hub namespace a site's agent works in. */
@@ -122,8 +122,25 @@ export const RemoteSiteStatus = Type.Object(
         { description: "The agent's health, from its Lease and the Lease's annotations.", additionalProperties: false },
       ),
     ),
-    watermark: Type.Optional(
-      Timestamp('Everything the site observed up to this time is in Kafka (DailyJoin waits for it to pass a day).'),
+    sources: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            kind: StringEnum(['PowerSource', 'WeatherSource'] as const, { description: 'Kind of the source.' }),
+            name: Type.String({ description: 'Name of the source in the site namespace.', maxLength: 253 }),
+            forwardedWatermark: Timestamp(
+              'Newest observation time of this source that hub Kafka acknowledged; the spool drains in order, so everything the agent collected before it is in Kafka. A DailyJoin waits for it to pass the end of a date.',
+            ),
+          },
+          { description: 'Forwarding progress of one source.', additionalProperties: false },
+        ),
+        {
+          description: "Per source of the site: how far the agent's forwarding has got (from the Lease annotations).",
+          maxItems: 256,
+          'x-kubernetes-list-type': 'map',
+          'x-kubernetes-list-map-keys': ['kind', 'name'],
+        },
+      ),
     ),
   },
   { description: 'Observed state of the site (written by the controller).', additionalProperties: false },

@@ -242,6 +242,8 @@ function siteRow(r: RemoteSiteStatusResource, nowMs: number): SiteRow {
   const connected = s.conditions?.find((c) => c.type === 'AgentConnected')?.status === 'True';
   const trouble = troubleOf(s.conditions, SITE_GOOD);
   const heartbeatAgeSeconds = ageOf(agent?.lastHeartbeatTime, nowMs);
+  // The site is as far as its slowest source.
+  const watermark = s.sources?.map((x) => x.forwardedWatermark).sort()[0];
   return {
     name: r.name,
     health: healthOf({ trouble, known: s.conditions !== undefined }),
@@ -250,7 +252,7 @@ function siteRow(r: RemoteSiteStatusResource, nowMs: number): SiteRow {
     ...(heartbeatAgeSeconds === undefined ? {} : { heartbeatAgeSeconds }),
     ...(agent?.version === undefined ? {} : { agentVersion: agent.version }),
     ...(agent?.spoolRecords === undefined ? {} : { spoolRecords: agent.spoolRecords }),
-    ...(s.watermark === undefined ? {} : { watermark: s.watermark }),
+    ...(watermark === undefined ? {} : { watermark }),
     message: trouble?.message ?? '',
   };
 }

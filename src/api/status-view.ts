@@ -167,6 +167,7 @@ export interface SiteRow {
   readonly heartbeatAgeSeconds?: number;
   readonly agentVersion?: string;
   readonly spoolRecords?: number;
+  /** the oldest forwarded watermark of the site's sources */
   readonly watermark?: string;
   readonly message: string;
 }

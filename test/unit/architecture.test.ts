@@ -61,6 +61,8 @@ describe('layer directions', () => {
       'src/k8s/thing.ts': "import { r } from '../../controllers/report.js';\nexport const x = r;\n",
       'src/k8s/a.ts': "import { b } from './b.js';\nexport const a = (): number => b + 1;\n",
       'src/k8s/b.ts': "import { a } from './a.js';\nexport const b = a.length;\n",
+      'src/agent/uses-reconciler.ts': "import { r } from '../../controllers/report.js';\nexport const w = r;\n",
+      'src/sources/uses-agent.ts': "import { w } from '../agent/uses-reconciler.js';\nexport const v = w;\n",
       'src/cli/program.ts': 'export const p = 1;\n',
       'controllers/report.ts': 'export const r = 1;\n',
       'node_modules/commander/package.json': '{"name":"commander","main":"index.js"}',
@@ -74,6 +76,8 @@ describe('layer directions', () => {
         'only-cli-declares-commands: src/sources/declares-command.ts → node_modules/commander/index.js',
         'domain-not-wiring: src/bus/uses-cli.ts → src/cli/program.ts',
         'k8s-not-controllers: src/k8s/thing.ts → controllers/report.ts',
+        'agent-not-hub: src/agent/uses-reconciler.ts → controllers/report.ts',
+        'domain-not-wiring: src/sources/uses-agent.ts → src/agent/uses-reconciler.ts',
       ]),
     );
     expect(found.some((v) => v.startsWith('no-circular: src/k8s/'))).toBe(true);
