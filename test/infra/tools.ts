@@ -28,7 +28,15 @@ function version(name: string): string {
 
 /** Path of a cached tool binary; throws with the fix when it is missing. */
 export function toolPath(
-  tool: 'kafka-libs' | 'etcd' | 'minio' | 'helm' | 'kube-apiserver' | 'kube-controller-manager' | 'kubectl',
+  tool:
+    | 'kafka-libs'
+    | 'etcd'
+    | 'minio'
+    | 'helm'
+    | 'kube-apiserver'
+    | 'kube-controller-manager'
+    | 'kubectl'
+    | 'k3s-helmchart-crds',
 ): string {
   const p = (() => {
     switch (tool) {
@@ -40,6 +48,12 @@ export function toolPath(
         return path.join(TOOLS_DIR, `minio-${version('MINIO_VERSION')}`, 'bin', 'minio');
       case 'helm':
         return path.join(TOOLS_DIR, `helm-${version('HELM_VERSION')}`, 'bin', 'helm');
+      case 'k3s-helmchart-crds':
+        return path.join(
+          TOOLS_DIR,
+          `k3s-helm-controller-${version('K3S_HELM_CONTROLLER_VERSION')}`,
+          'helmchart-crds.yaml',
+        );
       default:
         return path.join(TOOLS_DIR, `kubernetes-${version('K8S_VERSION')}`, 'bin', tool);
     }

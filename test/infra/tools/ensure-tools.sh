@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2030,SC2031 # each Go build sets GOFLAGS in its own subshell, on purpose
 # Builds or downloads every test server once into a cache outside the repo.
 # Idempotent: a tool whose binary is already in the cache is skipped, so a warm
 # run costs a few stat calls. A fresh machine rebuilds everything (~12 min).
 #
-# usage: ensure-tools.sh [all|apt|chromium|kafka|etcd|helm|minio|k8s]...
+# usage: ensure-tools.sh [all|apt|chromium|kafka|etcd|helm|minio|k8s|k3s-crds]...
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=versions.env
+# shellcheck source-path=SCRIPTDIR source=versions.env
 source "$HERE/versions.env"
 TOOLS="${GRIDLAKE_TOOLS:-$HOME/.cache/gridlake-test/tools}"
 mkdir -p "$TOOLS"
@@ -25,6 +26,8 @@ ensure_apt() {
   command -v mariadbd >/dev/null || missing+=(mariadb-server mariadb-client)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
   command -v openssl >/dev/null || missing+=(openssl)
+  command -v shellcheck >/dev/null || missing+=(shellcheck)
+  command -v nft >/dev/null || missing+=(nftables)
   if ((${#missing[@]})); then
     local t=$SECONDS
     log "apt: installing ${missing[*]}"
@@ -111,6 +114,7 @@ ensure_k8s() {
     go mod edit -require="k8s.io/kubernetes@$K8S_VERSION" -go="$(sed -nE 's/^go ([0-9.]+)$/\1/p' "$UP")" -godebug=default=go1.24
     # Replace only the staging modules upstream requires: the Go proxy here
     # refuses some that appear only in upstream's replace block.
+    # shellcheck disable=SC2013 # module paths have no spaces
     for m in $(sed -nE 's#^[[:space:]]*(k8s\.io/[A-Za-z0-9._-]+)[[:space:]]*=>[[:space:]]*\./staging/.*#\1#p' "$UP"); do
       if grep -qE "^[[:space:]]+$m v0\.0\.0" "$UP"; then go mod edit -replace="$m=$m@$SV"; fi
     done
@@ -128,11 +132,54 @@ ensure_k8s() {
   rm -rf "$tmp/src"; finish "$tmp" "$dest"; took kubernetes $t
 }
 
+# k3s creates the CRDs of its Helm controller (HelmChart, HelmChartConfig) in
+# code and publishes no YAML: a throwaway program prints them from the
+# controller's own module, so k3s/ manifests are checked by a real API server.
+ensure_k3s_crds() {
+  local dest="$TOOLS/k3s-helm-controller-$K3S_HELM_CONTROLLER_VERSION"
+  [ -s "$dest/helmchart-crds.yaml" ] && return 0
+  local t=$SECONDS tmp; tmp="$(mktemp -d "$TOOLS/.k3s-crds.XXXX")"
+  log "k3s helm-controller $K3S_HELM_CONTROLLER_VERSION: printing its CRDs"
+  ( go_wrapper "$tmp/src"
+    export GOFLAGS="$GOFLAGS -mod=mod"
+    go mod init local/helmchartcrds >/dev/null 2>&1
+    cat >main.go <<'GO'
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/k3s-io/helm-controller/pkg/crd"
+	"sigs.k8s.io/yaml"
+)
+
+func main() {
+	for _, c := range crd.List() {
+		obj, err := c.ToCustomResourceDefinition()
+		if err == nil {
+			var out []byte
+			if out, err = yaml.Marshal(obj); err == nil {
+				fmt.Printf("---\n%s", out)
+				continue
+			}
+		}
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+GO
+    go get "github.com/k3s-io/helm-controller@$K3S_HELM_CONTROLLER_VERSION" >/dev/null 2>&1
+    go run . >"$tmp/helmchart-crds.yaml" )
+  rm -rf "$tmp/src"; finish "$tmp" "$dest"; took k3s-crds $t
+}
+
 want=("$@"); [ ${#want[@]} -eq 0 ] && want=(all)
 for w in "${want[@]}"; do
   case "$w" in
-    all) ensure_apt; ensure_chromium; ensure_kafka; ensure_etcd; ensure_helm; ensure_minio; ensure_k8s ;;
+    all) ensure_apt; ensure_chromium; ensure_kafka; ensure_etcd; ensure_helm; ensure_minio; ensure_k8s; ensure_k3s_crds ;;
     apt|chromium|kafka|etcd|helm|minio|k8s) "ensure_$w" ;;
+    k3s-crds) ensure_k3s_crds ;;
     *) echo "ensure-tools: unknown tool '$w'" >&2; exit 2 ;;
   esac
 done
