@@ -149,6 +149,20 @@ describe('k3s/', () => {
     );
   }, 120_000);
 
+  it('the check can fail: the HelmChart schema refuses a wrong type', async () => {
+    const bad = {
+      apiVersion: 'helm.cattle.io/v1',
+      kind: 'HelmChart',
+      metadata: { name: 'bad', namespace: 'kube-system' },
+      spec: { chart: 5 },
+    };
+    const refused = await kubectl(['apply', '--dry-run=server', '-f', '-'], JSON.stringify(bad)).then(
+      () => '',
+      (err: { stderr?: string }) => err.stderr ?? '',
+    );
+    expect(refused).toMatch(/spec\.chart: Invalid value: "integer": spec\.chart in body must be of type string/);
+  });
+
   it("the gridlake HelmChart's values pass the chart's schema and render", async () => {
     const docs = manifestFiles().flatMap((f) => docsOf(render(f)));
     const gridlake = docs.find((d) => d.kind === 'HelmChart' && d.metadata.name === 'gridlake');
