@@ -28,7 +28,15 @@ function version(name: string): string {
 
 /** Path of a cached tool binary; throws with the fix when it is missing. */
 export function toolPath(
-  tool: 'kafka-libs' | 'etcd' | 'minio' | 'helm' | 'kube-apiserver' | 'kube-controller-manager' | 'kubectl',
+  tool:
+    | 'kafka-libs'
+    | 'etcd'
+    | 'minio'
+    | 'helm'
+    | 'kube-apiserver'
+    | 'kube-controller-manager'
+    | 'kubectl'
+    | 'monitoring-crds',
 ): string {
   const p = (() => {
     switch (tool) {
@@ -40,6 +48,9 @@ export function toolPath(
         return path.join(TOOLS_DIR, `minio-${version('MINIO_VERSION')}`, 'bin', 'minio');
       case 'helm':
         return path.join(TOOLS_DIR, `helm-${version('HELM_VERSION')}`, 'bin', 'helm');
+      // the folder of kube-prometheus-stack's ServiceMonitor, PodMonitor and PrometheusRule CRDs
+      case 'monitoring-crds':
+        return path.join(TOOLS_DIR, `prometheus-operator-crds-${version('PROMETHEUS_OPERATOR_VERSION')}`, 'crds');
       default:
         return path.join(TOOLS_DIR, `kubernetes-${version('K8S_VERSION')}`, 'bin', tool);
     }
