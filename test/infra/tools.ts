@@ -36,7 +36,8 @@ export function toolPath(
     | 'kube-apiserver'
     | 'kube-controller-manager'
     | 'kubectl'
-    | 'k3s-helmchart-crds',
+    | 'k3s-helmchart-crds'
+    | 'monitoring-crds',
 ): string {
   const p = (() => {
     switch (tool) {
@@ -54,6 +55,9 @@ export function toolPath(
           `k3s-helm-controller-${version('K3S_HELM_CONTROLLER_VERSION')}`,
           'helmchart-crds.yaml',
         );
+      // the folder of kube-prometheus-stack's ServiceMonitor, PodMonitor and PrometheusRule CRDs
+      case 'monitoring-crds':
+        return path.join(TOOLS_DIR, `prometheus-operator-crds-${version('PROMETHEUS_OPERATOR_VERSION')}`, 'crds');
       default:
         return path.join(TOOLS_DIR, `kubernetes-${version('K8S_VERSION')}`, 'bin', tool);
     }

@@ -31,3 +31,16 @@ app.kubernetes.io/component: controller
 {{- default "default" .Values.serviceAccount.name -}}
 {{- end -}}
 {{- end -}}
+
+{{- define "gridlake.image" -}}
+{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) -}}
+{{- end -}}
+
+{{/* The labels controllers/workload-plan.ts puts on the collectors and sinks it makes. */}}
+{{- define "gridlake.workerSelector" -}}
+matchLabels:
+  app.kubernetes.io/name: gridlake
+  app.kubernetes.io/managed-by: gridlake-controller
+matchExpressions:
+  - { key: app.kubernetes.io/component, operator: In, values: [collector, sink] }
+{{- end -}}

@@ -4,7 +4,7 @@
 # Idempotent: a tool whose binary is already in the cache is skipped, so a warm
 # run costs a few stat calls. A fresh machine rebuilds everything (~12 min).
 #
-# usage: ensure-tools.sh [all|apt|chromium|kafka|etcd|helm|minio|k8s|k3s-crds]...
+# usage: ensure-tools.sh [all|apt|chromium|kafka|etcd|helm|minio|k8s|k3s-crds|monitoring-crds]...
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source-path=SCRIPTDIR source=versions.env
@@ -174,12 +174,32 @@ GO
   rm -rf "$tmp/src"; finish "$tmp" "$dest"; took k3s-crds $t
 }
 
+# The ServiceMonitor, PodMonitor and PrometheusRule CRDs of kube-prometheus-stack,
+# as the prometheus-operator Go module publishes them, so the chart's
+# monitoring objects are checked by the test API server instead of skipped.
+ensure_monitoring_crds() {
+  local dest="$TOOLS/prometheus-operator-crds-$PROMETHEUS_OPERATOR_VERSION"
+  [ -f "$dest/.complete" ] && return 0
+  local t=$SECONDS tmp; tmp="$(mktemp -d "$TOOLS/.prometheus-operator-crds.XXXX")"
+  log "prometheus-operator $PROMETHEUS_OPERATOR_VERSION: CRDs from its Go module"
+  local dir
+  dir="$(GOMODCACHE="$tmp/modcache" go mod download -json "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION" \
+    | python3 -c 'import json,sys;print(json.load(sys.stdin)["Dir"])')"
+  mkdir -p "$tmp/crds"
+  for kind in servicemonitors podmonitors prometheusrules; do
+    cp "$dir/example/prometheus-operator-crd/monitoring.coreos.com_$kind.yaml" "$tmp/crds/"
+  done
+  rm -rf "$tmp/modcache"; touch "$tmp/.complete"
+  finish "$tmp" "$dest"; took monitoring-crds $t
+}
+
 want=("$@"); [ ${#want[@]} -eq 0 ] && want=(all)
 for w in "${want[@]}"; do
   case "$w" in
-    all) ensure_apt; ensure_chromium; ensure_kafka; ensure_etcd; ensure_helm; ensure_minio; ensure_k8s; ensure_k3s_crds ;;
+    all) ensure_apt; ensure_chromium; ensure_kafka; ensure_etcd; ensure_helm; ensure_minio; ensure_k8s; ensure_k3s_crds; ensure_monitoring_crds ;;
     apt|chromium|kafka|etcd|helm|minio|k8s) "ensure_$w" ;;
     k3s-crds) ensure_k3s_crds ;;
+    monitoring-crds) ensure_monitoring_crds ;;
     *) echo "ensure-tools: unknown tool '$w'" >&2; exit 2 ;;
   esac
 done
