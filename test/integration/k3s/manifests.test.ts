@@ -175,7 +175,8 @@ describe('k3s/', () => {
     child.child.stdin!.end(values as string);
     const { stdout } = await child;
     const kinds = docsOf(stdout).map((d) => d.kind);
-    expect(kinds).toEqual(expect.arrayContaining(['Deployment', 'PrometheusRule']));
+    expect(kinds).toEqual(expect.arrayContaining(['Deployment', 'PrometheusRule', 'ServiceMonitor', 'PodMonitor']));
+    expect(stdout).toContain('hub-kafka-bootstrap.kafka.svc:9092');
   });
 
   it("Strimzi's topics and the site user's ACLs name gridlake's topics, write only", () => {
