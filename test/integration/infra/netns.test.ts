@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../infra/process.js';
+import { startKube } from '../../infra/servers/kube.js';
 import {
   createSiteNetwork,
   listNamespaces,
@@ -95,4 +96,33 @@ describe('site network clean-up', () => {
       await runCommand('ip', ['netns', 'del', leftover]).catch(() => undefined);
     }
   });
+});
+
+describe('a kube-apiserver on the hub address', () => {
+  it('is reachable from naver over TLS, its certificate naming the hub address', async () => {
+    const net = await createSiteNetwork();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'gridlake-netns-kube-'));
+    const { info, procs } = await startKube(dir, { address: net.hub.address });
+    try {
+      expect(info.server).toBe(`https://${net.hub.address}:${new URL(info.server).port}`);
+      // Certificate verification on: the hub address must be in the serving certificate's SANs.
+      const script = `
+        const https = require('node:https'); const fs = require('node:fs');
+        https.get(process.argv[1], { ca: fs.readFileSync(process.argv[2]), headers: { authorization: 'Bearer ' + process.argv[3] } },
+          (res) => { let b = ''; res.on('data', (d) => (b += d)); res.on('end', () => process.stdout.write(res.statusCode + ' ' + b)); })
+          .on('error', (e) => process.stdout.write('error ' + e.message));`;
+      const r = await net.exec('naver', process.execPath, [
+        '-e',
+        script,
+        `${info.server}/readyz`,
+        info.caFile,
+        info.adminToken,
+      ]);
+      expect(r.stdout).toBe('200 ok');
+    } finally {
+      for (const p of procs.reverse()) await p.stop();
+      await net.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
