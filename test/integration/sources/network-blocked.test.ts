@@ -92,6 +92,12 @@ describe('a collector whose network the service drops', () => {
     }
   }, 60_000);
 
+  it('in the hub, with the default request timeout of a source (30 s): the HTTP client gives up connecting first, still ConnectTimeout', async () => {
+    const res = await createFetchTransport({ timeoutMs: 30_000 })(`${endpoint}/B552115/any`);
+    expect(res.kind).toBe('connect_timeout');
+    expect(res.durationMs).toBeLessThan(20_000); // undici's own 10 s connect timeout, not ours
+  }, 60_000);
+
   it('in naver: the same collector gets readings', async () => {
     const out = path.join(dir, 'naver-collect.out');
     const proc = net.spawn('naver', {
