@@ -39,6 +39,7 @@ export const REASON = {
   RunByAgent: 'RunByAgent',
   AgentNotConnected: 'AgentNotConnected',
   SiteNotRegistered: 'SiteNotRegistered',
+  NetworkBlocked: 'NetworkBlocked',
   // runs
   JobPending: 'JobPending',
   JobRunning: 'JobRunning',

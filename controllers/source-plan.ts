@@ -5,6 +5,7 @@ import { checkWeatherSourceSemantics } from '../src/api/weather-source-semantics
 import { planWeather } from '../src/sources/kma/weather-planner.js';
 import { planPower } from '../src/sources/kpx/power-planner.js';
 import { DEFAULT_DAILY_LIMITS } from '../src/sources/common/budget.js';
+import { CONNECT_TIMEOUT } from '../src/sources/common/collector-core.js';
 import type { Condition, ConditionInput } from '../src/k8s/conditions.js';
 import { findCondition } from '../src/k8s/conditions.js';
 import type { KubeObject } from '../src/k8s/object-cache.js';
@@ -148,7 +149,12 @@ export function planSource(kind: SourceKind, obs: SourceObserved, opts: Workload
   const site = siteOfNamespace(source.metadata.namespace ?? '');
   const invalid = specProblems(kind, spec);
   const staleAfterMs = 3 * spec.pollIntervalSeconds * 1000 + 60_000;
-  const collecting = progressCondition(COND.Collecting, prev?.progress, staleAfterMs, now, spec.suspend);
+  const collecting = networkBlocked(
+    progressCondition(COND.Collecting, prev?.progress, staleAfterMs, now, spec.suspend),
+    prev?.progress,
+    spec.endpoint.baseUrl,
+    site,
+  );
   const invalidCond = invalidSpecCondition(invalid);
   let actions: Action[] = [];
   const inputs: ConditionInput[] = [];
@@ -198,6 +204,35 @@ export function planSource(kind: SourceKind, obs: SourceObserved, opts: Workload
     status,
     requeueAfterMs: collecting.changesAt === null ? null : Math.max(1000, collecting.changesAt - now),
   };
+}
+
+/**
+ * Collecting=False NetworkBlocked when the collector's last error is a TCP
+ * connection nobody answered (ConnectTimeout): the service drops this network,
+ * as KPX drops cloud address ranges. In a hub namespace the way out is a site.
+ */
+function networkBlocked(
+  collecting: { condition: ConditionInput; changesAt: number | null },
+  progress: WorkerProgress | undefined,
+  baseUrl: string,
+  site: string | null,
+): { condition: ConditionInput; changesAt: number | null } {
+  const error = progress?.lastError;
+  if (collecting.condition.reason !== REASON.WorkerReportsError || error?.class !== CONNECT_TIMEOUT) return collecting;
+  const host = hostOf(baseUrl);
+  const message =
+    site === null
+      ? `${host} did not answer connections from the hub's network (${error.message}). Services like KPX drop connections from cloud address ranges: create a RemoteSite and place this source in its namespace (${SITE_NAMESPACE_PREFIX}<site>) so the site's agent collects it from a network the service accepts.`
+      : `${host} did not answer connections from the network of site ${site} (${error.message}): check that the service accepts connections from that site's address.`;
+  return { ...collecting, condition: { ...collecting.condition, reason: REASON.NetworkBlocked, message } };
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }
 
 function agentConditions(site: KubeObject): Condition[] | undefined {

@@ -102,13 +102,17 @@ export class CollectorCore {
       'api call',
     );
     if (res.kind === 'answer') return { kind: 'answer', status: res.status, text: res.text, receivedAt: clock.now() };
-    return { kind: 'no_answer', failure: { outcome: 'timeout', code: null, reason: redactServiceKey(res.reason) } };
+    const failure: Failure = { outcome: 'timeout', code: null, reason: redactServiceKey(res.reason) };
+    return {
+      kind: 'no_answer',
+      failure: res.kind === 'connect_timeout' ? { ...failure, errorClass: CONNECT_TIMEOUT } : failure,
+    };
   }
 
-  /** Counts a classified poll; `reason` (no secrets) is what a failure said. */
-  countPoll(outcome: Outcome, reason: string | null = null): void {
+  /** Counts a classified poll; `reason` (no secrets) is what a failure said, `errorClass` its class if not the outcome. */
+  countPoll(outcome: Outcome, reason: string | null = null, errorClass?: string): void {
     this.deps.metrics.polls.inc({ ...this.labels, outcome });
-    this.progress.polled(outcome, reason, this.deps.clock.now());
+    this.progress.polled(outcome, reason, this.deps.clock.now(), errorClass);
   }
 
   /** Whether an identity was already emitted by this process. */
@@ -192,6 +196,9 @@ export class CollectorCore {
     return fallback;
   }
 }
+
+/** The error class of a poll whose TCP connection was never answered (`status.progress.lastError.class`). */
+export const CONNECT_TIMEOUT = 'ConnectTimeout';
 
 /** Cuts text to at most `max` UTF-8 bytes without splitting a character. */
 export function truncateUtf8(text: string, max: number): string {

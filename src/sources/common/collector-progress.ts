@@ -50,12 +50,13 @@ export class CollectorProgress {
     this.#callsToday++;
   }
 
-  /** A poll was classified; an error outcome is remembered until one succeeds. */
-  polled(outcome: Outcome, reason: string | null, atMs: number): void {
+  /** A poll was classified; an error outcome is remembered (as `errorClass` if given) until one succeeds. */
+  polled(outcome: Outcome, reason: string | null, atMs: number, errorClass?: string): void {
     this.#lastPollMs = atMs;
     this.#lastOutcome = outcome;
     if (outcome === 'ok') this.#lastError = null;
-    else if (outcome !== 'no_data') this.#lastError = { class: outcome, message: reason ?? outcome, atMs };
+    else if (outcome !== 'no_data')
+      this.#lastError = { class: errorClass ?? outcome, message: reason ?? outcome, atMs };
   }
 
   /** An error outside a poll (e.g. the bus refused the records). */

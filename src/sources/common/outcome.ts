@@ -50,4 +50,9 @@ export interface Failure {
   readonly reason: string;
   /** 429 asks the caller to slow down as well as back off. */
   readonly slowDown?: boolean;
+  /**
+   * The error class `status.progress.lastError.class` shows when it says more than the outcome:
+   * `ConnectTimeout` for a `timeout` whose TCP connection was never answered.
+   */
+  readonly errorClass?: string;
 }

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { connectPendingSince, urlOrigin, watchConnects } from './connect-watch.js';
 import { redactServiceKey } from './service-key.js';
 
 /** An HTTP answer, whatever its status. */
@@ -9,9 +10,15 @@ export interface HttpAnswer {
   readonly durationMs: number;
 }
 
-/** No answer: the request timed out or the connection failed (both classify as `timeout`). */
+/**
+ * No answer: the request timed out, the TCP connection itself was never
+ * answered (`connect_timeout`: no SYN-ACK and no refusal, the way a service
+ * drops a network it does not serve), or the connection failed. All three
+ * classify as the outcome `timeout`; `connect_timeout` is kept apart as the
+ * error class `ConnectTimeout` (docs/upstream-apis.md).
+ */
 export interface HttpNoAnswer {
-  readonly kind: 'timeout' | 'network';
+  readonly kind: 'timeout' | 'connect_timeout' | 'network';
   readonly reason: string;
   readonly durationMs: number;
 }
@@ -43,6 +50,7 @@ export interface FetchTransportOptions {
  */
 export function createFetchTransport(options: FetchTransportOptions = {}): Transport {
   const timeoutMs = options.timeoutMs ?? 10_000;
+  watchConnects();
   return async (url, stop) => {
     const started = performance.now();
     if (stop?.aborted) throw new StopRequested();
@@ -57,10 +65,31 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
     } catch (err) {
       const durationMs = performance.now() - started;
       if (stop?.aborted) throw new StopRequested();
-      if (timeout.aborted) return { kind: 'timeout', reason: `no answer within ${timeoutMs} ms`, durationMs };
+      if (timeout.aborted) {
+        // Most of the time spent waiting for the connection itself: the SYN was never answered.
+        const since = connectPendingSince(urlOrigin(url));
+        if (since !== null && since <= started + timeoutMs / 2) return connectTimeout(url, timeoutMs, durationMs);
+        return { kind: 'timeout', reason: `no answer within ${timeoutMs} ms`, durationMs };
+      }
+      if (causeCode(err) === 'UND_ERR_CONNECT_TIMEOUT') return connectTimeout(url, timeoutMs, durationMs);
       return { kind: 'network', reason: redactServiceKey(describe(err)), durationMs };
     }
   };
+}
+
+function connectTimeout(url: string, timeoutMs: number, durationMs: number): HttpNoAnswer {
+  const { host } = new URL(url);
+  return {
+    kind: 'connect_timeout',
+    reason: `${host} did not answer the TCP connection within ${Math.min(timeoutMs, Math.round(durationMs))} ms (no reply and no refusal): the service may be dropping connections from this network`,
+    durationMs,
+  };
+}
+
+/** undici's own connect timeout (it may fire before ours) names itself in the cause's code. */
+function causeCode(err: unknown): string | undefined {
+  const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
 }
 
 function describe(err: unknown): string {

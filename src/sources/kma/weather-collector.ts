@@ -158,7 +158,11 @@ export class WeatherLocationCollector implements Task {
             ingestedAt: res.receivedAt,
           })
         : res.failure;
-    core.countPoll(answer.outcome, answer.outcome === 'ok' ? null : answer.reason);
+    core.countPoll(
+      answer.outcome,
+      answer.outcome === 'ok' ? null : answer.reason,
+      answer.outcome === 'ok' ? undefined : answer.errorClass,
+    );
     if (answer.outcome === 'ok') {
       recordSuccess(core, this.#failures);
       const rows = answer.rows.filter((r) => r.observation.nx === nx && r.observation.ny === ny && r.baseMs === hour);

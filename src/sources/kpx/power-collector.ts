@@ -159,7 +159,11 @@ export class PowerCollector implements Task {
       res.kind === 'answer'
         ? parseKpxAnswer(res.status, res.text, { source: core.binding.source, ingestedAt: res.receivedAt })
         : res.failure;
-    core.countPoll(answer.outcome, answer.outcome === 'ok' ? null : answer.reason);
+    core.countPoll(
+      answer.outcome,
+      answer.outcome === 'ok' ? null : answer.reason,
+      answer.outcome === 'ok' ? undefined : answer.errorClass,
+    );
     if (answer.outcome === 'ok') {
       recordSuccess(core, this.#failures);
       for (const r of answer.rejects) await core.deadLetter('validate', r.reason, r.raw);

@@ -8,17 +8,30 @@ import { toolPath } from '../tools.js';
 const ADMIN_TOKEN = 'gridlake-admin-token';
 const OPERATOR_TOKEN = 'gridlake-operator-token';
 
+export interface KubeOptions {
+  /**
+   * Serve on this IPv4 address instead of 127.0.0.1 (its own folder, certificates with the address
+   * in their SANs): the hub address of a site network (test/infra/netns.ts), so an agent in another
+   * namespace can reach it. The shared server of the test run never sets it.
+   */
+  readonly address?: string;
+}
+
 /**
  * A real control plane the way kubebuilder's envtest runs one: etcd,
  * kube-apiserver with serving certs, service-account keys and static tokens,
  * plus kube-controller-manager so garbage collection and the Deployment and
  * Job controllers are real. There is no kubelet or scheduler: pods stay Pending.
  */
-export async function startKube(runDir: string): Promise<{ info: KubeInfo; procs: ManagedProcess[] }> {
-  const dir = path.join(runDir, 'kube');
+export async function startKube(
+  runDir: string,
+  options: KubeOptions = {},
+): Promise<{ info: KubeInfo; procs: ManagedProcess[] }> {
+  const host = options.address ?? '127.0.0.1';
+  const dir = path.join(runDir, options.address === undefined ? 'kube' : `kube-${options.address}`);
   const pki = path.join(dir, 'pki');
   await mkdir(pki, { recursive: true });
-  await makeCertificates(pki);
+  await makeCertificates(pki, options.address === undefined ? [] : [options.address]);
   const [etcdClient, etcdPeer, apiPort, kcmPort] = [
     await freePort(),
     await freePort(),
@@ -47,14 +60,14 @@ export async function startKube(runDir: string): Promise<{ info: KubeInfo; procs
     const etcdEndpoint = `http://127.0.0.1:${etcdClient}`;
     await waitUntil('etcd', () => httpOk(`${etcdEndpoint}/health`), { timeoutMs: 30_000, proc: etcd });
 
-    const server = `https://127.0.0.1:${apiPort}`;
+    const server = `https://${host}:${apiPort}`;
     const apiserver = startProcess({
       name: 'kube-apiserver',
       command: toolPath('kube-apiserver'),
       args: [
         `--etcd-servers=${etcdEndpoint}`,
-        '--bind-address=127.0.0.1',
-        '--advertise-address=127.0.0.1',
+        `--bind-address=${host}`,
+        `--advertise-address=${host}`,
         `--secure-port=${apiPort}`,
         `--tls-cert-file=${pki}/apiserver.crt`,
         `--tls-private-key-file=${pki}/apiserver.key`,
@@ -138,7 +151,7 @@ async function curlOk(url: string, caFile?: string): Promise<boolean> {
   });
 }
 
-async function makeCertificates(pki: string): Promise<void> {
+async function makeCertificates(pki: string, extraIps: readonly string[]): Promise<void> {
   const o = (args: string[]) => runCommand('openssl', args, { cwd: pki });
   await o([
     'req',
@@ -169,7 +182,7 @@ async function makeCertificates(pki: string): Promise<void> {
   ]);
   await writeFile(
     path.join(pki, 'san.ext'),
-    'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:10.0.0.1\nextendedKeyUsage=serverAuth\n',
+    `subjectAltName=IP:127.0.0.1,${extraIps.map((ip) => `IP:${ip},`).join('')}DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:10.0.0.1\nextendedKeyUsage=serverAuth\n`,
   );
   await o([
     'x509',

@@ -270,6 +270,45 @@ describe('Collecting, from the collector status.progress', () => {
   });
 });
 
+describe('Collecting=False NetworkBlocked, when the service never answered the connection', () => {
+  const connectTimeout = {
+    reporter: 'pod',
+    updatedAt: '2026-03-10T02:59:00Z',
+    lastOutcome: 'timeout',
+    lastError: {
+      class: 'ConnectTimeout',
+      message: 'apis.data.go.kr did not answer the TCP connection within 10000 ms',
+      time: '2026-03-10T02:59:00Z',
+    },
+  };
+
+  it('in a hub namespace, says the service refused the network and points at a site namespace', () => {
+    const plan = planSource('PowerSource', observed(power({}, {}, { progress: connectTimeout })), OPTS, NOW);
+    const c = condOf(plan.status, 'Collecting');
+    expect(c).toMatchObject({ status: 'False', reason: 'NetworkBlocked' });
+    expect(c?.message).toContain("did not answer connections from the hub's network");
+    expect(c?.message).toContain('gridlake-site-<site>');
+    expect(c?.message).toContain('within 10000 ms'); // the collector's own words are kept
+  });
+
+  it('in a site namespace, names the site and suggests no other place', () => {
+    const src = power({}, { namespace: 'gridlake-site-naver' }, { progress: connectTimeout });
+    const c = condOf(planSource('PowerSource', observed(src), OPTS, NOW).status, 'Collecting');
+    expect(c).toMatchObject({ status: 'False', reason: 'NetworkBlocked' });
+    expect(c?.message).toContain('network of site naver');
+    expect(c?.message).not.toContain('gridlake-site-<site>');
+  });
+
+  it('leaves an ordinary timeout (connected, no answer) and a stale report alone', () => {
+    const slow = { ...connectTimeout, lastError: { ...connectTimeout.lastError, class: 'timeout' } };
+    const plan = planSource('PowerSource', observed(power({}, {}, { progress: slow })), OPTS, NOW);
+    expect(condOf(plan.status, 'Collecting')).toMatchObject({ status: 'False', reason: 'WorkerReportsError' });
+    const old = { ...connectTimeout, updatedAt: '2026-03-10T01:00:00Z' };
+    const stale = planSource('PowerSource', observed(power({}, {}, { progress: old })), OPTS, NOW);
+    expect(condOf(stale.status, 'Collecting')).toMatchObject({ status: 'False', reason: 'ProgressStale' });
+  });
+});
+
 describe('BudgetExceeded, from the collector planners', () => {
   it.each([
     ['a gateway key that cannot poll every 5 minutes', 'PowerSource', {}, 'True', 'IntervalTooShort'],
