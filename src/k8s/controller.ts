@@ -89,6 +89,10 @@ export class Controller<T extends KubeObject = KubeObject> {
     const maxConcurrency = options.maxConcurrency ?? 1;
     env.metrics?.maxConcurrent.set({ controller: options.name }, maxConcurrency);
     env.metrics?.activeWorkers.set({ controller: options.name }, 0);
+    // As controller-runtime does: error and result series exist at 0 before the first reconcile.
+    env.metrics?.reconcileErrors.inc({ controller: options.name }, 0);
+    for (const result of ['success', 'error', 'requeue', 'requeue_after'])
+      env.metrics?.reconcileTotal.inc({ controller: options.name, result }, 0);
     this.queue = new WorkQueue({
       ...options.rateLimiter,
       name: options.name,

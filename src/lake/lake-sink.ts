@@ -56,6 +56,8 @@ export class LakeSink {
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? noopLog;
     this.metrics = createSinkMetrics(options.registry ?? new Registry());
+    // At 0 from the start, so `increase()` sees the first dead letter.
+    for (const stage of ['parse', 'validate']) this.metrics.deadLetters.inc({ stage, source: options.name }, 0);
     this.deadLetters = new DeadLetterWriter(options.bus, options.store, options.deadLetterTopic ?? DEAD_LETTER_TOPIC);
   }
 

@@ -44,7 +44,10 @@ export function createSourceMetrics(registry: Registry) {
   };
 }
 
-/** Starts every outcome series at 0 so rates work from the first scrape. */
+/**
+ * Starts every outcome series (and both dead-letter stages) at 0, so rates work
+ * from the first scrape and `increase()` sees the first dead letter.
+ */
 export function initPollSeries(
   metrics: SourceMetrics,
   kind: SourceKind,
@@ -53,4 +56,5 @@ export function initPollSeries(
 ): void {
   for (const outcome of outcomes) metrics.polls.inc({ kind, source, outcome }, 0);
   metrics.records.inc({ kind, source }, 0);
+  for (const stage of ['parse', 'validate']) metrics.deadLetters.inc({ stage, source }, 0);
 }

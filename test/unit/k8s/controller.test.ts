@@ -53,6 +53,8 @@ describe('Controller', () => {
     expect(text).toContain('controller_runtime_reconcile_total{controller="widget",result="success"} 2');
     expect(text).toContain('controller_runtime_max_concurrent_reconciles{controller="widget"} 1');
     expect(text).toContain('controller_runtime_active_workers{controller="widget"} 0');
+    // At 0 before any error, so rate() and increase() see the first one.
+    expect(text).toContain('controller_runtime_reconcile_errors_total{controller="widget"} 0');
     await informer.stop();
   });
 
