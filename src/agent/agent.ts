@@ -7,7 +7,7 @@ import { metricMakers } from '../observe/metric-kit.js';
 import { BusReadingSink } from '../sources/common/bus-reading-sink.js';
 import type { Transport } from '../sources/common/transport.js';
 import type { AgentSpool, CredentialState, Forwarder, Heartbeat, HubCredentials } from './ports.js';
-import { SiteSources, type SiteSourcesOptions } from './site-sources.js';
+import { SiteSources, type SiteSourcesOptions, type SiteSourcesState } from './site-sources.js';
 import { startSourceCollector } from './source-collector.js';
 
 /*
@@ -182,7 +182,7 @@ export function startAgent(deps: AgentDeps): RunningAgent {
 /** The agent's own metrics (docs/metrics.md, "Remote-site agent"). */
 function agentMetrics(registry: Registry, site: string) {
   const { gauge } = metricMakers(registry);
-  let read: (() => { running: readonly string[]; waiting: Readonly<Record<string, string>> }) | undefined;
+  let read: (() => SiteSourcesState) | undefined;
   const sources = gauge(
     'gridlake_agent_sources',
     "the site's sources by state (running, waiting)",
@@ -190,7 +190,7 @@ function agentMetrics(registry: Registry, site: string) {
     () => {
       const s = read?.();
       if (s === undefined) return;
-      sources.set({ site, state: 'running' }, s.running.length);
+      sources.set({ site, state: 'running' }, Object.keys(s.running).length);
       sources.set({ site, state: 'waiting' }, Object.keys(s.waiting).length);
     },
   );

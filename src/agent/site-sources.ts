@@ -141,8 +141,8 @@ export interface SiteSourcesOptions {
 
 /** What the agent shows about its sources. */
 export interface SiteSourcesState {
-  /** sources running a collector, by key */
-  readonly running: readonly string[];
+  /** sources running a collector: key → the version it runs (`<uid>@<generation>#<service key id>`) */
+  readonly running: Readonly<Record<string, string>>;
   /** sources that should run but cannot yet, with why (their Secret cannot be read) */
   readonly waiting: Readonly<Record<string, string>>;
 }
@@ -225,7 +225,8 @@ export class SiteSources {
   };
 
   state(): SiteSourcesState {
-    return { running: [...this.#running.keys()].sort(), waiting: Object.fromEntries(this.#waiting) };
+    const running = [...this.#running].sort(([a], [b]) => a.localeCompare(b)).map(([k, r]) => [k, r.version]);
+    return { running: Object.fromEntries(running), waiting: Object.fromEntries(this.#waiting) };
   }
 
   /**
