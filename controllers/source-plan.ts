@@ -6,6 +6,8 @@ import { planWeather } from '../src/sources/kma/weather-planner.js';
 import { planPower } from '../src/sources/kpx/power-planner.js';
 import { DEFAULT_DAILY_LIMITS } from '../src/sources/common/budget.js';
 import { CONNECT_TIMEOUT } from '../src/sources/common/collector-core.js';
+import { collectorSettingsOf } from '../src/sources/collector-settings.js';
+import { formatLocationArg } from '../src/sources/location-arg.js';
 import type { Condition, ConditionInput } from '../src/k8s/conditions.js';
 import { findCondition } from '../src/k8s/conditions.js';
 import type { KubeObject } from '../src/k8s/object-cache.js';
@@ -52,54 +54,42 @@ export function collectorWorker(kind: SourceKind, source: KubeObject): WorkerSpe
   const ns = source.metadata.namespace ?? '';
   const name = source.metadata.name ?? '';
   const spec = source['spec'] as SourceSpec;
+  // The same settings the remote-site agent runs a site's source with (src/sources/collector-settings.ts).
+  const s = collectorSettingsOf(kind, { namespace: ns, name, spec });
   const common = [
-    'collect',
     '--source',
-    `${ns}/${name}`,
+    s.source,
     '--endpoint',
-    spec.endpoint.baseUrl,
+    s.endpoint,
     '--topic',
     spec.topic,
     '--deadletter-topic',
     spec.deadLetterTopic,
     '--timeout-ms',
-    String(spec.requestTimeoutSeconds * 1000),
+    String(s.timeoutMs),
     '--service-key-env',
     'GRIDLAKE_SERVICE_KEY',
   ];
-  let args: string[];
-  if (kind === 'PowerSource') {
-    const p = spec as PowerSourceSpec;
-    args = [
-      common[0] ?? 'collect',
-      '--kind',
-      'power',
-      ...common.slice(1),
-      '--api',
-      p.endpoint.api,
-      '--poll-interval',
-      String(p.pollIntervalSeconds / 60),
-      '--budget-kpx-latest',
-      String(p.dailyCallBudget),
-    ];
-  } else {
-    const w = spec as WeatherSourceSpec;
-    const locations = w.locations.flatMap((l) => [
-      '--location',
-      l.nx !== undefined && l.ny !== undefined
-        ? `${l.name}=${l.nx},${l.ny}`
-        : `${l.name}=${degrees(l.lat ?? 0)},${degrees(l.lon ?? 0)}`,
-    ]);
-    args = [
-      common[0] ?? 'collect',
-      '--kind',
-      'weather',
-      ...common.slice(1),
-      ...locations,
-      '--budget-kma',
-      String(w.dailyCallBudget),
-    ];
-  }
+  const args =
+    s.kind === 'power'
+      ? [
+          'collect',
+          '--kind',
+          'power',
+          ...common,
+          '--api',
+          s.api,
+          ...(s.pollIntervalMinutes === undefined ? [] : ['--poll-interval', String(s.pollIntervalMinutes)]),
+          ...(s.budgetKpxLatest === undefined ? [] : ['--budget-kpx-latest', String(s.budgetKpxLatest)]),
+        ]
+      : [
+          'collect',
+          '--kind',
+          'weather',
+          ...common,
+          ...s.locations.flatMap((l) => ['--location', formatLocationArg(l)]),
+          ...(s.budgetKma === undefined ? [] : ['--budget-kma', String(s.budgetKma)]),
+        ];
   return {
     component: 'collector',
     args,
@@ -110,9 +100,6 @@ export function collectorWorker(kind: SourceKind, source: KubeObject): WorkerSpe
     reportsStatusOf: kind === 'PowerSource' ? POWER_SOURCES : WEATHER_SOURCES,
   };
 }
-
-/** `35` → `35.0`: the collector reads a pair of integers as a grid cell (nx,ny), decimals as lat/lon. */
-const degrees = (v: number): string => (Number.isInteger(v) ? v.toFixed(1) : String(v));
 
 /**
  * BudgetExceeded from the spec alone, with the planners the collector runs

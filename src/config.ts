@@ -251,6 +251,30 @@ export const QuerySettings = Type.Object(
   closed,
 );
 
+/** `--spool-limit-bytes` default: 1 GiB of readings is weeks of a site's sources (a reading is a few hundred bytes). */
+export const DEFAULT_SPOOL_LIMIT_BYTES = 1024 ** 3;
+
+export const AgentSettings = Type.Object(
+  {
+    site: Type.String({ description: 'the RemoteSite this agent serves', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }),
+    bootstrapKubeconfig: Opt(Text('kubeconfig with the one-hour bootstrap token')),
+    stateDir: Text('spool, token and checkpoints (a volume)', '.gridlake-agent'),
+    spoolLimitBytes: Int('bound of the spool, bytes', 1, DEFAULT_SPOOL_LIMIT_BYTES),
+    kafkaBrokers: Text('hub Kafka bootstrap servers (SASL_SSL), comma-separated'),
+    kafkaCaFile: Opt(Text('CA certificate (PEM) the hub Kafka listener is checked against')),
+    kafkaUsername: Opt(Text("the site's SCRAM-SHA-512 user (default: gridlake-site-<site>)")),
+    kafkaPasswordFile: Opt(Text("file holding the site's Kafka password")),
+    heartbeatSeconds: Seconds('Lease renewal interval', 10),
+    tokenSeconds: Opt(
+      Int('lifetime of the tokens the agent requests, s (default: what the hub wrote on the Lease)', 600),
+    ),
+    metricsPort: Port(9464),
+    metricsHost: Text('address for the metrics server', '0.0.0.0'),
+    podName: Opt(Text('who writes status.progress, with the site')),
+  },
+  closed,
+);
+
 /** Where `gridlake status` reads when no flag says: the embedded default's observe server. */
 export const DEFAULT_STATUS_URL = 'http://127.0.0.1:9464';
 export const STATUS_OUTPUTS = ['table', 'json'] as const;
@@ -289,6 +313,7 @@ export type StatusConfig = Static<typeof StatusSettings> &
     readonly mode: 'local' | 'cluster';
   };
 export type ControllerConfig = Static<typeof ControllerSettings> & ProcessSettings;
+export type AgentConfig = Static<typeof AgentSettings> & ProcessSettings;
 export type BackfillConfig = Static<typeof BackfillSettings> &
   ProcessSettings & {
     /** the dates from --from to --to, in order */
@@ -388,6 +413,13 @@ export function collectConfig(flags: Readonly<Record<string, unknown>>, env: Env
       env: settings.serviceKeyEnv,
     });
   return { ...settings, ...processSettings(env, flags), serviceKey };
+}
+
+/** `gridlake agent`: `--pod-name` falls back to POD_NAME (the Downward API), then to the host name at run time. */
+export function agentConfig(flags: Readonly<Record<string, unknown>>, env: Env): AgentConfig {
+  const process = processSettings(env, flags);
+  const settings = parseSettings(AgentSettings, defined(flags));
+  return { ...settings, ...process, podName: settings.podName ?? process.podName };
 }
 
 /**

@@ -6,7 +6,6 @@
  */
 export const ERROR_CODES = {
   // --- foundation ---
-  GL_CLI_NOT_IMPLEMENTED: 'a command that is declared but not built yet',
   GL_CONFIG_INVALID: 'configuration or a custom-resource file failed validation',
   // --- sources (issue 4) ---
   GL_SOURCES_SIM_OPTION_INVALID: 'a simulator option, config or fault failed validation',

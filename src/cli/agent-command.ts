@@ -1,26 +1,63 @@
-import type { Command } from 'commander';
-import { glError } from '../errors.js';
-
-/** The issue that tracks the remote-site agent. */
-export const AGENT_ISSUE = 13;
+import { Option, type Command } from 'commander';
+import type { Env } from '../config.js';
 
 /**
- * `gridlake agent`: declared for the whole product, not built yet. It says so
- * and exits non-zero (GL_CLI_NOT_IMPLEMENTED, exit 2 from src/cli.ts) rather
- * than pretend; nothing is started. Hidden from `gridlake --help` until it
- * works, so a newcomer is not offered a command that does nothing.
+ * `gridlake agent --site <name>`: the remote-site agent (docs/remote-sites.md).
+ * It runs its site's sources into a local spool, forwards the spool to hub
+ * Kafka and renews its Lease, with outbound connections only.
  */
-export function registerAgentCommand(program: Command): Command {
+export function registerAgentCommand(program: Command, env: Env): Command {
   return program
-    .command('agent', { hidden: true })
-    .description('run the remote-site agent that serves a federated namespace (not built yet)')
-    .allowUnknownOption(true)
-    .allowExcessArguments(true)
-    .action(() => {
-      throw glError(
-        'GL_CLI_NOT_IMPLEMENTED',
-        `gridlake agent: not built yet (tracked in issue ${AGENT_ISSUE}); nothing was started.`,
-        { context: { command: 'agent', issue: AGENT_ISSUE } },
-      );
+    .command('agent')
+    .description(
+      "run a remote site's agent: its sources' collectors, the spool, forwarding to hub Kafka, the heartbeat",
+    )
+    .addOption(
+      new Option(
+        '--site <name>',
+        'the RemoteSite this agent serves (namespace gridlake-site-<name>)',
+      ).makeOptionMandatory(),
+    )
+    .addOption(
+      new Option(
+        '--bootstrap-kubeconfig <file>',
+        'kubeconfig with the bootstrap token (one hour), used until the agent holds a token of its own',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--state-dir <dir>',
+        'spool, token and checkpoints; a volume that outlives the process (default: .gridlake-agent)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--spool-limit-bytes <n>',
+        'bound of the spool; collecting pauses when it is reached (default: 1 GiB)',
+      ),
+    )
+    .addOption(new Option('--kafka-brokers <list>', 'hub Kafka bootstrap servers (SASL_SSL listener), comma-separated'))
+    .addOption(new Option('--kafka-ca-file <file>', 'CA certificate (PEM) of the hub Kafka listener'))
+    .addOption(new Option('--kafka-username <name>', "the site's Kafka user (SCRAM-SHA-512)"))
+    .addOption(new Option('--kafka-password-file <file>', "file holding the site's Kafka password"))
+    .addOption(new Option('--heartbeat-seconds <s>', 'Lease renewal interval (default: 10)'))
+    .addOption(
+      new Option(
+        '--token-seconds <s>',
+        'lifetime of the tokens the agent requests (default: what the hub wrote on the Lease; at least 600)',
+      ),
+    )
+    .addOption(new Option('--metrics-port <port>', 'port for /metrics, /healthz, /readyz (default: 9464)'))
+    .addOption(new Option('--metrics-host <host>', 'address for the metrics server (default: 0.0.0.0)'))
+    .addOption(
+      new Option(
+        '--pod-name <name>',
+        'who writes status.progress, as <site>/<pod> (default: $POD_NAME, else the host name)',
+      ),
+    )
+    .action(async (flags: Record<string, unknown>) => {
+      // Kafka, the Kubernetes client and the collectors load only when the agent runs.
+      const [{ agentConfig }, { runAgent }] = await Promise.all([import('../config.js'), import('./run-agent.js')]);
+      await runAgent(agentConfig(flags, env));
     });
 }

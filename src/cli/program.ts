@@ -20,9 +20,8 @@ const GLOBAL_FLAGS = ['logFormat', 'debug'] as const;
  * help) in src/cli/<command>-command.ts and run by src/cli/run-<command>.ts,
  * which it loads with `await import()` only when it runs: the controller does
  * not carry the sink's S3 and Parquet code, nor the collector's Kafka client
- * (the controller's RSS goal, issue 7). Commands whose parts are not built yet
- * say so and exit non-zero rather than pretend. `env` reaches each command's
- * config (src/config.ts), the one reader of the environment.
+ * (the controller's RSS goal, issue 7). `env` reaches each command's config
+ * (src/config.ts), the one reader of the environment.
  */
 export function buildProgram(env: Env): Command {
   const program = new Command('gridlake')
@@ -46,7 +45,7 @@ export function buildProgram(env: Env): Command {
     }
   });
 
-  registerAgentCommand(program);
+  registerAgentCommand(program, env);
   registerCrdsCommand(program);
   registerSimulateCommand(program, env);
   registerCollectCommand(program, env);

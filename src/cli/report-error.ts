@@ -14,7 +14,6 @@ export const EXIT_FAILURE = 1;
 
 /** Codes a person causes with flags, environment or resource files (exit 2); every other code is a runtime failure. */
 export const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'GL_CLI_NOT_IMPLEMENTED',
   'GL_CONFIG_INVALID',
   'GL_SOURCES_SIM_OPTION_INVALID',
   'GL_SOURCES_CONFIG_INVALID',
@@ -29,8 +28,6 @@ export const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
  * same words as the "what to do" column of docs/errors.md (a test compares them).
  */
 export const WHAT_TO_DO: Readonly<Partial<Record<ErrorCode, string>>> = {
-  GL_CLI_NOT_IMPLEMENTED:
-    'Use a release that has the command, or the resource or command that does the same work today.',
   GL_CONFIG_INVALID:
     'Fix the flag, environment variable or resource field named in the message and `context`, then start again.',
   GL_EMBEDDED_CONFIG_INVALID:

@@ -5,7 +5,8 @@ import { createRegistry } from '../observe/metrics.js';
 import { startCollectors } from '../sources/collect-runner.js';
 import { DATA_GO_KR, KPX_LEGACY_HOST } from '../sources/kpx/kpx-endpoints.js';
 import { parseLocationArg } from '../sources/location-arg.js';
-import { CallBudget, type Operation } from '../sources/common/budget.js';
+import { CallBudget } from '../sources/common/budget.js';
+import { collectorLimits, sourceConfigOf, type CollectorSettings } from '../sources/collector-settings.js';
 import { BusReadingSink } from '../sources/common/bus-reading-sink.js';
 import { FileCheckpointStore } from '../sources/common/checkpoint-store.js';
 import { systemClock } from '../clock.js';
@@ -51,6 +52,16 @@ function sourceProgressReporter(
   });
 }
 
+function commonSettings(opts: CollectConfig) {
+  return {
+    source: opts.source,
+    endpoint: opts.endpoint ?? (opts.kind === 'power' && opts.api === 'legacy' ? KPX_LEGACY_HOST : DATA_GO_KR),
+    topic: opts.topic,
+    deadLetterTopic: opts.deadletterTopic,
+    timeoutMs: opts.timeoutMs,
+  };
+}
+
 /** `gridlake collect`: runs one collector until SIGINT or SIGTERM. */
 export async function runCollect(opts: CollectConfig): Promise<void> {
   // Records may go to stdout: logs then go to stderr.
@@ -58,32 +69,25 @@ export async function runCollect(opts: CollectConfig): Promise<void> {
   const simulated = opts.clock ? parseClockOption(opts.clock, Date.now()) : null;
   const timing = simulated ? { clock: new SimClock(simulated.startMs, simulated.speed) } : {};
   const key = new ServiceKey(opts.serviceKey);
-  const endpoint = opts.endpoint ?? (opts.kind === 'power' && opts.api === 'legacy' ? KPX_LEGACY_HOST : DATA_GO_KR);
-  const common = {
-    source: opts.source,
-    endpoint,
-    key,
-    ...(opts.topic ? { topic: opts.topic } : {}),
-    ...(opts.deadletterTopic ? { deadLetterTopic: opts.deadletterTopic } : {}),
-  };
-  const declared: SourceConfig[] =
+  // The flags are the settings the controller renders from a source's spec (src/sources/collector-settings.ts).
+  const settings: CollectorSettings =
     opts.kind === 'power'
-      ? [
-          {
-            kind: 'power',
-            api: opts.api,
-            pollIntervalMs: opts.pollInterval ? opts.pollInterval * 60_000 : null,
-            ...common,
-          },
-        ]
-      : [{ kind: 'weather', locations: (opts.location ?? []).map(parseLocationArg), ...common }];
-  const limits: Partial<Record<Operation, number>> = {
-    ...(opts.budgetKpxLatest === undefined
-      ? {}
-      : { 'kpx.latest': opts.budgetKpxLatest, 'kpx.legacy': opts.budgetKpxLatest }),
-    ...(opts.budgetKpxHistory === undefined ? {} : { 'kpx.history': opts.budgetKpxHistory }),
-    ...(opts.budgetKma === undefined ? {} : { 'kma.ncst': opts.budgetKma }),
-  };
+      ? {
+          kind: 'power',
+          ...commonSettings(opts),
+          api: opts.api,
+          pollIntervalMinutes: opts.pollInterval,
+          budgetKpxLatest: opts.budgetKpxLatest,
+          budgetKpxHistory: opts.budgetKpxHistory,
+        }
+      : {
+          kind: 'weather',
+          ...commonSettings(opts),
+          locations: (opts.location ?? []).map(parseLocationArg),
+          budgetKma: opts.budgetKma,
+        };
+  const declared: SourceConfig[] = [sourceConfigOf(settings, key)];
+  const limits = collectorLimits(settings);
   // The budget's counts live in the checkpoint, so a restart the same KST day goes on counting.
   const budget = new CallBudget(limits);
   const sources = opts.stateFile

@@ -66,11 +66,15 @@ export class ProgressReporter {
     return this.#writing;
   }
 
-  /** Stops the timer after a last write, so the final counts are on the resource. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the timer after a last write, so the final counts are on the
+   * resource; `final: false` skips that write (the resource was deleted).
+   */
+  async stop(final = true): Promise<void> {
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
-    await this.report(true);
+    if (final) await this.report(true);
+    else await this.#writing;
   }
 
   async #reportOnce(force: boolean): Promise<void> {

@@ -26,3 +26,14 @@ export function parseLocationArg(text: string): LocationSpec {
     });
   return spec;
 }
+
+/**
+ * The `--location` text `parseLocationArg` reads back as `spec`: a grid cell as
+ * integers, coordinates always with a decimal point (`35` → `35.0`), since a
+ * pair of integers reads as a cell.
+ */
+export function formatLocationArg(spec: LocationSpec): string {
+  if ('nx' in spec) return `${spec.name}=${spec.nx},${spec.ny}`;
+  const degrees = (v: number): string => (Number.isInteger(v) ? v.toFixed(1) : String(v));
+  return `${spec.name}=${degrees(spec.lat)},${degrees(spec.lon)}`;
+}

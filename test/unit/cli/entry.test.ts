@@ -55,16 +55,23 @@ describe('gridlake entry point', () => {
     expect(failed!.stderr).not.toMatch(/\n\s+at /);
   }, 60_000);
 
-  it('refuses the planned agent command with its catalogue code and exit 2, starting nothing', async () => {
-    const failed = await run(process.execPath, [cli, 'agent']).then(
+  it('refuses an agent with a bad --site with GL_CONFIG_INVALID and exit 2, starting nothing', async () => {
+    const failed = await run(process.execPath, [
+      cli,
+      'agent',
+      '--site',
+      'Not_A_Site',
+      '--kafka-brokers',
+      'k:9093',
+    ]).then(
       () => null,
       (err: { code: number; stderr: string }) => err,
     );
     expect(failed?.code).toBe(2);
     expect(JSON.parse(failed!.stderr.trim())).toMatchObject({
       level: 'fatal',
-      code: 'GL_CLI_NOT_IMPLEMENTED',
-      msg: expect.stringContaining('not built yet (tracked in issue 13)'),
+      code: 'GL_CONFIG_INVALID',
+      msg: expect.stringContaining('--site'),
     });
   }, 60_000);
 

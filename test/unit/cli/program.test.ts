@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
-import { AGENT_ISSUE } from '../../../src/cli/agent-command.js';
 import { buildProgram } from '../../../src/cli/program.js';
 import { GridlakeError } from '../../../src/errors.js';
 
@@ -35,13 +34,13 @@ describe('gridlake CLI', () => {
     ]);
   });
 
-  it('does not offer the agent in its help until it is built', async () => {
+  it('offers the agent in its help beside the other commands', async () => {
     const program = buildProgram({});
     const sink = capture(program);
     await expect(program.parseAsync(['node', 'gridlake', '--help'])).rejects.toMatchObject({ exitCode: 0 });
     const help = sink.out.join('');
     expect(help).toContain('standalone');
-    expect(help).not.toMatch(/^\s+agent\b/m);
+    expect(help).toMatch(/^\s+agent\b/m);
   });
 
   it.each([
@@ -170,6 +169,24 @@ describe('gridlake CLI', () => {
       ],
     ],
     ['standalone', ['--resources', '--data-dir', '--port', '--host']],
+    [
+      'agent',
+      [
+        '--site',
+        '--bootstrap-kubeconfig',
+        '--state-dir',
+        '--spool-limit-bytes',
+        '--kafka-brokers',
+        '--kafka-ca-file',
+        '--kafka-username',
+        '--kafka-password-file',
+        '--heartbeat-seconds',
+        '--token-seconds',
+        '--metrics-port',
+        '--metrics-host',
+        '--pod-name',
+      ],
+    ],
     ['query', ['--output', '--lake', '--bucket', '--prefix', '--endpoint', '--region']],
   ] as const)('lists every option of %s in its --help', async (name, options) => {
     const program = buildProgram({});
@@ -179,13 +196,19 @@ describe('gridlake CLI', () => {
     for (const option of options) expect(help).toMatch(new RegExp(`${option}\\b`));
   });
 
-  it('says plainly that agent is not built yet, with its catalogue code, and starts nothing', async () => {
+  it('refuses an agent without --site before anything starts', async () => {
+    const program = buildProgram({});
+    const sink = capture(program);
+    const err = await program.parseAsync(['node', 'gridlake', 'agent']).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'commander.missingMandatoryOptionValue' });
+    expect(sink.err.join('')).toContain('--site');
+  });
+
+  it('refuses an agent config without hub Kafka, naming the flag (GL_CONFIG_INVALID)', async () => {
     const program = buildProgram({});
     capture(program);
-    const err = await program.parseAsync(['node', 'gridlake', 'agent', '--site', 'x']).catch((e: unknown) => e);
-    // src/cli.ts turns it into one JSON line and exit 2.
+    const err = await program.parseAsync(['node', 'gridlake', 'agent', '--site', 'naver']).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GridlakeError);
-    expect(err).toMatchObject({ code: 'GL_CLI_NOT_IMPLEMENTED' });
-    expect((err as Error).message).toContain(`not built yet (tracked in issue ${AGENT_ISSUE})`);
+    expect(err).toMatchObject({ code: 'GL_CONFIG_INVALID', context: { option: '--kafka-brokers' } });
   });
 });
