@@ -21,7 +21,7 @@ export interface KafkaBusOptions {
   readonly ssl?: { readonly ca: readonly string[] };
   readonly sasl?: KafkaSasl;
   /** extra kafkajs settings (ssl, sasl) */
-  readonly connection?: Pick<KafkaConfig, 'ssl' | 'sasl' | 'connectionTimeout' | 'requestTimeout'>;
+  readonly connection?: Pick<KafkaConfig, 'ssl' | 'sasl' | 'connectionTimeout' | 'requestTimeout' | 'retry'>;
   readonly consumer?: KafkaConsumerTuning;
 }
 
