@@ -34,7 +34,7 @@ await addSiteUser(info, { user, password, topics: [topic, refTopic] });
 
 // 1. Spool N readings (not timed as forwarding).
 const dir = mkdtempSync(join(tmpdir(), 'gridlake-bench-spool-'));
-const spool = openSpool({ dir, limitBytes: 4 << 30, site: 'bench' });
+const spool = openSpool({ dir, limitBytes: 4 * 1024 ** 3, site: 'bench' });
 const records: { key: string; value: string }[] = [];
 const t0 = Date.UTC(2016, 0, 1);
 let valueBytes = 0;
@@ -53,7 +53,7 @@ await spool.close();
 // 2. The forwarder in its own process, until the spool is empty.
 const config: ForwarderChildConfig = {
   dir,
-  limitBytes: 4 << 30,
+  limitBytes: 4 * 1024 ** 3,
   brokers: info.site.brokers,
   ca: info.site.ca,
   user,

@@ -2,17 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  AclOperationTypes,
-  AclPermissionTypes,
-  AclResourceTypes,
-  Kafka,
-  ResourcePatternTypes,
-  logLevel,
-} from 'kafkajs';
+import kafkajs from 'kafkajs';
 import type { KafkaInfo } from '../types.js';
 import { freePort, runCommand, startProcess, waitUntil, type ManagedProcess } from '../process.js';
 import { toolPath } from '../tools.js';
+
+// Node's CommonJS export detection misses kafkajs's ACL enums, so a plain node run (the benches) needs the default import.
+const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, ResourcePatternTypes, logLevel } = kafkajs;
 
 export interface KafkaStartOptions {
   /** address the SITE listener binds to and advertises (default 127.0.0.1), e.g. a veth address in a network namespace */
