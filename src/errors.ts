@@ -44,6 +44,9 @@ export const ERROR_CODES = {
   // --- embedded (issue 6) ---
   GL_EMBEDDED_CONFIG_INVALID:
     'the embedded default cannot run the resources as given (missing service key or SQL URL, dangling reference)',
+  // --- remote-site agent (issue 13) ---
+  GL_AGENT_SPOOL_FULL:
+    "the agent's spool reached its bound (hub Kafka unreachable or refusing for long); collectors keep readings pending",
   GL_OBSERVE_LISTEN_FAILED:
     'the /metrics, /healthz and /readyz server could not listen (address in use or not allowed)',
 } as const;

@@ -10,7 +10,8 @@
 import type { HelmInfo, InfraInfo, KafkaInfo, KubeInfo, PrometheusInfo, S3Info, ServerName, SqlInfo } from './types.js';
 import { ServerRegistry } from './registry.js';
 
-export type { HelmInfo, KafkaInfo, KubeInfo, PrometheusInfo, S3Info, SqlInfo } from './types.js';
+export type { HelmInfo, KafkaInfo, KafkaSiteListener, KubeInfo, PrometheusInfo, S3Info, SqlInfo } from './types.js';
+export { addSiteUser, startKafka, type KafkaStartOptions, type SiteUser } from './servers/kafka.js';
 
 let local: ServerRegistry | undefined;
 

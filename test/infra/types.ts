@@ -1,8 +1,20 @@
 /** Connection details of the test servers, shared by the whole test run. */
 
 export interface KafkaInfo {
-  /** e.g. ['127.0.0.1:39092'] */
+  /** the internal PLAINTEXT listener (anonymous, super user), e.g. ['127.0.0.1:39092'] */
   readonly brokers: readonly string[];
+  /** the listener remote sites use: SASL_SSL with SCRAM-SHA-512, ACLs enforced */
+  readonly site: KafkaSiteListener;
+}
+
+/** The SASL_SSL listener of the test Kafka; users come from `addSiteUser` (test/infra/servers/kafka.ts). */
+export interface KafkaSiteListener {
+  /** e.g. ['127.0.0.1:39094'] */
+  readonly brokers: readonly string[];
+  /** PEM file of the CA that signed the broker certificate */
+  readonly caFile: string;
+  /** the same CA, PEM text */
+  readonly ca: string;
 }
 
 export interface S3Info {

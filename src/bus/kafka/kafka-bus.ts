@@ -7,11 +7,21 @@ import { installFastRecordDecoder } from './kafkajs-records.js';
 // Before any fetch: kafkajs then decodes fetched records with Number arithmetic (kafkajs-records.ts).
 installFastRecordDecoder();
 
+/** SASL credentials for a listener that asks for them (remote sites: SCRAM-SHA-512). */
+export interface KafkaSasl {
+  readonly mechanism: 'scram-sha-512';
+  readonly username: string;
+  readonly password: string;
+}
+
 export interface KafkaBusOptions {
   readonly brokers: readonly string[];
   readonly clientId?: string;
+  /** TLS to the brokers, trusting these CA certificates (PEM) */
+  readonly ssl?: { readonly ca: readonly string[] };
+  readonly sasl?: KafkaSasl;
   /** extra kafkajs settings (ssl, sasl) */
-  readonly connection?: Pick<KafkaConfig, 'ssl' | 'sasl' | 'connectionTimeout' | 'requestTimeout'>;
+  readonly connection?: Pick<KafkaConfig, 'ssl' | 'sasl' | 'connectionTimeout' | 'requestTimeout' | 'retry'>;
   readonly consumer?: KafkaConsumerTuning;
 }
 
@@ -35,6 +45,8 @@ export class KafkaBus implements Bus {
       brokers: [...options.brokers],
       logLevel: logLevel.NOTHING,
       retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
+      ...(options.ssl === undefined ? {} : { ssl: { ca: [...options.ssl.ca] } }),
+      ...(options.sasl === undefined ? {} : { sasl: { ...options.sasl } }),
       ...options.connection,
     });
   }
@@ -144,17 +156,24 @@ export class KafkaBus implements Bus {
 
   private async getProducer(): Promise<Producer> {
     if (this.producer) return this.producer;
-    this.connecting ??= (async () => {
-      const p = this.kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        createPartitioner: Partitioners.DefaultPartitioner,
-        allowAutoTopicCreation: true,
+    if (this.connecting === undefined) {
+      const connecting = (async () => {
+        const p = this.kafka.producer({
+          idempotent: true,
+          maxInFlightRequests: 1,
+          createPartitioner: Partitioners.DefaultPartitioner,
+          allowAutoTopicCreation: true,
+        });
+        await p.connect();
+        this.producer = p;
+        return p;
+      })();
+      // A failed connect must not stick: the next send tries again (the agent's forwarder may start while the hub is down).
+      connecting.catch(() => {
+        if (this.connecting === connecting) this.connecting = undefined;
       });
-      await p.connect();
-      this.producer = p;
-      return p;
-    })();
+      this.connecting = connecting;
+    }
     return this.connecting;
   }
 

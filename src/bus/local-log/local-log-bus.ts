@@ -144,6 +144,26 @@ export class LocalLogBus implements Bus {
     return out;
   }
 
+  /**
+   * Deletes, in every topic, the segments whose records a group has all
+   * committed: a log whose reader is the only one that matters (the agent's
+   * spool and its forwarder) stays as small as what is still unread.
+   */
+  deleteCommitted(groupId: string): void {
+    this.assertOpen();
+    const g = this.group(groupId);
+    for (const [topic, parts] of this.topics)
+      parts.forEach((p, partition) => {
+        const committed = g.get({ topic, partition });
+        if (committed !== null) p.deleteBefore(committed);
+      });
+  }
+
+  /** Topics the log holds. */
+  topicNames(): string[] {
+    return [...this.topics.keys()];
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -189,6 +189,28 @@ export class PartitionLog {
     return this.startOffset;
   }
 
+  /**
+   * Deletes the segments whose records all lie below `offset` (consumed for
+   * good: the agent's spool once hub Kafka acknowledged them). When every
+   * record is below it, the active segment is replaced by an empty one named
+   * by the end offset, so a drained partition holds no bytes and reopening it
+   * still knows its next offset. Returns the new start offset.
+   */
+  deleteBefore(offset: number): number {
+    while (this.segments.length > 1 && this.segments[1]!.base <= offset) {
+      unlinkSync(this.segments[0]!.path);
+      this.segments.shift();
+    }
+    const only = this.segments[0]!;
+    if (this.segments.length === 1 && offset >= this.next && only.size > 0) {
+      // The new segment exists before the old one goes: a crash in between leaves a drained segment, deleted next time.
+      this.roll(this.next);
+      unlinkSync(only.path);
+      this.segments.shift();
+    }
+    return this.startOffset;
+  }
+
   close(): void {
     if (this.fd < 0) return;
     this.sync();

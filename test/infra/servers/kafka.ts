@@ -1,15 +1,42 @@
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import kafkajs from 'kafkajs';
 import type { KafkaInfo } from '../types.js';
 import { freePort, runCommand, startProcess, waitUntil, type ManagedProcess } from '../process.js';
 import { toolPath } from '../tools.js';
 
-/** A single-node Apache Kafka in KRaft mode (broker + controller), from Maven Central jars. */
-export async function startKafka(runDir: string): Promise<{ info: KafkaInfo; procs: ManagedProcess[] }> {
+// Node's CommonJS export detection misses kafkajs's ACL enums, so a plain node run (the benches) needs the default import.
+const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, ResourcePatternTypes, logLevel } = kafkajs;
+
+export interface KafkaStartOptions {
+  /** address the SITE listener binds to and advertises (default 127.0.0.1), e.g. a veth address in a network namespace */
+  readonly siteHost?: string;
+  /** more subjectAltName entries for the broker certificate, in openssl form: `IP:10.77.0.1`, `DNS:hub` */
+  readonly extraSans?: readonly string[];
+}
+
+/**
+ * A single-node Apache Kafka in KRaft mode (broker + controller), from Maven
+ * Central jars. Two client listeners: PLAINTEXT on loopback for the hub's own
+ * clients (anonymous, a super user) and SITE, SASL_SSL with SCRAM-SHA-512, for
+ * remote sites, whose users may do only what their ACLs allow (`addSiteUser`).
+ */
+export async function startKafka(
+  runDir: string,
+  options: KafkaStartOptions = {},
+): Promise<{ info: KafkaInfo; procs: ManagedProcess[] }> {
   const dir = path.join(runDir, 'kafka');
   await mkdir(dir, { recursive: true });
-  const [kp, kc] = [await freePort(), await freePort()];
+  const [kp, kc, ks] = [await freePort(), await freePort(), await freePort()];
+  const siteHost = options.siteHost ?? '127.0.0.1';
+  const pki = await makePki(path.join(dir, 'pki'), [
+    'IP:127.0.0.1',
+    'DNS:localhost',
+    ...(siteHost === '127.0.0.1' ? [] : [isIP(siteHost) ? `IP:${siteHost}` : `DNS:${siteHost}`]),
+    ...(options.extraSans ?? []),
+  ]);
   const props = path.join(dir, 'server.properties');
   await writeFile(
     props,
@@ -17,11 +44,20 @@ export async function startKafka(runDir: string): Promise<{ info: KafkaInfo; pro
       'process.roles=broker,controller',
       'node.id=1',
       `controller.quorum.voters=1@127.0.0.1:${kc}`,
-      `listeners=PLAINTEXT://127.0.0.1:${kp},CONTROLLER://127.0.0.1:${kc}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${kp}`,
+      `listeners=PLAINTEXT://127.0.0.1:${kp},CONTROLLER://127.0.0.1:${kc},SITE://${siteHost}:${ks}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${kp},SITE://${siteHost}:${ks}`,
       'controller.listener.names=CONTROLLER',
       'inter.broker.listener.name=PLAINTEXT',
-      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SITE:SASL_SSL',
+      'listener.name.site.ssl.keystore.type=PEM',
+      `listener.name.site.ssl.keystore.location=${pki.keystore}`,
+      'listener.name.site.sasl.enabled.mechanisms=SCRAM-SHA-512',
+      // Without a JAAS entry for the listener the broker exits at start; the server side needs no credentials in it.
+      'listener.name.site.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+      'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+      // Every PLAINTEXT connection (broker to controller included) is ANONYMOUS: without it the broker never registers.
+      // So whoever reaches the loopback listener is a super user; site users exist only on SITE.
+      'super.users=User:ANONYMOUS;User:admin',
       `log.dirs=${path.join(dir, 'data')}`,
       'num.partitions=1',
       'auto.create.topics.enable=true',
@@ -85,5 +121,124 @@ export async function startKafka(runDir: string): Promise<{ info: KafkaInfo; pro
     proc,
     intervalMs: 200,
   });
-  return { info: { brokers: [`127.0.0.1:${kp}`] }, procs: [proc] };
+  return {
+    info: {
+      brokers: [`127.0.0.1:${kp}`],
+      site: { brokers: [`${siteHost}:${ks}`], caFile: pki.caFile, ca: await readFile(pki.caFile, 'utf8') },
+    },
+    procs: [proc],
+  };
+}
+
+/** A CA and a broker certificate signed by it, with openssl (≈0.4 s). */
+async function makePki(dir: string, sans: readonly string[]): Promise<{ caFile: string; keystore: string }> {
+  await mkdir(dir, { recursive: true });
+  const f = (name: string): string => path.join(dir, name);
+  await runCommand('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '30',
+    '-subj',
+    '/CN=gridlake-test-kafka-ca',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.crt'),
+  ]);
+  await runCommand('openssl', [
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=kafka-broker',
+    '-keyout',
+    f('broker.key'),
+    '-out',
+    f('broker.csr'),
+  ]);
+  await writeFile(
+    f('broker.ext'),
+    `subjectAltName=${sans.join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n`,
+  );
+  await runCommand('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    f('broker.csr'),
+    '-CA',
+    f('ca.crt'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '30',
+    '-extfile',
+    f('broker.ext'),
+    '-out',
+    f('broker.crt'),
+  ]);
+  // Kafka's PEM keystore: the PKCS#8 key (what OpenSSL 3 writes, unencrypted) followed by the chain.
+  const keystore = f('broker-keystore.pem');
+  const parts = await Promise.all(['broker.key', 'broker.crt', 'ca.crt'].map((n) => readFile(f(n), 'utf8')));
+  await writeFile(keystore, parts.join(''));
+  return { caFile: f('ca.crt'), keystore };
+}
+
+export interface SiteUser {
+  readonly user: string;
+  readonly password: string;
+  /** topics the user may write (literal names); nothing else is granted */
+  readonly topics: readonly string[];
+}
+
+/**
+ * Makes a SCRAM-SHA-512 user for a remote site and grants it WRITE on the
+ * given topics only (literal ACLs), over the internal listener. kafkajs cannot
+ * create SCRAM credentials, so the user comes from Kafka's ConfigCommand
+ * (a JVM, ≈1 s); the ACLs from kafkajs.
+ */
+export async function addSiteUser(kafka: KafkaInfo, site: SiteUser): Promise<void> {
+  await runCommand('java', [
+    '-Xmx128m',
+    '-cp',
+    `${toolPath('kafka-libs')}/*`,
+    '-Dlog4j2.level=WARN',
+    'kafka.admin.ConfigCommand',
+    '--bootstrap-server',
+    kafka.brokers[0]!,
+    '--alter',
+    '--entity-type',
+    'users',
+    '--entity-name',
+    site.user,
+    '--add-config',
+    `SCRAM-SHA-512=[iterations=4096,password=${site.password}]`,
+  ]);
+  if (site.topics.length === 0) return;
+  const admin = new Kafka({ clientId: 'test-infra', brokers: [...kafka.brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.createAcls({
+      acl: site.topics.map((topic) => ({
+        resourceType: AclResourceTypes.TOPIC,
+        resourceName: topic,
+        resourcePatternType: ResourcePatternTypes.LITERAL,
+        principal: `User:${site.user}`,
+        host: '*',
+        operation: AclOperationTypes.WRITE,
+        permissionType: AclPermissionTypes.ALLOW,
+      })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
 }
