@@ -462,6 +462,7 @@ export class AgentHubCredentials implements HubCredentials {
       'hub token renewed',
     );
     this.setState({ kind: 'ok' });
+    this.publish();
   }
 
   private scheduleRetry(): void {
