@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { AgentHeartbeat, renewedAnnotations } from '../../../src/agent/heartbeat.js';
-import { AGENT_LEASE_ANNOTATIONS, HUB_LEASE_ANNOTATIONS } from '../../../src/api/agent-lease.js';
+import { AgentHeartbeat } from '../../../src/agent/heartbeat.js';
+import { AGENT_LEASE_ANNOTATIONS, HUB_LEASE_ANNOTATIONS, type AgentLeaseReport } from '../../../src/api/agent-lease.js';
 import { ManualClock } from '../../../src/clock.js';
 import { apiError } from '../../../src/k8s/api-errors.js';
 import { microTime } from '../../../src/k8s/leader-election.js';
@@ -21,7 +21,7 @@ function setup(identity = 'agent-0/boot-a') {
   const client = server.client();
   const log = capturedLogger();
   const registry = new Registry();
-  let report: Parameters<typeof renewedAnnotations>[1] = {
+  let report: AgentLeaseReport = {
     version: '1.2.3',
     spoolRecords: 5,
     spoolOldest: T0 - 60_000,
