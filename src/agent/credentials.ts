@@ -401,7 +401,10 @@ export class AgentHubCredentials implements HubCredentials {
   }
 
   private async requestToken(candidate: Held): Promise<Outcome> {
-    const client = this.connect(new BearerCredentials(this.bootstrap!.config, () => candidate.token));
+    const client = this.connect(
+      new BearerCredentials(this.bootstrap!.config, () => candidate.token),
+      this.options.onRequest,
+    );
     try {
       const res = await client.request<{ status?: { token?: string } }>({
         method: 'POST',
