@@ -245,7 +245,7 @@ export class AgentHubCredentials implements HubCredentials {
       if (status === 401 && token === this.held.token && this.current.kind !== 'revoked') {
         this.setState({ kind: 'revoked', sinceMs: this.clock.now(), reason: unauthorizedReason(err) });
         this.kick(); // once: a newer bootstrap token may re-admit the agent at once
-      } else if (status === undefined && this.current.kind === 'ok') {
+      } else if ((status === undefined || status === 429 || status >= 500) && this.current.kind === 'ok') {
         this.setState({ kind: 'unreachable', sinceMs: this.clock.now(), reason: messageOf(err) });
       }
     };

@@ -196,6 +196,15 @@ describe('hub credentials', () => {
     hub.down = false;
     await creds.client.request({ method: 'GET', path: '/api/v1/x' });
     expect(creds.state()).toEqual({ kind: 'ok' });
+    // A hub that answers 503 is as good as away; a 403 is a missing right, not a connection problem.
+    hub.failWith = 503;
+    await expect(creds.client.request({ method: 'GET', path: '/api/v1/x' })).rejects.toThrow();
+    expect(creds.state()).toMatchObject({ kind: 'unreachable' });
+    hub.failWith = undefined;
+    await creds.client.request({ method: 'GET', path: '/api/v1/x' });
+    hub.failWith = 403;
+    await expect(creds.client.request({ method: 'GET', path: '/api/v1/x' })).rejects.toThrow();
+    expect(creds.state()).toEqual({ kind: 'ok' });
   });
 
   it('refuses a bootstrap kubeconfig without a token', async () => {

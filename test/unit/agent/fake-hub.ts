@@ -27,6 +27,8 @@ export class FakeHub {
   readonly seen: string[] = [];
   leaseAnnotations: Record<string, string> | undefined;
   down = false;
+  /** answer every request with this status (e.g. 503) */
+  failWith: number | undefined;
   /** TokenRequests received, refused ones included */
   tokenAttempts = 0;
   /** the uid the next minted token claims (the API server's auth cache window) */
@@ -67,6 +69,7 @@ export class FakeHub {
 
   private handle(req: KubeRequest, token: string): unknown {
     if (this.down) throw apiError(undefined, undefined, req, new Error('connect ETIMEDOUT'));
+    if (this.failWith !== undefined) throw apiError(this.failWith, { code: this.failWith }, req);
     if (req.path.endsWith('/token')) this.tokenAttempts++;
     const uid = this.tokens.get(token);
     const exp = (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { exp: number }).exp;
