@@ -261,14 +261,16 @@ describe('agent hub identity (real kube-apiserver)', () => {
     await post(SERVICE_ACCOUNTS, ns, children().serviceAccount);
     await eventually('revoked', () => creds.state().kind === 'revoked', { timeoutMs: 20_000, intervalMs: 100 });
     const took = Date.now() - t0;
-    expect(took).toBeLessThan(20_000); // the API server caches a successful login ~10 s; the token lasts 600 s
     const errors = lines.slice(from).filter((l) => l['level'] === 'error');
     expect(errors).toHaveLength(1);
     expect(String(errors[0]?.['msg'])).toMatch(new RegExp(`site ${site}.*credentialsEpoch.*kubectl create token`));
     const state = (await registry.getSingleMetric('gridlake_agent_credentials_state')?.get())?.values ?? [];
     expect(state.find((v) => v.labels['state'] === 'revoked')?.value).toBe(1);
     expect(state.find((v) => v.labels['state'] === 'ok')?.value).toBe(0);
-    await eventually('heartbeat fails', () => heartbeat.failures() >= 2, { timeoutMs: 10_000, intervalMs: 100 });
+    // The API server itself refuses the old token once its ~10 s authentication cache lets go of it:
+    // far within one token lifetime (600 s).
+    await eventually('heartbeat refused', () => heartbeat.failures() >= 2, { timeoutMs: 25_000, intervalMs: 100 });
+    const refused = Date.now() - t0;
     expect(creds.serviceAccountUID()).toBe(oldUid);
 
     // The admin mints a new bootstrap token for the new account and replaces the file.
@@ -284,6 +286,6 @@ describe('agent hub identity (real kube-apiserver)', () => {
     );
     await heartbeat.stop();
     await creds.stop();
-    console.log(`agent refused ${took} ms after its ServiceAccount was re-created`);
+    console.log(`ServiceAccount re-created: agent revoked after ${took} ms, its heartbeat refused after ${refused} ms`);
   }, 90_000);
 });
