@@ -1,12 +1,12 @@
 import type { Registry } from 'prom-client';
 import type { AgentLeaseReport } from '../api/agent-lease.js';
-import { RemoteSiteSpec } from '../api/remote-site.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../observe/log.js';
 import { metricMakers } from '../observe/metric-kit.js';
 import { BusReadingSink } from '../sources/common/bus-reading-sink.js';
 import type { Transport } from '../sources/common/transport.js';
-import type { AgentSpool, CredentialState, Forwarder, Heartbeat, HubCredentials } from './ports.js';
+import type { AgentSpool, Forwarder, Heartbeat, HubCredentials } from './ports.js';
+import { collectDecision, DEFAULT_REVOKED_GRACE_SECONDS } from './revocation.js';
 import { SiteSources, type SiteSourcesOptions, type SiteSourcesState } from './site-sources.js';
 import { startSourceCollector } from './source-collector.js';
 
@@ -17,11 +17,6 @@ import { startSourceCollector } from './source-collector.js';
  * Each part is built elsewhere (src/cli/run-agent.ts) and handed in, so this
  * file is only the wiring and can be tested with fakes.
  */
-
-/** What the agent keeps collecting after its credentials are revoked, when the hub has not said (the RemoteSite default). */
-export const DEFAULT_REVOKED_GRACE_SECONDS = (
-  RemoteSiteSpec.properties.revokedGracePeriodSeconds as { default: number }
-).default;
 
 export interface AgentDeps {
   readonly site: string;
@@ -85,16 +80,6 @@ export function agentLeaseReport(o: {
   };
 }
 
-/**
- * Whether revoked credentials still allow collecting: yes for `graceSeconds`
- * after the revocation was noticed (readings spool; they may still reach the
- * hub if the revocation was a mistake and is undone), then no.
- * lead: replace with the pure decision in src/agent/revocation.ts when merged.
- */
-export function collectingAllowed(state: CredentialState, graceSeconds: number, nowMs: number): boolean {
-  return state.kind !== 'revoked' || nowMs < state.sinceMs + graceSeconds * 1000;
-}
-
 export function startAgent(deps: AgentDeps): RunningAgent {
   const clock = deps.clock ?? systemClock;
   const { logger, spool, credentials } = deps;
@@ -141,19 +126,27 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     const every = deps.revocationCheckMs ?? 5000;
     while (!stopper.signal.aborted && stoppedBy === null) {
       const state = credentials.state();
-      const grace = heartbeat.revokedGraceSeconds() ?? DEFAULT_REVOKED_GRACE_SECONDS;
+      const grace = heartbeat.revokedGraceSeconds();
       if (state.kind === 'revoked' && !warnedRevoked) {
         warnedRevoked = true;
         logger.error(
-          { reason: state.reason, graceSeconds: grace, since: new Date(state.sinceMs).toISOString() },
+          {
+            reason: state.reason,
+            graceSeconds: grace ?? DEFAULT_REVOKED_GRACE_SECONDS,
+            since: new Date(state.sinceMs).toISOString(),
+          },
           'the hub revoked this agent: readings keep spooling for the grace period, then collecting stops',
         );
       }
-      if (!collectingAllowed(state, grace, clock.now()) && state.kind === 'revoked') {
+      const decision = collectDecision(state, grace, clock.now());
+      if (decision.action === 'stop-collecting' && state.kind === 'revoked') {
         stoppedBy =
           `credentials revoked at ${new Date(state.sinceMs).toISOString()} (${state.reason}); ` +
-          `collecting stopped after the grace period of ${grace} s: bootstrap the agent again`;
-        logger.error({ reason: state.reason, graceSeconds: grace }, 'grace period over: collecting stopped');
+          `collecting stopped after the grace period of ${grace ?? DEFAULT_REVOKED_GRACE_SECONDS} s: bootstrap the agent again`;
+        logger.error(
+          { reason: state.reason, graceSeconds: grace ?? DEFAULT_REVOKED_GRACE_SECONDS },
+          decision.message ?? 'grace period over: collecting stopped',
+        );
         metrics.collecting.set(0);
         await sources.halt();
         return;

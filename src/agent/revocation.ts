@@ -1,8 +1,11 @@
+import { RemoteSiteSpec } from '../api/remote-site.js';
 import { assertNever } from '../errors.js';
 import type { CredentialState } from './ports.js';
 
-/** Grace when the Lease carries no `gridlake.io/revoked-grace-seconds` (the RemoteSite's default too). */
-export const DEFAULT_REVOKED_GRACE_SECONDS = 86_400;
+/** Grace when the Lease carries no `gridlake.io/revoked-grace-seconds`: the RemoteSite's default. */
+export const DEFAULT_REVOKED_GRACE_SECONDS = (
+  RemoteSiteSpec.properties.revokedGracePeriodSeconds as { default: number }
+).default;
 
 /** Whether the agent's collectors keep running, and what to tell a person about it. */
 export interface CollectDecision {

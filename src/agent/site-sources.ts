@@ -224,6 +224,20 @@ export class SiteSources {
     return null;
   };
 
+  /**
+   * Which kind of source produces to `topic`, from the cached specs (the
+   * forwarder moves that kind's watermark); undefined for a dead-letter topic
+   * or one no source names.
+   */
+  kindOfTopic(topic: string): SiteSourceKind | undefined {
+    for (const [kind, informer] of this.#informers) {
+      for (const o of informer.list(this.#namespace)) {
+        if ((o['spec'] as { topic?: string } | undefined)?.topic === topic) return kind;
+      }
+    }
+    return undefined;
+  }
+
   state(): SiteSourcesState {
     const running = [...this.#running].sort(([a], [b]) => a.localeCompare(b)).map(([k, r]) => [k, r.version]);
     return { running: Object.fromEntries(running), waiting: Object.fromEntries(this.#waiting) };

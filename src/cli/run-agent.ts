@@ -1,11 +1,19 @@
-import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Registry } from 'prom-client';
-import type { AgentLeaseReport } from '../api/agent-lease.js';
-import { startAgent, type AgentDeps } from '../agent/agent.js';
+import type { AgentLeaseReport, SiteSourceKind } from '../api/agent-lease.js';
+import { POWER_TOPIC, WEATHER_TOPIC } from '../api/defaults.js';
+import { startAgent, type AgentDeps, type RunningAgent } from '../agent/agent.js';
+import { openHubCredentials } from '../agent/credentials.js';
+import { startForwarder } from '../agent/forwarder.js';
+import { startHeartbeat } from '../agent/heartbeat.js';
 import type { AgentSpool, Forwarder, Heartbeat, HubCredentials } from '../agent/ports.js';
+import { openSpool } from '../agent/spool.js';
+import { KafkaBus } from '../bus/kafka/kafka-bus.js';
 import { systemClock, type Clock } from '../clock.js';
+import { glError } from '../errors.js';
 import type { AgentConfig } from '../config.js';
 import { commandLogger, type Logger } from '../observe/log.js';
 import { createRegistry } from '../observe/metrics.js';
@@ -14,17 +22,15 @@ import { startObserveServer, stopSignal } from './process.js';
 /** The gridlake version the agent writes on its Lease (the CLI's `--version`). */
 export const AGENT_VERSION = '0.1.0';
 
-/** What lives in `--state-dir` (a volume): the spool, the agent's own token, one checkpoint file per source. */
+/** What lives in `--state-dir` (a volume): the spool, one checkpoint file per source (the credentials keep `hub-token.json` beside them). */
 export interface AgentStatePaths {
   readonly spoolDir: string;
-  readonly tokenFile: string;
   readonly checkpointDir: string;
 }
 
 export function agentStatePaths(stateDir: string): AgentStatePaths {
   return {
     spoolDir: path.join(stateDir, 'spool'),
-    tokenFile: path.join(stateDir, 'token'),
     checkpointDir: path.join(stateDir, 'checkpoints'),
   };
 }
@@ -49,26 +55,90 @@ export interface AgentParts {
 }
 
 /**
- * Builds the real parts. The factories live on other branches of issue 13;
- * each `lead:` line says which call goes where.
+ * Builds the real parts: the hub credentials (TokenRequest from the bootstrap
+ * kubeconfig), the spool on the state volume, and the factories of the
+ * forwarder (hub Kafka over SASL_SSL as the site's user) and the heartbeat.
+ * `kindOfTopic` is asked per forwarded batch; it reads the agent's source
+ * caches once the agent runs (see `runAgent`).
  */
-export function buildAgentParts(input: AgentPartsInput): Promise<AgentParts> {
-  // lead: wire credentials factory here (src/agent/credentials.ts), e.g.
-  //   const credentials = await startHubCredentials({ site: config.site, bootstrapKubeconfig: config.bootstrapKubeconfig,
-  //     tokenFile: paths.tokenFile, tokenSeconds: config.tokenSeconds, env: config.env, logger, registry, clock });
-  // lead: wire spool factory here (src/agent/spool.ts), e.g.
-  //   const spool = openAgentSpool({ dir: paths.spoolDir, limitBytes: config.spoolLimitBytes, site: config.site, registry });
-  // lead: wire forwarder factory here (src/agent/forwarder.ts), e.g.
-  //   startForwarder: (s) => startForwarder({ spool: s, brokers: config.kafkaBrokers.split(','), caFile: config.kafkaCaFile,
-  //     username: config.kafkaUsername ?? `gridlake-site-${config.site}`, passwordFile: config.kafkaPasswordFile, logger, registry, clock })
-  // lead: wire heartbeat factory here (src/agent/heartbeat.ts), e.g.
-  //   startHeartbeat: (report) => startHeartbeat({ client: credentials.client, namespace: siteNamespace(config.site),
-  //     holder: `${config.podName}/<boot id>`, intervalMs: config.heartbeatSeconds * 1000, report, logger, clock })
-  return Promise.reject(
-    new Error(
-      `gridlake agent --site ${input.config.site}: the spool, forwarder, credentials and heartbeat are not wired in yet`,
-    ),
-  );
+export async function buildAgentParts(
+  input: AgentPartsInput,
+  kindOfTopic: (topic: string) => SiteSourceKind | undefined,
+): Promise<AgentParts> {
+  const { config, paths, logger, registry, clock } = input;
+  if (config.bootstrapKubeconfig === undefined)
+    throw glError(
+      'GL_CONFIG_INVALID',
+      `gridlake agent --site ${config.site} needs --bootstrap-kubeconfig: the hub's address, CA and a token an admin minted (docs/remote-sites.md, "Runbook")`,
+      { context: { option: '--bootstrap-kubeconfig' } },
+    );
+  const credentials = await openHubCredentials({
+    bootstrapKubeconfig: config.bootstrapKubeconfig,
+    stateDir: config.stateDir,
+    site: config.site,
+    logger: logger.child({ component: 'credentials' }),
+    clock,
+    registry,
+    ...(config.tokenSeconds === undefined ? {} : { defaultTokenExpirationSeconds: config.tokenSeconds }),
+  });
+  const spool = openSpool({
+    dir: paths.spoolDir,
+    limitBytes: config.spoolLimitBytes,
+    site: config.site,
+    registry,
+    clock,
+  });
+  const hub = new KafkaBus({
+    brokers: config.kafkaBrokers.split(',').map((b) => b.trim()),
+    clientId: `gridlake-agent-${config.site}`,
+    ...(config.kafkaCaFile ? { ssl: { ca: [readFileSync(config.kafkaCaFile, 'utf8')] } } : {}),
+    sasl: {
+      mechanism: 'scram-sha-512',
+      username: config.kafkaUsername ?? `site-${config.site}`,
+      password: config.kafkaPasswordFile ? readFileSync(config.kafkaPasswordFile, 'utf8').trim() : '',
+    },
+    // Few client retries: the forwarder has its own backoff, and a dead link must show as `linked() === false` soon.
+    connection: { retry: { retries: 2, initialRetryTime: 300, maxRetryTime: 2000 } },
+  });
+  return {
+    credentials,
+    spool,
+    startForwarder: () => {
+      const forwarder = startForwarder({
+        spool,
+        hub,
+        kindOfTopic,
+        log: logger.child({ component: 'forwarder' }),
+        site: config.site,
+        registry,
+        clock,
+      });
+      return {
+        watermarks: () => forwarder.watermarks(),
+        linked: () => forwarder.linked(),
+        stop: async () => {
+          await forwarder.stop();
+          await hub.close();
+        },
+      };
+    },
+    startHeartbeat: (report) =>
+      startHeartbeat({
+        client: credentials.client,
+        site: config.site,
+        identity: `${config.podName ?? hostname()}/${bootId()}`,
+        report,
+        intervalSeconds: config.heartbeatSeconds,
+        logger: logger.child({ component: 'heartbeat' }),
+        clock,
+        registry,
+      }),
+  };
+}
+
+/** This boot of this process: a restarted agent is a new Lease holder (leaseTransitions counts restarts). */
+function bootId(): string {
+  return randomUUID().slice(0, 8);
 }
 
 /** `gridlake agent`: runs until SIGINT or SIGTERM; `buildParts` is for tests. */
@@ -81,7 +151,16 @@ export async function runAgent(
   const clock = systemClock;
   const paths = agentStatePaths(config.stateDir);
   mkdirSync(paths.checkpointDir, { recursive: true });
-  const parts = await (o.buildParts ?? buildAgentParts)({ config, paths, logger, registry, clock });
+  // The forwarder needs the sources' topics, which only the running agent knows: asked through this late binding.
+  const late: { agent?: RunningAgent } = {};
+  const kindOfTopic = (topic: string): SiteSourceKind | undefined =>
+    topic === POWER_TOPIC
+      ? 'PowerSource'
+      : topic === WEATHER_TOPIC
+        ? 'WeatherSource'
+        : late.agent?.sources.kindOfTopic(topic);
+  const input = { config, paths, logger, registry, clock };
+  const parts = await (o.buildParts ? o.buildParts(input) : buildAgentParts(input, kindOfTopic));
   const deps: AgentDeps = {
     site: config.site,
     podName: config.podName ?? hostname(),
@@ -96,6 +175,7 @@ export async function runAgent(
     clock,
   };
   const agent = startAgent(deps);
+  late.agent = agent;
   const shutdown = async (): Promise<void> => {
     await agent.stop();
     await parts.spool.close();

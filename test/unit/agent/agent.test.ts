@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { eventually } from '../../eventually.js';
-import { agentLeaseReport, collectingAllowed, startAgent, type RunningAgent } from '../../../src/agent/agent.js';
+import { agentLeaseReport, startAgent, type RunningAgent } from '../../../src/agent/agent.js';
 import type { AgentSpool, CredentialState, Forwarder, Heartbeat, HubCredentials } from '../../../src/agent/ports.js';
 import type { AgentLeaseReport } from '../../../src/api/agent-lease.js';
 import { LocalLogBus } from '../../../src/bus/local-log/local-log-bus.js';
@@ -139,12 +139,3 @@ describe('the agent assembly', () => {
   });
 });
 
-describe('collectingAllowed', () => {
-  const revoked: CredentialState = { kind: 'revoked', sinceMs: 10_000, reason: 'r' };
-  it('allows collecting while ok or unreachable, and within the grace period after revocation', () => {
-    expect(collectingAllowed({ kind: 'ok' }, 0, 1e12)).toBe(true);
-    expect(collectingAllowed({ kind: 'unreachable', sinceMs: 0, reason: 'x' }, 0, 1e12)).toBe(true);
-    expect(collectingAllowed(revoked, 5, 14_999)).toBe(true);
-    expect(collectingAllowed(revoked, 5, 15_000)).toBe(false);
-  });
-});
