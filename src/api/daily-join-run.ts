@@ -33,6 +33,12 @@ export const DailyJoinRunSpec = withRules(
           'Why the run exists: Schedule, CatchUp and LateData are set by the controller; Manual is a person backfilling a date.',
         default: 'Manual',
       }),
+      siteLate: Type.Optional(
+        Type.Boolean({
+          description:
+            "Set by the controller when the run started although a remote site had not forwarded the whole date (the DailyJoin's siteGraceSeconds ran out): the join writes quality site_late, and the date is joined again once the site catches up.",
+        }),
+      ),
     },
     { description: 'One logical date of one DailyJoin.', additionalProperties: false },
   ),
