@@ -339,7 +339,9 @@ export const DailyJoinStatus = Type.Object(
           {
             date: CalendarDate('Logical date due but not started.'),
             since: Timestamp('When the date became due (its firing); spec.siteGraceSeconds counts from here.'),
-            trigger: StringEnum(['Schedule', 'CatchUp'] as const, { description: 'Trigger of the run once it starts.' }),
+            trigger: StringEnum(['Schedule', 'CatchUp'] as const, {
+              description: 'Trigger of the run once it starts.',
+            }),
           },
           { description: 'A due date waiting for remote sites.', additionalProperties: false },
         ),
