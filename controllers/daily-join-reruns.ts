@@ -130,11 +130,16 @@ export function stepReruns(
     if (run) {
       // Deleted: the date has a run again (someone re-created it, or our create landed).
       if (p.reason === 'Deleted') continue;
-      // SiteCaughtUp: a run not flagged site_late started after the sites had forwarded the date.
-      if (p.reason === 'SiteCaughtUp' && (run.obj['spec'] as DailyJoinRunSpec | undefined)?.siteLate !== true) continue;
-      // LateData: a run created after the late data was found has it.
-      const created = run.obj.metadata['creationTimestamp'];
-      if (p.since !== undefined && typeof created === 'string' && Date.parse(created) >= Date.parse(p.since)) continue;
+      if (p.reason === 'SiteCaughtUp') {
+        // A run not flagged site_late started after the sites had forwarded the date. The flag decides, not
+        // timestamps: `since` is the controller's clock, creationTimestamp the API server's.
+        if ((run.obj['spec'] as DailyJoinRunSpec | undefined)?.siteLate !== true) continue;
+      } else {
+        // LateData: a run created after the late data was found has it.
+        const created = run.obj.metadata['creationTimestamp'];
+        if (p.since !== undefined && typeof created === 'string' && Date.parse(created) >= Date.parse(p.since))
+          continue;
+      }
       // An active run is left to finish; a finished one makes way (same name), when there is room to rerun.
       if (run.finished && capacity > 0) deletes.push(run.obj);
       remaining.push(p);

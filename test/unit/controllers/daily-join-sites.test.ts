@@ -181,7 +181,8 @@ describe('a due date waits for the site that collects one of its inputs', () => 
 
 describe('a day run site_late is joined again once the site catches up', () => {
   const T_LATE = '2026-03-05T18:30:00Z';
-  const flagged = run('2026-03-05', 'Succeeded', true, T_LATE);
+  // Created (API server clock) after the controller's clock sees the site catch up: the flag decides, not time.
+  const flagged = run('2026-03-05', 'Succeeded', true, '2026-03-05T21:00:00Z');
   const lateStatus = {
     lastScheduleTime: FIRING,
     knownRuns: [{ date: '2026-03-05', finished: true }],
