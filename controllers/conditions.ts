@@ -19,6 +19,7 @@ export const COND = {
   Registered: 'Registered',
   AgentConnected: 'AgentConnected',
   NoInput: 'NoInput',
+  WaitingForSites: 'WaitingForSites',
 } as const;
 
 export const REASON = {
@@ -58,6 +59,10 @@ export const REASON = {
   DatesWithoutInput: 'DatesWithoutInput',
   InputsEmpty: 'InputsEmpty',
   InputsFound: 'InputsFound',
+  // the join waits for sites (daily-join-sites.ts)
+  WatermarkBehind: 'WatermarkBehind',
+  SitesCaughtUp: 'SitesCaughtUp',
+  NoSiteInputs: 'NoSiteInputs',
   // sites
   ChildrenCreated: 'ChildrenCreated',
   ChildrenCreating: 'ChildrenCreating',

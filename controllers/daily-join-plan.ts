@@ -24,6 +24,15 @@ import {
   type RerunRun,
 } from './daily-join-reruns.js';
 import { DAILY_JOIN_RUNS, GL_API_VERSION } from './resources.js';
+import {
+  dateEndIn,
+  lagText,
+  siteInputs,
+  sitesBehind,
+  type SiteInput,
+  type SiteLag,
+  type SiteLookup,
+} from './daily-join-sites.js';
 
 /**
  * Pure planning of a DailyJoin: which DailyJoinRuns to create (due dates from
@@ -94,8 +103,8 @@ function terminatingDates(join: KubeObject, runs: readonly KubeObject[]): string
     .map((r) => (r['spec'] as DailyJoinRunSpec).date);
 }
 
-/** The DailyJoinRun the schedule creates for a date. */
-export function renderRun(join: KubeObject, date: string, trigger: RunTrigger): KubeObject {
+/** The DailyJoinRun the schedule creates for a date; `siteLate`: a remote site has not forwarded the whole date. */
+export function renderRun(join: KubeObject, date: string, trigger: RunTrigger, siteLate = false): KubeObject {
   const namespace = join.metadata.namespace ?? '';
   const joinName = join.metadata.name ?? '';
   return {
@@ -107,7 +116,7 @@ export function renderRun(join: KubeObject, date: string, trigger: RunTrigger): 
       labels: { [JOIN_LABEL]: joinName },
       ownerReferences: [controllerReference(join, { metadata: { namespace } })],
     },
-    spec: { joinRef: { name: joinName }, date, trigger },
+    spec: { joinRef: { name: joinName }, date, trigger, ...(siteLate ? { siteLate: true } : {}) },
   };
 }
 
@@ -117,6 +126,8 @@ export function planDailyJoin(
   now: number,
   /** dates whose run this controller deleted and the join's status may not show yet (see collectReruns) */
   deletedBySelf?: ReadonlySet<string>,
+  /** RemoteSites by name: inputs in a site namespace wait for its forwarded watermarks (daily-join-sites.ts) */
+  sites: SiteLookup = () => undefined,
 ): JoinPlan {
   const spec = join['spec'] as DailyJoinSpec;
   const prev = join['status'] as (DailyJoinStatus & { conditions?: Condition[] }) | undefined;
@@ -148,8 +159,16 @@ export function planDailyJoin(
       ...(r.metadata.uid ? { uid: r.metadata.uid } : {}),
     });
   };
+  // Inputs collected by a remote site's agent: a date waits for their forwarded watermarks (never asked when invalid).
+  const inputs = siteInputs(spec, namespace);
+  const behind = (date: string): SiteLag[] => sitesBehind(inputs, sites, date, spec.timeZone);
+  const lateDates = new Map((prev?.siteLateDates ?? []).map((d) => [d.date, d]));
   const create = (date: string, trigger: RunTrigger) => {
-    const body = renderRun(join, date, trigger);
+    // Any run started while a site is behind on its date is flagged, whatever started it, and rerun later.
+    const late = behind(date).length > 0;
+    if (late) lateDates.set(date, { date, since: conditionTime(now) });
+    else lateDates.delete(date);
+    const body = renderRun(join, date, trigger, late);
     creates.push(body.metadata.name ?? '');
     actions.push({ op: 'create', ref: { resource: DAILY_JOIN_RUNS, name: body.metadata.name ?? '', namespace }, body });
   };
@@ -176,8 +195,17 @@ export function planDailyJoin(
         ...(deletedBySelf ? { deletedBySelf } : {}),
         now,
       });
+  // A date run site_late whose sites have caught up is joined again.
+  for (const d of [...lateDates.keys()].sort()) {
+    if (invalid || behind(d).length > 0) continue;
+    lateDates.delete(d);
+    if (!pending.has(d)) pending.set(d, { date: d, reason: 'SiteCaughtUp', since: conditionTime(now) });
+  }
   let plan: SchedulePlan | null = null;
   const rerunStarts: string[] = [];
+  let scheduledStarts: string[] = [];
+  let held: Held[] = [];
+  let siteWaits: SiteWait[] = invalid ? [...(prev?.siteWaits ?? [])] : [];
   let remaining = [...pending.values()];
   if (!invalid) {
     const created = join.metadata['creationTimestamp'];
@@ -188,17 +216,43 @@ export function planDailyJoin(
       lastScheduleTime: prev?.lastScheduleTime ? Date.parse(prev.lastScheduleTime) : null,
       ...(typeof created === 'string' ? { createdDate: todayIn(spec.timeZone, new Date(created)) } : {}),
     });
-    for (const date of plan.replace) {
-      const r = runs.find((x) => x.date === date);
-      if (r) del(r.obj);
+    const terminating = new Set(terminatingDates(join, allRuns));
+    const gate = gateSites(plan, prev?.siteWaits, runs, behind, spec.siteGraceSeconds * 1000, now);
+    held = gate.held;
+    // Replace makes way only for a date that starts now.
+    if (gate.startNow.length > 0)
+      for (const date of plan.replace) {
+        const r = runs.find((x) => x.date === date);
+        if (r) del(r.obj);
+      }
+    for (const w of gate.startNow) {
+      create(w.date, w.trigger);
+      scheduledStarts.push(w.date);
     }
-    for (const due of plan.start) create(due.date, due.trigger === 'on-time' ? 'Schedule' : 'CatchUp');
+    // Dates released from an earlier wait start within maxActiveRuns (none while suspended).
+    let room = spec.suspend
+      ? 0
+      : Math.max(
+          0,
+          spec.maxActiveRuns -
+            runs.filter((r) => !runFinished(r.obj) && !deleted.has(r.date)).length -
+            scheduledStarts.length,
+        );
+    const stillWaiting: SiteWait[] = held.map((h) => h.wait);
+    for (const w of gate.released) {
+      if (room > 0 && !terminating.has(w.date)) {
+        create(w.date, w.trigger);
+        scheduledStarts.push(w.date);
+        room--;
+      } else stillWaiting.push(w);
+    }
+    siteWaits = stillWaiting.sort((a, b) => (a.date < b.date ? -1 : 1)).slice(-MAX_SITE_WAITS);
     // Reruns take what room the schedule leaves (none while suspended).
-    const activeNow = runs.filter((r) => !runFinished(r.obj) && !deleted.has(r.date)).length + plan.start.length;
+    const activeNow = runs.filter((r) => !runFinished(r.obj) && !deleted.has(r.date)).length + scheduledStarts.length;
     const steps = stepReruns(pending, {
       runs: rerunRuns,
-      terminatingDates: new Set(terminatingDates(join, allRuns)),
-      scheduled: new Set(plan.start.map((d) => d.date)),
+      terminatingDates: terminating,
+      scheduled: new Set([...scheduledStarts, ...siteWaits.map((w) => w.date)]),
       capacity: spec.suspend ? 0 : Math.max(0, spec.maxActiveRuns - activeNow),
     });
     for (const r of steps.deletes) del(r);
@@ -210,20 +264,28 @@ export function planDailyJoin(
   }
   for (const r of pruneRuns(join, allRuns, spec)) del(r);
   const replaced = new Set(plan?.replace ?? []);
+  scheduledStarts = scheduledStarts.sort();
   const active = [
     ...runs.filter((r) => !runFinished(r.obj) && !replaced.has(r.date)).map((r) => ({ name: r.name, date: r.date })),
-    ...[...(plan?.start ?? []).map((d) => d.date), ...rerunStarts].map((date) => ({
+    ...[...scheduledStarts, ...rerunStarts].map((date) => ({
       name: dailyJoinRunName(join.metadata.name ?? '', date),
       date,
     })),
   ].sort((a, b) => (a.date < b.date ? -1 : 1));
   const knownRuns = invalid
     ? (prev?.knownRuns ?? []).filter((k) => !deleted.has(k.date))
-    : knownRunsAfter(rerunRuns, deleted, [...(plan?.start ?? []).map((d) => d.date), ...rerunStarts]);
+    : knownRunsAfter(rerunRuns, deleted, [...scheduledStarts, ...rerunStarts]);
   const conditions = conditionsFor(
     prev?.conditions,
     generation,
-    [...joinConditions(spec, invalid, plan, lastFinished), noInputCondition(spec, noInputDates)],
+    [
+      ...joinConditions(spec, invalid, plan, lastFinished),
+      noInputCondition(spec, noInputDates),
+      // Only on joins with an input at a site (or that had one: the condition then turns False).
+      ...(inputs.length > 0 || prev?.conditions?.some((c) => c.type === COND.WaitingForSites) === true
+        ? [waitingForSitesCondition(spec, inputs, held, lateDates.size)]
+        : []),
+    ],
     now,
   );
   const lastScheduleTime =
@@ -240,8 +302,16 @@ export function planDailyJoin(
     ...(knownRuns.length > 0 ? { knownRuns } : {}),
     ...(remaining.length > 0 ? { pendingReruns: remaining } : {}),
     ...(noInputDates.length > 0 ? { noInputDates } : {}),
+    ...(siteWaits.length > 0 ? { siteWaits } : {}),
+    ...(lateDates.size > 0
+      ? {
+          siteLateDates: [...lateDates.values()].sort((a, b) => (a.date < b.date ? -1 : 1)).slice(-MAX_SITE_WAITS),
+        }
+      : {}),
   };
-  const next = plan?.nextScheduleTime ?? null;
+  // Wake at the next firing, or when the first wait's grace ends.
+  const wakes = [plan?.nextScheduleTime ?? null, ...held.map((h) => h.graceEnd)].filter((t): t is number => t !== null);
+  const next = wakes.length > 0 ? Math.min(...wakes) : null;
   return {
     actions,
     status,
@@ -318,6 +388,92 @@ function noInputCondition(spec: DailyJoinSpec, dates: readonly NoInputEntry[]): 
         reason: REASON.InputsFound,
         message: 'No date in the catch-up window was joined without input.',
       };
+}
+
+type SiteWait = NonNullable<DailyJoinStatus['siteWaits']>[number];
+const MAX_SITE_WAITS = 366;
+
+/** A due date held back: the sites behind on it, and when its grace ends. */
+interface Held {
+  readonly wait: SiteWait;
+  readonly lags: readonly SiteLag[];
+  readonly graceEnd: number;
+}
+
+/**
+ * The due dates against the sites' watermarks: the schedule's new starts and
+ * the dates already waiting (`status.siteWaits`), each started once no site
+ * is behind on it or its grace (from when it became due) is over, else held.
+ */
+function gateSites(
+  plan: SchedulePlan,
+  prevWaits: readonly SiteWait[] | undefined,
+  runs: readonly Run[],
+  behind: (date: string) => SiteLag[],
+  graceMs: number,
+  now: number,
+): { startNow: SiteWait[]; released: SiteWait[]; held: Held[] } {
+  const live = new Set(runs.map((r) => r.date));
+  const waits = new Map<string, SiteWait>();
+  // A date that got a run meanwhile (a person's backfill) is no longer waiting.
+  for (const w of prevWaits ?? []) if (!live.has(w.date)) waits.set(w.date, w);
+  const fresh = new Set(plan.start.map((d) => d.date));
+  for (const d of plan.start)
+    if (!waits.has(d.date))
+      waits.set(d.date, {
+        date: d.date,
+        since: conditionTime(d.scheduledAt),
+        trigger: d.trigger === 'on-time' ? 'Schedule' : 'CatchUp',
+      });
+  const startNow: SiteWait[] = [];
+  const released: SiteWait[] = [];
+  const held: Held[] = [];
+  for (const w of [...waits.values()].sort((a, b) => (a.date < b.date ? -1 : 1))) {
+    const lags = behind(w.date);
+    const graceEnd = Date.parse(w.since) + graceMs;
+    if (lags.length > 0 && now < graceEnd) held.push({ wait: w, lags, graceEnd });
+    // The schedule's own starts are within maxActiveRuns already; earlier waits need room.
+    else if (fresh.has(w.date)) startNow.push(w);
+    else released.push(w);
+  }
+  return { startNow, released, held };
+}
+
+/** WaitingForSites: the oldest held date with every site, source and watermark it waits for. */
+function waitingForSitesCondition(
+  spec: DailyJoinSpec,
+  inputs: readonly SiteInput[],
+  held: readonly Held[],
+  lateCount: number,
+): ConditionInput {
+  const first = held[0];
+  if (first === undefined) {
+    const late =
+      lateCount > 0 ? ` ${lateCount} date(s) ran site_late and are joined again once their sites catch up.` : '';
+    return inputs.length === 0
+      ? {
+          type: COND.WaitingForSites,
+          status: 'False',
+          reason: REASON.NoSiteInputs,
+          message: 'No input is in a site namespace.',
+        }
+      : {
+          type: COND.WaitingForSites,
+          status: 'False',
+          reason: REASON.SitesCaughtUp,
+          message: `No due date waits for a remote site.${late}`,
+        };
+  }
+  const more = held.length > 1 ? ` ${held.length - 1} more date(s) wait too.` : '';
+  return {
+    type: COND.WaitingForSites,
+    status: 'True',
+    reason: REASON.WatermarkBehind,
+    message:
+      `${first.wait.date} waits until the watermarks reach ${conditionTime(dateEndIn(first.wait.date, spec.timeZone))} ` +
+      `(end of the date in ${spec.timeZone}): ${first.lags.map(lagText).join('; ')}. ` +
+      `At ${conditionTime(first.graceEnd)} (siteGraceSeconds ${spec.siteGraceSeconds}) it runs flagged site_late.${more}`,
+  };
 }
 
 function completion(r: Run): string {

@@ -1,4 +1,4 @@
-import type { DailyJoinRunStatus, RunTrigger } from '../src/api/daily-join-run.js';
+import type { DailyJoinRunSpec, DailyJoinRunStatus, RunTrigger } from '../src/api/daily-join-run.js';
 import type { DailyJoinStatus, RerunReason } from '../src/api/daily-join.js';
 import { todayIn } from '../src/api/daily-join-semantics.js';
 import { emptyInputsOfRows } from '../src/join/no-input.js';
@@ -20,6 +20,10 @@ import type { KubeObject } from '../src/k8s/object-cache.js';
  *   a date without a manifest (NeverJoined) counts within the rejoin window
  *   (`--rejoin-days`: the catch-up window) when it was scheduled: a run of it
  *   exists or existed, or it is among the join's `noInputDates`.
+ * - SiteCaughtUp: a date that ran flagged site_late (a remote site had not
+ *   forwarded it within the grace) once the sites' watermarks pass its end
+ *   (the plan adds it, see daily-join-sites.ts); a run of the date not flagged
+ *   site_late already has it.
  * Pending reruns are kept in `pendingReruns` until they start: a run of the
  * date still there is deleted first (its name is the date's only name), then
  * the date is created again within maxActiveRuns, after the schedule's own
@@ -102,7 +106,7 @@ export interface RerunSteps {
   readonly remaining: readonly PendingRerun[];
 }
 
-const TRIGGER: Record<RerunReason, RunTrigger> = { LateData: 'LateData', Deleted: 'Manual' };
+const TRIGGER: Record<RerunReason, RunTrigger> = { LateData: 'LateData', Deleted: 'Manual', SiteCaughtUp: 'LateData' };
 
 export function stepReruns(
   pending: ReadonlyMap<string, PendingRerun>,
@@ -126,9 +130,16 @@ export function stepReruns(
     if (run) {
       // Deleted: the date has a run again (someone re-created it, or our create landed).
       if (p.reason === 'Deleted') continue;
-      // LateData: a run created after the late data was found has it.
-      const created = run.obj.metadata['creationTimestamp'];
-      if (p.since !== undefined && typeof created === 'string' && Date.parse(created) >= Date.parse(p.since)) continue;
+      if (p.reason === 'SiteCaughtUp') {
+        // A run not flagged site_late started after the sites had forwarded the date. The flag decides, not
+        // timestamps: `since` is the controller's clock, creationTimestamp the API server's.
+        if ((run.obj['spec'] as DailyJoinRunSpec | undefined)?.siteLate !== true) continue;
+      } else {
+        // LateData: a run created after the late data was found has it.
+        const created = run.obj.metadata['creationTimestamp'];
+        if (p.since !== undefined && typeof created === 'string' && Date.parse(created) >= Date.parse(p.since))
+          continue;
+      }
       // An active run is left to finish; a finished one makes way (same name), when there is room to rerun.
       if (run.finished && capacity > 0) deletes.push(run.obj);
       remaining.push(p);

@@ -58,6 +58,8 @@ export function renderRunJob(run: KubeObject, join: KubeObject, opts: WorkloadOp
     String(js.quality.minWeatherCoverage),
     // A date without input is reported in the run summary (the operator reads it), not a failed Job.
     '--allow-no-input',
+    // The DailyJoin started it before a remote site had forwarded the date: the day is marked site_late.
+    ...(spec.siteLate === true ? ['--site-late'] : []),
     ...(js.lateDataDays > 0 ? ['--late-data-days', String(js.lateDataDays)] : []),
     ...(rejoinWindowDays(js) > js.lateDataDays ? ['--rejoin-days', String(rejoinWindowDays(js))] : []),
     ...['--bucket', js.lake.bucket, '--prefix', js.lake.prefix, '--region', js.lake.region],

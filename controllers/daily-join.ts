@@ -1,5 +1,6 @@
 import type { DailyJoinRunSpec } from '../src/api/daily-join-run.js';
-import type { DailyJoinStatus } from '../src/api/daily-join.js';
+import type { DailyJoinSpec, DailyJoinStatus } from '../src/api/daily-join.js';
+import { siteNamespace } from '../src/api/remote-site.js';
 import type { KubeObject } from '../src/k8s/object-cache.js';
 import type { ControllerOptions } from '../src/k8s/controller.js';
 import type { Informer } from '../src/k8s/informer.js';
@@ -7,6 +8,7 @@ import { splitKey } from '../src/k8s/object-cache.js';
 import { writeStatus } from '../src/k8s/status-writer.js';
 import { applyActions, recordActions } from './apply.js';
 import { planDailyJoin } from './daily-join-plan.js';
+import { siteInputs } from './daily-join-sites.js';
 import { resultAfter, type ControllerDeps } from './deps.js';
 import { DAILY_JOINS } from './resources.js';
 
@@ -22,11 +24,14 @@ import { DAILY_JOINS } from './resources.js';
  * maxActiveRuns; status.knownRuns and status.pendingReruns are the memory.
  * Status: lastScheduleTime, nextScheduleTime, nextDate, lastSuccessfulDate,
  * activeRuns. Conditions: Ready, Scheduling, InvalidSpec (checkDailyJoinSemantics),
- * LastRunFailed. Planning: daily-join-plan.ts (schedule: src/join/schedule.ts).
+ * LastRunFailed, NoInput, WaitingForSites. Planning: daily-join-plan.ts (schedule:
+ * src/join/schedule.ts; remote sites' watermarks: daily-join-sites.ts).
  */
 export interface JoinInformers {
   readonly joins: Informer;
   readonly runs: Informer;
+  /** RemoteSites (cluster-scoped): their forwarded watermarks gate dates whose inputs a site collects */
+  readonly sites: Informer;
 }
 
 /** How long a reconcile waits for runs it created to show up in the cache before planning without them. */
@@ -52,6 +57,19 @@ export function dailyJoinController(deps: ControllerDeps, inf: JoinInformers): C
           return ref ? [`${r.metadata.namespace}/${ref}`] : [];
         },
       },
+      {
+        informer: inf.sites,
+        // A site's watermarks moving may release a date of every join with an input in its namespace.
+        keys: (site) => {
+          const ns = siteNamespace(site.metadata.name ?? '');
+          return inf.joins
+            .list()
+            .filter((j) =>
+              siteInputs(j['spec'] as DailyJoinSpec, j.metadata.namespace ?? '').some((i) => i.namespace === ns),
+            )
+            .map((j) => `${j.metadata.namespace}/${j.metadata.name}`);
+        },
+      },
     ],
     // Mostly waiting on the API server: a thousand joins must not queue behind one status write at a time.
     maxConcurrency: 8,
@@ -73,7 +91,7 @@ export function dailyJoinController(deps: ControllerDeps, inf: JoinInformers): C
       const runs = inf.runs.list(namespace);
       const mine = deletedBySelf.get(key);
       if (mine) forgetSettled(mine, join, runs);
-      const plan = planDailyJoin(join, runs, now, mine);
+      const plan = planDailyJoin(join, runs, now, mine, (site) => inf.sites.get(site));
       await applyActions(deps.client, plan.actions, ctx.signal);
       if (plan.deletes.length > 0) {
         const set = deletedBySelf.get(key) ?? new Set<string>();

@@ -145,7 +145,9 @@ export function addControllers(manager: Manager, deps: ControllerDeps, options: 
       }),
     );
   if (kinds.has('DailyJoin'))
-    manager.addController(dailyJoinController(deps, { joins: informer(DAILY_JOINS), runs: informer(DAILY_JOIN_RUNS) }));
+    manager.addController(
+      dailyJoinController(deps, { joins: informer(DAILY_JOINS), runs: informer(DAILY_JOIN_RUNS), sites: sites() }),
+    );
   if (kinds.has('DailyJoinRun'))
     manager.addController(
       dailyJoinRunController(deps, {

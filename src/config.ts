@@ -181,6 +181,7 @@ export const JoinSettings = Type.Object(
     lateDataDays: Opt(Int('earlier dates checked for late data', 0, undefined, 31)),
     rejoinDays: Opt(Int('earlier dates checked for dates joined without input', 0, undefined, 366)),
     allowNoInput: Opt(Flag('exit 0 when the date has no input')),
+    siteLate: Opt(Flag('a remote site had not forwarded the whole date: daily rows get quality site_late')),
   },
   closed,
 );

@@ -33,6 +33,12 @@ export const DailyJoinRunSpec = withRules(
           'Why the run exists: Schedule, CatchUp and LateData are set by the controller; Manual is a person backfilling a date.',
         default: 'Manual',
       }),
+      siteLate: Type.Optional(
+        Type.Boolean({
+          description:
+            "Set by the controller when the run started although a remote site had not forwarded the whole date (the DailyJoin's siteGraceSeconds ran out): the join writes quality site_late, and the date is joined again once the site catches up.",
+        }),
+      ),
     },
     { description: 'One logical date of one DailyJoin.', additionalProperties: false },
   ),
@@ -95,8 +101,9 @@ export const DailyJoinRunStatus = Type.Object(
             minimum: 0,
             maximum: 1,
           }),
-          level: StringEnum(['ok', 'partial'] as const, {
-            description: 'ok when both coverages reach the thresholds.',
+          level: StringEnum(['ok', 'partial', 'site_late'] as const, {
+            description:
+              'ok when both coverages reach the thresholds, else partial; site_late when the run started before a remote site had forwarded the whole date (spec.siteLate).',
           }),
         },
         { description: 'Quality of the joined day, from the run report.', additionalProperties: false },
@@ -163,7 +170,12 @@ export const dailyJoinRunKind: KindDefinition<DailyJoinRunSpec> = {
     { name: 'State', type: 'string', jsonPath: '.status.state', description: "Where the run's Job is." },
     { name: 'Outcome', type: 'string', jsonPath: '.status.outcome', description: 'What the join reported.' },
     { name: 'Rows', type: 'integer', jsonPath: '.status.rows.hourlyOut', description: 'Hourly rows written.' },
-    { name: 'Quality', type: 'string', jsonPath: '.status.quality.level', description: 'ok or partial.' },
+    {
+      name: 'Quality',
+      type: 'string',
+      jsonPath: '.status.quality.level',
+      description: 'ok, partial, or site_late.',
+    },
     {
       name: 'Duration',
       type: 'number',

@@ -10,8 +10,8 @@ export const CATCH_UP_POLICIES = ['None', 'Latest', 'All'] as const;
 export type CatchUpPolicy = (typeof CATCH_UP_POLICIES)[number];
 export const CONCURRENCY_POLICIES = ['Forbid', 'Allow', 'Replace'] as const;
 export type ConcurrencyPolicy = (typeof CONCURRENCY_POLICIES)[number];
-/** Why a finished date runs again. */
-export const RERUN_REASONS = ['LateData', 'Deleted'] as const;
+/** Why a finished date runs again (SiteCaughtUp: a date joined `site_late` whose site watermarks have passed). */
+export const RERUN_REASONS = ['LateData', 'Deleted', 'SiteCaughtUp'] as const;
 export type RerunReason = (typeof RERUN_REASONS)[number];
 export const SQL_ENGINES = ['postgres', 'mysql'] as const;
 export { SQL_LOAD_MODES, type SqlLoadMode } from './defaults.js';
@@ -242,6 +242,13 @@ export const DailyJoinSpec = withRules(
         minimum: 60,
         maximum: 86400,
       }),
+      siteGraceSeconds: Type.Integer({
+        description:
+          "How long a due date waits for remote sites: a date whose inputs include a source in a site namespace (gridlake-site-<site>) starts once the site's forwarded watermark for that source (RemoteSite status.sources) passes the end of the date, or when this many seconds have passed since the date became due; then it runs flagged site_late and is joined again once the watermark passes. 0: never wait (late days are still flagged and rerun).",
+        default: 7200,
+        minimum: 0,
+        maximum: 2678400,
+      }),
       lateDataDays: Type.Integer({
         description:
           'Look-back in days: each run also checks this many dates before its own, and a joined date whose inputs in the lake changed since its run (late data) is rerun once that run finishes (in the embedded default the scheduler checks the window itself). 0 turns it off.',
@@ -279,7 +286,7 @@ export type DailyJoinSpec = Static<typeof DailyJoinSpec>;
 export const DailyJoinStatus = Type.Object(
   {
     observedGeneration: Type.Optional(ObservedGeneration),
-    conditions: Type.Optional(Conditions('Ready, Scheduling, InvalidSpec, LastRunFailed, NoInput')),
+    conditions: Type.Optional(Conditions('Ready, Scheduling, InvalidSpec, LastRunFailed, NoInput, WaitingForSites')),
     lastScheduleTime: Type.Optional(Timestamp('When the controller last created a run for a due date.')),
     nextScheduleTime: Type.Optional(Timestamp('When the next firing is due (absent while suspended).')),
     nextDate: Type.Optional(CalendarDate('Logical date the next firing will join.')),
@@ -310,7 +317,7 @@ export const DailyJoinStatus = Type.Object(
             date: CalendarDate('Logical date to run again.'),
             reason: StringEnum(RERUN_REASONS, {
               description:
-                'LateData: a run found inputs its manifest does not list. Deleted: a person deleted its run.',
+                'LateData: a run found inputs its manifest does not list. Deleted: a person deleted its run. SiteCaughtUp: the date ran flagged site_late and the sites have now forwarded it.',
             }),
             since: Type.Optional(
               Timestamp('LateData: when the late data was found; a run of the date created after that has it.'),
@@ -321,6 +328,45 @@ export const DailyJoinStatus = Type.Object(
         {
           description: 'Dates waiting to run again (within maxActiveRuns, after due dates).',
           maxItems: 64,
+          'x-kubernetes-list-type': 'map',
+          'x-kubernetes-list-map-keys': ['date'],
+        },
+      ),
+    ),
+    siteWaits: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            date: CalendarDate('Logical date due but not started.'),
+            since: Timestamp('When the date became due (its firing); spec.siteGraceSeconds counts from here.'),
+            trigger: StringEnum(['Schedule', 'CatchUp'] as const, {
+              description: 'Trigger of the run once it starts.',
+            }),
+          },
+          { description: 'A due date waiting for remote sites.', additionalProperties: false },
+        ),
+        {
+          description:
+            "Due dates not started yet because a site's forwarded watermark for one of the inputs has not passed the end of the date (the WaitingForSites condition names the site, the source and the watermark); each starts when the watermarks pass, or flagged site_late when spec.siteGraceSeconds is over.",
+          maxItems: 366,
+          'x-kubernetes-list-type': 'map',
+          'x-kubernetes-list-map-keys': ['date'],
+        },
+      ),
+    ),
+    siteLateDates: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            date: CalendarDate('Logical date joined before its sites had forwarded it.'),
+            since: Timestamp('When its flagged run was created.'),
+          },
+          { description: 'A date joined site_late.', additionalProperties: false },
+        ),
+        {
+          description:
+            'Dates whose run started flagged site_late (spec.siteLate of the DailyJoinRun; quality site_late in the warehouse); each is joined again (pendingReruns, SiteCaughtUp) once the watermarks pass.',
+          maxItems: 366,
           'x-kubernetes-list-type': 'map',
           'x-kubernetes-list-map-keys': ['date'],
         },

@@ -51,7 +51,11 @@ export function summarizeRunReport(report: RunReport, late: readonly LateDate[] 
           quality: {
             powerCoverage: q.powerCoverage,
             weatherCoverage,
-            level: report.outcome === 'partial' ? ('partial' as const) : ('ok' as const),
+            level: q.locations.some((l) => l.quality === 'site_late')
+              ? ('site_late' as const)
+              : report.outcome === 'partial'
+                ? ('partial' as const)
+                : ('ok' as const),
           },
         }
       : {}),

@@ -136,7 +136,7 @@ export interface JoinRunRow {
   readonly completionTime?: string;
   readonly powerCoverage?: number;
   readonly weatherCoverage?: number;
-  readonly qualityLevel?: 'ok' | 'partial';
+  readonly qualityLevel?: 'ok' | 'partial' | 'site_late';
   readonly dailyRows?: number;
   readonly message?: string;
 }

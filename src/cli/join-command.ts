@@ -70,6 +70,10 @@ export function registerJoinCommand(program: Command, env: Env, deps: JoinComman
       'after the run, check this many earlier dates (0 to 366) for dates without a manifest (joined without input) that now have raw files, and name them in the run summary too',
     )
     .option('--allow-no-input', 'exit 0 when the date has no input in the lake (default: exit 1, outcome no-input)')
+    .option(
+      '--site-late',
+      "a remote site had not forwarded the whole date (the DailyJoin's siteGraceSeconds ran out): daily rows get quality site_late",
+    )
     .action(async (flags: Record<string, unknown>) => {
       // The join's libraries (Parquet, S3, SQL drivers) load only when it runs: every process declares every command.
       const [{ joinCommandConfig }, { runJoinCommand }] = await Promise.all([

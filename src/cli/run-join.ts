@@ -39,6 +39,7 @@ export async function runJoinCommand(opts: JoinCommandConfig, deps: JoinCommandD
     ...(opts.weatherTopic !== undefined ? { weatherTopic: opts.weatherTopic } : {}),
     ...(opts.rawPrefix !== undefined ? { rawPrefix: opts.rawPrefix } : {}),
     ...(opts.warehousePrefix !== undefined ? { warehousePrefix: opts.warehousePrefix } : {}),
+    ...(opts.siteLate === true ? { siteLate: true } : {}),
     thresholds: {
       powerCoverageMin: opts.powerCoverageMin ?? DEFAULT_THRESHOLDS.powerCoverageMin,
       weatherCoverageMin: opts.weatherCoverageMin ?? DEFAULT_THRESHOLDS.weatherCoverageMin,

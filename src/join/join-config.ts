@@ -19,6 +19,8 @@ export interface JoinConfig {
   readonly rawPrefix: string;
   /** prefix of the warehouse zone in the lake, default `warehouse` */
   readonly warehousePrefix: string;
+  /** a remote site had not forwarded the whole date when the run started: every daily row's quality is `site_late` */
+  readonly siteLate?: boolean;
 }
 
 /** Default topic names (docs/messages.md). */

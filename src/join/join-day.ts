@@ -109,6 +109,21 @@ export class DayCollector {
   }
 }
 
+/**
+ * The day as joined before a remote site had forwarded all of it: every
+ * daily row (and the quality report's locations) says `site_late` instead of
+ * ok or partial, so a query for good days leaves it out until the rerun. The
+ * outcome stays what the coverages say.
+ */
+export function markSiteLate(day: DayResult): DayResult {
+  if (day.quality === null) return day;
+  return {
+    ...day,
+    daily: day.daily.map((r) => ({ ...r, quality: 'site_late' as const })),
+    quality: { ...day.quality, locations: day.quality.locations.map((l) => ({ ...l, quality: 'site_late' as const })) },
+  };
+}
+
 /** One-shot form of DayCollector for plain arrays (tests, small callers). */
 export function joinDay(
   date: string,

@@ -1,7 +1,7 @@
 import { GridlakeError } from '../errors.js';
 import type { Logger } from '../observe/log.js';
 import type { JoinConfig } from './join-config.js';
-import { DayCollector } from './join-day.js';
+import { DayCollector, markSiteLate } from './join-day.js';
 import type { JoinMetrics } from './join-metrics.js';
 import type { JoinStore } from './join-store.js';
 import { parseKstDate } from '../kst.js';
@@ -96,7 +96,7 @@ export async function runDailyJoin(deps: JoinDeps, config: JoinConfig, date: str
     const collector = new DayCollector(date, config.locations, config.thresholds);
     for (const key of powerFiles) await readPowerFile(deps.store, key, (r) => collector.addPower(r));
     for (const key of weatherFiles) await readWeatherFile(deps.store, key, (r) => collector.addWeather(r));
-    const day = collector.finish();
+    const day = config.siteLate === true ? markSiteLate(collector.finish()) : collector.finish();
     result = day;
 
     if (day.outcome === 'no-input') {

@@ -49,8 +49,12 @@ export interface HourlyRow {
   readonly precipitationType: number | null;
 }
 
-/** `ok` when both coverages reach the thresholds, else `partial`. */
-export type Quality = 'ok' | 'partial';
+/**
+ * `ok` when both coverages reach the thresholds, else `partial`; `site_late`
+ * overrides both when the run started before a remote site had forwarded the
+ * whole date (the day is provisional and joined again, docs/warehouse.md).
+ */
+export type Quality = 'ok' | 'partial' | 'site_late';
 
 /** A row of `power_weather_daily`. */
 export interface DailyRow {
