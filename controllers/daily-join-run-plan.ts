@@ -14,7 +14,12 @@ import {
   RUN_REPORT_FILE,
   type RunReportSummary,
 } from '../src/api/run-report.js';
-import { RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY, type WorkloadOptions } from './workload-plan.js';
+import {
+  RESTRICTED_CONTAINER_SECURITY,
+  RESTRICTED_POD_SECURITY,
+  WORKER_RESOURCES,
+  type WorkloadOptions,
+} from './workload-plan.js';
 
 /**
  * Pure planning of a DailyJoinRun: one Job (same name as the run) running
@@ -111,6 +116,7 @@ export function renderRunJob(run: KubeObject, join: KubeObject, opts: WorkloadOp
               // On a crash before the report, the log tail explains it (parseRunReport ignores it).
               terminationMessagePolicy: 'FallbackToLogsOnError',
               securityContext: RESTRICTED_CONTAINER_SECURITY,
+              resources: WORKER_RESOURCES.join,
               volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
             },
           ],

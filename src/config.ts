@@ -272,6 +272,7 @@ export const AgentSettings = Type.Object(
     metricsPort: Port(9464),
     metricsHost: Text('address for the metrics server', '0.0.0.0'),
     podName: Opt(Text('who writes status.progress, with the site')),
+    clock: Opt(Text("simulated clock of the site's collectors, start,speed")),
   },
   closed,
 );

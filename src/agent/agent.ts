@@ -37,6 +37,8 @@ export interface AgentDeps {
   readonly registry: Registry;
   readonly logger: Logger;
   readonly clock?: Clock;
+  /** the collectors' clock when it is not `clock` (a simulated one, with the simulator) */
+  readonly collectorClock?: Clock;
   /** how often the credentials' state is looked at; default 5 s */
   readonly revocationCheckMs?: number;
   /** tuning and fakes for tests */
@@ -99,7 +101,7 @@ export function startAgent(deps: AgentDeps): RunningAgent {
           sink,
           registry: deps.registry,
           logger,
-          clock,
+          clock: deps.collectorClock ?? clock,
           client: credentials.client,
           reporter: `${deps.site}/${deps.podName}`,
           checkpointDir: deps.checkpointDir,

@@ -47,6 +47,12 @@ export function registerAgentCommand(program: Command, env: Env): Command {
         'lifetime of the tokens the agent requests (default: what the hub wrote on the Lease; at least 600)',
       ),
     )
+    .addOption(
+      new Option(
+        '--clock <start,speed>',
+        "run the site's collectors on a simulated clock (same syntax as simulate --clock), for use with the simulator",
+      ).hideHelp(),
+    )
     .addOption(new Option('--metrics-port <port>', 'port for /metrics, /healthz, /readyz (default: 9464)'))
     .addOption(new Option('--metrics-host <host>', 'address for the metrics server (default: 0.0.0.0)'))
     .addOption(

@@ -12,6 +12,7 @@ import { startHeartbeat } from '../agent/heartbeat.js';
 import type { AgentSpool, Forwarder, Heartbeat, HubCredentials } from '../agent/ports.js';
 import { openSpool } from '../agent/spool.js';
 import { KafkaBus } from '../bus/kafka/kafka-bus.js';
+import { parseClockOption, SimClock } from '../sources/simulator/sim-clock.js';
 import { systemClock, type Clock } from '../clock.js';
 import { glError } from '../errors.js';
 import type { AgentConfig } from '../config.js';
@@ -136,6 +137,11 @@ export async function buildAgentParts(
   };
 }
 
+function simulatedClock(option: string): SimClock {
+  const c = parseClockOption(option, Date.now());
+  return new SimClock(c.startMs, c.speed);
+}
+
 /** This boot of this process: a restarted agent is a new Lease holder (leaseTransitions counts restarts). */
 function bootId(): string {
   return randomUUID().slice(0, 8);
@@ -173,6 +179,7 @@ export async function runAgent(
     registry,
     logger,
     clock,
+    ...(config.clock ? { collectorClock: simulatedClock(config.clock) } : {}),
   };
   const agent = startAgent(deps);
   late.agent = agent;

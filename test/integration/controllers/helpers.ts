@@ -143,7 +143,7 @@ export async function remove(c: KubeClient, ref: ResourceRef, ns: string | undef
   await c.request({ method: 'DELETE', path: objectPath({ ...ref, ...(ns ? { namespace: ns } : {}) }, name) });
 }
 
-type Cond = { type: string; status: string; reason: string; observedGeneration?: number };
+type Cond = { type: string; status: string; reason: string; message?: string; observedGeneration?: number };
 
 /** The condition of `type`, if present. */
 export function cond(obj: KubeObject | undefined, type: string): Cond | undefined {
