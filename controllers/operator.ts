@@ -1,5 +1,6 @@
 import { Informer, type InformerOptions, type ResourceRef } from '../src/k8s/informer.js';
 import type { Manager } from '../src/k8s/manager.js';
+import type { Registry } from 'prom-client';
 import type { RuntimeMetrics } from '../src/k8s/runtime-metrics.js';
 import { metadataOnly, metadataStatusAndSpec, secretKeysOnly, type Transform } from '../src/k8s/transforms.js';
 import { dailyJoinRunController } from './daily-join-run.js';
@@ -9,6 +10,8 @@ import { lakeSinkController } from './lake-sink.js';
 import { powerSourceController } from './power-source.js';
 import { AGENT_NAME } from './remote-site-plan.js';
 import { remoteSiteController } from './remote-site.js';
+import { SiteHeartbeats } from './site-heartbeats.js';
+import { registerSiteMetrics } from './site-metrics.js';
 import {
   CONFIG_MAPS,
   DAILY_JOINS,
@@ -54,6 +57,8 @@ export interface OperatorOptions {
     Pick<InformerOptions, 'resyncMs' | 'relistMs' | 'stallTimeoutMs' | 'watchTimeoutSeconds'>
   >;
   readonly metrics?: RuntimeMetrics;
+  /** where the site gauges go (computed at scrape time from the cache); none: not registered */
+  readonly registry?: Registry;
 }
 
 const managed = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
@@ -111,6 +116,12 @@ export function addControllers(manager: Manager, deps: ControllerDeps, options: 
   };
   const secrets = (): Informer => informer(SECRETS);
   const sites = (): Informer => informer(REMOTE_SITES, { cluster: true });
+  // Every controller that reads site agents sees the same renewals, timed on the hub's clock when they arrive.
+  const runsSites = kinds.has('RemoteSite') || kinds.has('PowerSource') || kinds.has('WeatherSource');
+  const heartbeats = new SiteHeartbeats();
+  const leases = (): Informer => informer(LEASES, { fieldSelector: `metadata.name=${AGENT_NAME}`, cluster: true });
+  if (runsSites) heartbeats.attach(leases(), deps.clock);
+  const siteAgents = () => ({ leases: leases(), heartbeats });
   const workers = (): WorkerInformers => ({
     configMaps: informer(CONFIG_MAPS, { labelSelector: managed }),
     deployments: informer(DEPLOYMENTS, { labelSelector: managed }),
@@ -125,6 +136,7 @@ export function addControllers(manager: Manager, deps: ControllerDeps, options: 
         secrets: secrets(),
         ...workers(),
         sites: sites(),
+        ...siteAgents(),
       }),
     );
   if (kinds.has('WeatherSource'))
@@ -134,6 +146,7 @@ export function addControllers(manager: Manager, deps: ControllerDeps, options: 
         secrets: secrets(),
         ...workers(),
         sites: sites(),
+        ...siteAgents(),
       }),
     );
   if (kinds.has('LakeSink'))
@@ -163,9 +176,19 @@ export function addControllers(manager: Manager, deps: ControllerDeps, options: 
         serviceAccounts: informer(SERVICE_ACCOUNTS, { labelSelector: managed, cluster: true }),
         roles: informer(ROLES, { labelSelector: managed, cluster: true }),
         roleBindings: informer(ROLE_BINDINGS, { labelSelector: managed, cluster: true }),
-        leases: informer(LEASES, { fieldSelector: `metadata.name=${AGENT_NAME}`, cluster: true }),
+        powerSources: informer(POWER_SOURCES),
+        weatherSources: informer(WEATHER_SOURCES),
+        ...siteAgents(),
       }),
     );
+  if (kinds.has('RemoteSite') && options.registry)
+    registerSiteMetrics(options.registry, {
+      sites: sites(),
+      leases: leases(),
+      serviceAccounts: informer(SERVICE_ACCOUNTS, { labelSelector: managed, cluster: true }),
+      heartbeats,
+      clock: deps.clock,
+    });
   // Informers only read (not a controller's primary kind or watch) must still start and sync with the manager.
   const used = new Set(manager.informers);
   for (const inf of cache.values()) if (!used.has(inf)) manager.addInformer(inf);

@@ -60,6 +60,7 @@ export async function runController(opts: ControllerConfig): Promise<ServedManag
       ...(opts.namespace ? { namespace: opts.namespace } : {}),
       kinds: parseControllerKinds(opts.controllers),
       metrics,
+      registry,
     },
   );
   const served = await serveManager({ manager, registry, logger, port: opts.metricsPort, host: opts.metricsHost });
