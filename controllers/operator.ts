@@ -176,8 +176,9 @@ export function addControllers(manager: Manager, deps: ControllerDeps, options: 
         serviceAccounts: informer(SERVICE_ACCOUNTS, { labelSelector: managed, cluster: true }),
         roles: informer(ROLES, { labelSelector: managed, cluster: true }),
         roleBindings: informer(ROLE_BINDINGS, { labelSelector: managed, cluster: true }),
-        powerSources: informer(POWER_SOURCES),
-        weatherSources: informer(WEATHER_SOURCES),
+        // Site namespaces are the sites', not the one namespace a controller may be limited to.
+        powerSources: informer(POWER_SOURCES, { cluster: true }),
+        weatherSources: informer(WEATHER_SOURCES, { cluster: true }),
         ...siteAgents(),
       }),
     );
