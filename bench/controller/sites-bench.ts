@@ -7,6 +7,13 @@
 // one update event), its API requests, CPU and RSS.
 // Run: node bench/controller/sites.mjs [sites=100] [seconds=300] [renewSeconds=10]
 // Goal (issue 13): at most 1 status write per site per minute.
+//
+// Measured on the 2-core dev machine (shared), Node 20, chart NODE_OPTIONS,
+// `node bench/controller/sites.mjs 100 300 10`: 2,999 renewals in 310 s,
+// 500 status writes = 0.968 per site per minute (every site 5: one a minute,
+// the 5-minute watermark move riding on one of them), 654 controller API
+// writes in all (with its own leader Lease), 7.4 s CPU = 2.4 % of one core,
+// peak RSS 103 MiB; 100 sites registered in 10.6 s.
 import { readFileSync } from 'node:fs';
 import { LEASES, REMOTE_SITES, SERVICE_ACCOUNTS } from '../../controllers/resources.js';
 import { AGENT_NAME } from '../../controllers/remote-site-plan.js';
