@@ -1,6 +1,5 @@
 import { Informer, type InformerOptions, type ResourceRef } from '../src/k8s/informer.js';
 import type { Manager } from '../src/k8s/manager.js';
-import type { Registry } from 'prom-client';
 import type { RuntimeMetrics } from '../src/k8s/runtime-metrics.js';
 import { metadataOnly, metadataStatusAndSpec, secretKeysOnly, type Transform } from '../src/k8s/transforms.js';
 import { dailyJoinRunController } from './daily-join-run.js';
@@ -11,7 +10,7 @@ import { powerSourceController } from './power-source.js';
 import { AGENT_NAME } from './remote-site-plan.js';
 import { remoteSiteController } from './remote-site.js';
 import { SiteHeartbeats } from './site-heartbeats.js';
-import { registerSiteMetrics } from './site-metrics.js';
+import type { SiteMetricSources } from './site-metrics.js';
 import {
   CONFIG_MAPS,
   DAILY_JOINS,
@@ -57,8 +56,6 @@ export interface OperatorOptions {
     Pick<InformerOptions, 'resyncMs' | 'relistMs' | 'stallTimeoutMs' | 'watchTimeoutSeconds'>
   >;
   readonly metrics?: RuntimeMetrics;
-  /** where the site gauges go (computed at scrape time from the cache); none: not registered */
-  readonly registry?: Registry;
 }
 
 const managed = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
@@ -89,7 +86,11 @@ export const CACHE_TRANSFORMS: ReadonlyMap<string, Transform> = new Map(
  * shared by every controller that reads it (children are watched through the
  * managed-by label, so the cache holds only what gridlake made).
  */
-export function addControllers(manager: Manager, deps: ControllerDeps, options: OperatorOptions = {}): void {
+export function addControllers(
+  manager: Manager,
+  deps: ControllerDeps,
+  options: OperatorOptions = {},
+): { readonly sites?: SiteMetricSources } {
   const kinds = new Set<ControllerKind>(options.kinds ?? CONTROLLER_KINDS);
   const cache = new Map<string, Informer>();
   const informer = (
@@ -182,15 +183,19 @@ export function addControllers(manager: Manager, deps: ControllerDeps, options: 
         ...siteAgents(),
       }),
     );
-  if (kinds.has('RemoteSite') && options.registry)
-    registerSiteMetrics(options.registry, {
-      sites: sites(),
-      leases: leases(),
-      serviceAccounts: informer(SERVICE_ACCOUNTS, { labelSelector: managed, cluster: true }),
-      heartbeats,
-      clock: deps.clock,
-    });
   // Informers only read (not a controller's primary kind or watch) must still start and sync with the manager.
   const used = new Set(manager.informers);
   for (const inf of cache.values()) if (!used.has(inf)) manager.addInformer(inf);
+  // What the site gauges read (registerSiteMetrics; not imported here: declaring the CLI must not load prom-client).
+  return kinds.has('RemoteSite')
+    ? {
+        sites: {
+          sites: sites(),
+          leases: leases(),
+          serviceAccounts: informer(SERVICE_ACCOUNTS, { labelSelector: managed, cluster: true }),
+          heartbeats,
+          clock: deps.clock,
+        },
+      }
+    : {};
 }
