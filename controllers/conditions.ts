@@ -18,6 +18,7 @@ export const COND = {
   Running: 'Running',
   Registered: 'Registered',
   AgentConnected: 'AgentConnected',
+  SpoolHealthy: 'SpoolHealthy',
   NoInput: 'NoInput',
   WaitingForSites: 'WaitingForSites',
 } as const;
@@ -69,6 +70,12 @@ export const REASON = {
   LeaseCurrent: 'LeaseCurrent',
   LeaseExpired: 'LeaseExpired',
   NoLease: 'NoLease',
+  NeverConnected: 'NeverConnected',
+  CredentialsRevoked: 'CredentialsRevoked',
+  SpoolFilling: 'SpoolFilling',
+  SpoolWithinBound: 'SpoolWithinBound',
+  NoSpoolReport: 'NoSpoolReport',
+  AgentDisconnected: 'AgentDisconnected',
 } as const;
 
 /** Builds the condition list for this reconcile: every input stamped with `generation`. */

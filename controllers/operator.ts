@@ -9,6 +9,8 @@ import { lakeSinkController } from './lake-sink.js';
 import { powerSourceController } from './power-source.js';
 import { AGENT_NAME } from './remote-site-plan.js';
 import { remoteSiteController } from './remote-site.js';
+import { SiteHeartbeats } from './site-heartbeats.js';
+import type { SiteMetricSources } from './site-metrics.js';
 import {
   CONFIG_MAPS,
   DAILY_JOINS,
@@ -84,7 +86,11 @@ export const CACHE_TRANSFORMS: ReadonlyMap<string, Transform> = new Map(
  * shared by every controller that reads it (children are watched through the
  * managed-by label, so the cache holds only what gridlake made).
  */
-export function addControllers(manager: Manager, deps: ControllerDeps, options: OperatorOptions = {}): void {
+export function addControllers(
+  manager: Manager,
+  deps: ControllerDeps,
+  options: OperatorOptions = {},
+): { readonly sites?: SiteMetricSources } {
   const kinds = new Set<ControllerKind>(options.kinds ?? CONTROLLER_KINDS);
   const cache = new Map<string, Informer>();
   const informer = (
@@ -111,6 +117,12 @@ export function addControllers(manager: Manager, deps: ControllerDeps, options: 
   };
   const secrets = (): Informer => informer(SECRETS);
   const sites = (): Informer => informer(REMOTE_SITES, { cluster: true });
+  // Every controller that reads site agents sees the same renewals, timed on the hub's clock when they arrive.
+  const runsSites = kinds.has('RemoteSite') || kinds.has('PowerSource') || kinds.has('WeatherSource');
+  const heartbeats = new SiteHeartbeats();
+  const leases = (): Informer => informer(LEASES, { fieldSelector: `metadata.name=${AGENT_NAME}`, cluster: true });
+  if (runsSites) heartbeats.attach(leases(), deps.clock);
+  const siteAgents = () => ({ leases: leases(), heartbeats });
   const workers = (): WorkerInformers => ({
     configMaps: informer(CONFIG_MAPS, { labelSelector: managed }),
     deployments: informer(DEPLOYMENTS, { labelSelector: managed }),
@@ -125,6 +137,7 @@ export function addControllers(manager: Manager, deps: ControllerDeps, options: 
         secrets: secrets(),
         ...workers(),
         sites: sites(),
+        ...siteAgents(),
       }),
     );
   if (kinds.has('WeatherSource'))
@@ -134,6 +147,7 @@ export function addControllers(manager: Manager, deps: ControllerDeps, options: 
         secrets: secrets(),
         ...workers(),
         sites: sites(),
+        ...siteAgents(),
       }),
     );
   if (kinds.has('LakeSink'))
@@ -165,10 +179,25 @@ export function addControllers(manager: Manager, deps: ControllerDeps, options: 
         serviceAccounts: informer(SERVICE_ACCOUNTS, { labelSelector: managed, cluster: true }),
         roles: informer(ROLES, { labelSelector: managed, cluster: true }),
         roleBindings: informer(ROLE_BINDINGS, { labelSelector: managed, cluster: true }),
-        leases: informer(LEASES, { fieldSelector: `metadata.name=${AGENT_NAME}`, cluster: true }),
+        // Site namespaces are the sites', not the one namespace a controller may be limited to.
+        powerSources: informer(POWER_SOURCES, { cluster: true }),
+        weatherSources: informer(WEATHER_SOURCES, { cluster: true }),
+        ...siteAgents(),
       }),
     );
   // Informers only read (not a controller's primary kind or watch) must still start and sync with the manager.
   const used = new Set(manager.informers);
   for (const inf of cache.values()) if (!used.has(inf)) manager.addInformer(inf);
+  // What the site gauges read (registerSiteMetrics; not imported here: declaring the CLI must not load prom-client).
+  return kinds.has('RemoteSite')
+    ? {
+        sites: {
+          sites: sites(),
+          leases: leases(),
+          serviceAccounts: informer(SERVICE_ACCOUNTS, { labelSelector: managed, cluster: true }),
+          heartbeats,
+          clock: deps.clock,
+        },
+      }
+    : {};
 }

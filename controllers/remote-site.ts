@@ -6,14 +6,16 @@ import { siteNamespace } from '../src/api/remote-site.js';
 import { enactPlan, type ControllerDeps } from './deps.js';
 import { AGENT_NAME, planSite } from './remote-site-plan.js';
 import { REMOTE_SITES } from './resources.js';
+import { siteOfLease, type SiteHeartbeats } from './site-heartbeats.js';
 
 /**
  * CRD: RemoteSite (gridlake.io/v1alpha1, remotesites; cluster-scoped).
  * Children: Namespace gridlake-site-<name>, and in it ServiceAccount, Role
  * (least privilege: read its sources, patch their status, hold its Lease) and
- * RoleBinding `gridlake-agent`, all owned by the site.
- * Status from the agent's Lease `gridlake-agent` in the site namespace.
- * Conditions: Ready, Registered, AgentConnected. Planning: remote-site-plan.ts.
+ * RoleBinding `gridlake-agent`, and the heartbeat Lease `gridlake-agent`
+ * (created here, renewed by the agent), all owned by the site.
+ * Status from the agent's Lease, freshness on the hub's clock (SiteHeartbeats).
+ * Conditions: Ready, Registered, AgentConnected, SpoolHealthy. Planning: remote-site-plan.ts.
  */
 export interface SiteInformers {
   readonly sites: Informer;
@@ -24,7 +26,18 @@ export interface SiteInformers {
   readonly roleBindings: Informer;
   /** leases named gridlake-agent */
   readonly leases: Informer;
+  /** the sources (the Secrets they name go into the agent's Role) */
+  readonly powerSources: Informer;
+  readonly weatherSources: Informer;
+  /** when the hub saw each agent renew (shared with the source controllers and the metrics) */
+  readonly heartbeats: SiteHeartbeats;
 }
+
+/** The site whose namespace holds a namespaced object. */
+const siteOfObject = (o: KubeObject): string[] => {
+  const ns = o.metadata.namespace ?? '';
+  return ns.startsWith(SITE_NAMESPACE_PREFIX) ? [ns.slice(SITE_NAMESPACE_PREFIX.length)] : [];
+};
 
 /** The RemoteSite controlling a child (the owner is cluster-scoped: its key is its name). */
 const ownerSite = (obj: KubeObject): string[] =>
@@ -44,16 +57,24 @@ export function remoteSiteController(deps: ControllerDeps, inf: SiteInformers): 
       {
         informer: inf.leases,
         keys: (l) => {
-          const ns = l.metadata.namespace ?? '';
-          return ns.startsWith(SITE_NAMESPACE_PREFIX) ? [ns.slice(SITE_NAMESPACE_PREFIX.length)] : [];
+          const site = siteOfLease(l);
+          return site === null ? [] : [site];
         },
       },
+      { informer: inf.powerSources, keys: siteOfObject },
+      { informer: inf.weatherSources, keys: siteOfObject },
     ],
     reconcile: async (key, ctx) => {
       const site = inf.sites.get(key);
-      if (!site || site.metadata.deletionTimestamp) return { kind: 'done' };
+      if (!site || site.metadata.deletionTimestamp) {
+        inf.heartbeats.forget(key);
+        return { kind: 'done' };
+      }
       const ns = siteNamespace(key);
       const child = `${ns}/${AGENT_NAME}`;
+      const now = deps.clock.now();
+      const lease = inf.leases.get(child);
+      const heartbeat = lease ? inf.heartbeats.observe(lease, now) : inf.heartbeats.get(key);
       const plan = planSite(
         {
           site,
@@ -61,9 +82,11 @@ export function remoteSiteController(deps: ControllerDeps, inf: SiteInformers): 
           serviceAccount: inf.serviceAccounts.get(child),
           role: inf.roles.get(child),
           roleBinding: inf.roleBindings.get(child),
-          lease: inf.leases.get(child),
+          lease,
+          heartbeat,
+          sources: { power: inf.powerSources.list(ns), weather: inf.weatherSources.list(ns) },
         },
-        deps.clock.now(),
+        now,
       );
       return enactPlan(deps, REMOTE_SITES, site, plan, ctx.signal);
     },

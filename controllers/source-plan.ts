@@ -13,6 +13,7 @@ import { findCondition } from '../src/k8s/conditions.js';
 import type { KubeObject } from '../src/k8s/object-cache.js';
 import type { Action } from './apply.js';
 import { POWER_SOURCES, WEATHER_SOURCES } from './resources.js';
+import { agentSilence } from './site-heartbeats.js';
 import { COND, REASON, conditionsFor, invalidSpecCondition } from './conditions.js';
 import { planHubWorker, progressCondition, secretCondition, secretState } from './workload-plan.js';
 import type { WorkerProgress, WorkerSpec, WorkloadObserved, WorkloadOptions } from './workload-plan.js';
@@ -35,6 +36,8 @@ export interface SourceObserved extends WorkloadObserved {
   readonly secret: KubeObject | undefined;
   /** the RemoteSite owning the namespace (site namespaces only) */
   readonly site: KubeObject | undefined;
+  /** hub time the site's agent was last seen renewing its Lease (site namespaces only) */
+  readonly agentHeartbeatAt?: number | undefined;
 }
 
 export interface SourcePlan {
@@ -136,7 +139,7 @@ export function planSource(kind: SourceKind, obs: SourceObserved, opts: Workload
   const site = siteOfNamespace(source.metadata.namespace ?? '');
   const invalid = specProblems(kind, spec);
   const staleAfterMs = 3 * spec.pollIntervalSeconds * 1000 + 60_000;
-  const collecting = networkBlocked(
+  let collecting = networkBlocked(
     progressCondition(COND.Collecting, prev?.progress, staleAfterMs, now, spec.suspend),
     prev?.progress,
     spec.endpoint.baseUrl,
@@ -168,6 +171,10 @@ export function planSource(kind: SourceKind, obs: SourceObserved, opts: Workload
             reason: REASON.AgentNotConnected,
             message: `The agent of site ${site} runs this source; it is not connected.`,
           };
+    const silence = agentSilence(obs.site, obs.agentHeartbeatAt, now);
+    collecting = silence.disconnected
+      ? { condition: silence.disconnected, changesAt: null }
+      : { ...collecting, changesAt: earliest(collecting.changesAt, silence.changesAt) };
     inputs.push(ready, collecting.condition, invalidCond, budgetCondition(kind, spec));
   } else {
     const ref = spec.serviceKeySecretRef;
@@ -221,6 +228,9 @@ function hostOf(url: string): string {
     return url;
   }
 }
+
+const earliest = (a: number | null, b: number | null): number | null =>
+  a === null ? b : b === null ? a : Math.min(a, b);
 
 function agentConditions(site: KubeObject): Condition[] | undefined {
   return (site['status'] as { conditions?: Condition[] } | undefined)?.conditions;

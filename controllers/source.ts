@@ -1,10 +1,11 @@
 import { SITE_NAMESPACE_PREFIX } from '../src/api/remote-site.js';
-import { controllerOwnerKeys, type ControllerOptions, type Reconciler } from '../src/k8s/controller.js';
+import { controllerOwnerKeys, type ControllerOptions, type Reconciler, type Watched } from '../src/k8s/controller.js';
 import type { Informer } from '../src/k8s/informer.js';
 import { splitKey } from '../src/k8s/object-cache.js';
 import { enactPlan, specOrProgressChanged, type ControllerDeps } from './deps.js';
 import { POWER_SOURCES, WEATHER_SOURCES } from './resources.js';
 import { planSource, siteOfNamespace, type SourceKind } from './source-plan.js';
+import { siteOfLease, sourcesStaleAfterMs, type SiteHeartbeats } from './site-heartbeats.js';
 import { observeWorker, workerWatches, type WorkerInformers } from './worker-children.js';
 
 /**
@@ -16,6 +17,9 @@ export interface SourceInformers extends WorkerInformers {
   readonly sources: Informer;
   readonly secrets: Informer;
   readonly sites: Informer;
+  /** the site agents' Leases and when the hub saw them renewed (site namespaces: Collecting follows the agent) */
+  readonly leases?: Informer;
+  readonly heartbeats?: SiteHeartbeats;
 }
 
 /** The controller of one source kind: its children, Secrets and the site of its namespace wake it. */
@@ -34,6 +38,7 @@ export function sourceController(kind: SourceKind, deps: ControllerDeps, inf: So
             .list(`${SITE_NAMESPACE_PREFIX}${site.metadata.name ?? ''}`)
             .map((s) => `${s.metadata.namespace}/${s.metadata.name}`),
       },
+      ...(inf.leases && inf.heartbeats ? [agentReturnWatch(inf.leases, inf.heartbeats, inf)] : []),
     ],
     reconcile: sourceReconciler(kind, deps, inf),
     maxConcurrency: 4,
@@ -59,11 +64,35 @@ export function sourceReconciler(kind: SourceKind, deps: ControllerDeps, inf: So
           : undefined,
         ...observeWorker(inf, namespace ?? '', `${name}-collector`),
         site: site === null ? undefined : inf.sites.get(site),
+        agentHeartbeatAt: site === null ? undefined : inf.heartbeats?.get(site)?.seenAt,
       },
       deps.workload,
       deps.clock.now(),
     );
     return enactPlan(deps, resource, source, plan, ctx.signal);
+  };
+}
+
+/**
+ * A renewal wakes the site's sources only when it ends a silence long enough
+ * to have marked them AgentDisconnected (or is the first one seen): not every
+ * 10 s heartbeat. Going silent needs no event: each source requeues itself.
+ */
+function agentReturnWatch(leases: Informer, heartbeats: SiteHeartbeats, inf: SourceInformers): Watched {
+  return {
+    informer: leases,
+    keys: (lease) => {
+      const site = siteOfLease(lease);
+      const seen = site === null ? undefined : heartbeats.get(site);
+      if (site === null || !seen) return [];
+      const duration = (inf.sites.get(site)?.['spec'] as { leaseDurationSeconds?: number } | undefined)
+        ?.leaseDurationSeconds;
+      const returned =
+        seen.previousSeenAt === undefined || seen.seenAt - seen.previousSeenAt >= sourcesStaleAfterMs(duration ?? 40);
+      return returned
+        ? inf.sources.list(lease.metadata.namespace).map((s) => `${s.metadata.namespace}/${s.metadata.name}`)
+        : [];
+    },
   };
 }
 

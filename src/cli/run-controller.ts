@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { addControllers } from '../../controllers/operator.js';
+import { registerSiteMetrics } from '../../controllers/site-metrics.js';
 import { EventRecorder } from '../k8s/events.js';
 import { createKubeClient } from '../k8s/kube-client.js';
 import { loadKubeConfig } from '../k8s/kubeconfig.js';
@@ -43,7 +44,7 @@ export async function runController(opts: ControllerConfig): Promise<ServedManag
         }
       : {}),
   });
-  addControllers(
+  const added = addControllers(
     manager,
     {
       client,
@@ -62,6 +63,7 @@ export async function runController(opts: ControllerConfig): Promise<ServedManag
       metrics,
     },
   );
+  if (added.sites) registerSiteMetrics(registry, added.sites);
   const served = await serveManager({ manager, registry, logger, port: opts.metricsPort, host: opts.metricsHost });
   logger.info({ address: served.address, identity, leaderElection: opts.leaderElect }, 'controller started');
   return served;

@@ -410,4 +410,29 @@ describe('planSource in a site namespace', () => {
     // The agent reads the Secret in its own cluster: the hub does not report on it.
     expect(condOf(plan.status, 'SecretMissing')).toBeUndefined();
   });
+
+  it('reads Collecting=Unknown AgentDisconnected after three missed renewals, and normal again when the agent is back', () => {
+    const fresh = { updatedAt: '2026-03-10T02:59:30Z', lastOutcome: 'ok' };
+    const src = power({}, { namespace: 'gridlake-site-naver' }, { progress: fresh });
+    const s = { ...site('True'), spec: { leaseDurationSeconds: 40 } };
+    const plan = (heartbeatAt: number, now: number) =>
+      planSource(
+        'PowerSource',
+        observed(src, { site: s, secret: undefined, agentHeartbeatAt: heartbeatAt }),
+        OPTS,
+        now,
+      );
+    // Renewed 20 s ago (two renewals missed): still what the progress says, and a requeue for the third.
+    const twoMissed = plan(NOW - 20_000, NOW);
+    expect(condOf(twoMissed.status, 'Collecting')).toMatchObject({ status: 'True' });
+    expect(twoMissed.requeueAfterMs).toBe(10_000);
+    // 30 s (3 x the 10 s renew interval of a 40 s lease): the progress shown is no longer news.
+    const away = plan(NOW - 30_000, NOW);
+    expect(condOf(away.status, 'Collecting')).toMatchObject({ status: 'Unknown', reason: 'AgentDisconnected' });
+    expect(condOf(away.status, 'Collecting')?.message).toContain('2026-03-10T02:59:30Z');
+    // The agent renews again: Collecting follows its progress.
+    const back = plan(NOW + 5000, NOW + 5000);
+    expect(condOf(back.status, 'Collecting')).toMatchObject({ status: condOf(twoMissed.status, 'Collecting')?.status });
+    expect(condOf(back.status, 'Collecting')?.reason).toBe(condOf(twoMissed.status, 'Collecting')?.reason);
+  });
 });
