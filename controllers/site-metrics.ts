@@ -28,6 +28,7 @@ export function registerSiteMetrics(registry: Registry, from: SiteMetricSources)
     ageSeconds?: number;
     spoolRecords?: number;
     spoolBytes?: number;
+    spoolLimitBytes?: number;
     tokenExpirySeconds?: number;
     marks: [string, number][];
   }
@@ -49,6 +50,7 @@ export function registerSiteMetrics(registry: Registry, from: SiteMetricSources)
         ...(seen ? { ageSeconds: Math.max(0, (now - seen.seenAt) / 1000) } : {}),
         ...(report.spoolRecords === undefined ? {} : { spoolRecords: report.spoolRecords }),
         ...(report.spoolBytes === undefined ? {} : { spoolBytes: report.spoolBytes }),
+        ...(report.spoolLimitBytes === undefined ? {} : { spoolLimitBytes: report.spoolLimitBytes }),
         ...(report.tokenExpiry === undefined ? {} : { tokenExpirySeconds: report.tokenExpiry / 1000 }),
         marks: Object.entries(report.forwardedWatermarks ?? {}).map(([k, ms]) => [k, ms / 1000] as [string, number]),
       };
@@ -88,6 +90,11 @@ export function registerSiteMetrics(registry: Registry, from: SiteMetricSources)
     'gridlake_site_spool_bytes',
     "Bytes waiting in the site agent's spool, as its Lease reports.",
     (r) => r.spoolBytes,
+  );
+  each(
+    'gridlake_site_spool_limit_bytes',
+    "The bound of the site agent's spool, as its Lease reports (collecting pauses there).",
+    (r) => r.spoolLimitBytes,
   );
   each(
     'gridlake_site_token_expiry_timestamp_seconds',

@@ -296,11 +296,12 @@ function sitePanels() {
     timeseries(
       41,
       'Spool size per site',
-      'Bytes the local durable log holds (left) and records not yet forwarded (right).',
+      "Bytes in each site agent's spool against its bound (left) and readings not yet forwarded (right), as the agents' Leases report them to the hub.",
       'bytes',
       [
-        [`sum by (site) (${sel('gridlake_spool_bytes')})`, 'bytes {{site}}'],
-        [`sum by (site) (${sel('gridlake_spool_records')})`, 'records {{site}}'],
+        [`sum by (site) (${sel('gridlake_site_spool_bytes')})`, 'bytes {{site}}'],
+        [`sum by (site) (${sel('gridlake_site_spool_limit_bytes')})`, 'bound {{site}}'],
+        [`sum by (site) (${sel('gridlake_site_spool_records')})`, 'records {{site}}'],
       ],
     ).overrideByRegexp('/^records/', [
       { id: 'unit', value: 'short' },
