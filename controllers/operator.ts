@@ -90,7 +90,7 @@ export function addControllers(
   manager: Manager,
   deps: ControllerDeps,
   options: OperatorOptions = {},
-): { readonly sites?: SiteMetricSources } {
+): { readonly sites?: SiteMetricSources; readonly joins?: Informer } {
   const kinds = new Set<ControllerKind>(options.kinds ?? CONTROLLER_KINDS);
   const cache = new Map<string, Informer>();
   const informer = (
@@ -188,16 +188,20 @@ export function addControllers(
   // Informers only read (not a controller's primary kind or watch) must still start and sync with the manager.
   const used = new Set(manager.informers);
   for (const inf of cache.values()) if (!used.has(inf)) manager.addInformer(inf);
-  // What the site gauges read (registerSiteMetrics; not imported here: declaring the CLI must not load prom-client).
-  return kinds.has('RemoteSite')
-    ? {
-        sites: {
-          sites: sites(),
-          leases: leases(),
-          serviceAccounts: informer(SERVICE_ACCOUNTS, { labelSelector: managed, cluster: true }),
-          heartbeats,
-          clock: deps.clock,
-        },
-      }
-    : {};
+  // What the site and join gauges read (registerSiteMetrics, registerDailyJoinMetrics; not imported here:
+  // declaring the CLI must not load prom-client).
+  return {
+    ...(kinds.has('RemoteSite')
+      ? {
+          sites: {
+            sites: sites(),
+            leases: leases(),
+            serviceAccounts: informer(SERVICE_ACCOUNTS, { labelSelector: managed, cluster: true }),
+            heartbeats,
+            clock: deps.clock,
+          },
+        }
+      : {}),
+    ...(kinds.has('DailyJoin') ? { joins: informer(DAILY_JOINS) } : {}),
+  };
 }

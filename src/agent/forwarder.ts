@@ -38,6 +38,8 @@ interface TopicState {
 }
 
 const IDLE_WAIT_MS = 200;
+/** Batches sent from one topic before the next topic's turn. */
+const BATCHES_PER_PASS = 8;
 const WATERMARK_FILE = '_forwarded-watermarks.json';
 const WATERMARK_SAVE_EVERY_MS = 1000;
 
@@ -121,27 +123,40 @@ class SpoolForwarder implements Forwarder {
           continue;
         }
         const parts = spool.log.partitions(topic);
-        for (let partition = 0; partition < parts.length; partition++) {
+        const records = this.o.batchRecords ?? 10_000;
+        const bytes = this.o.batchBytes ?? 900_000;
+        partitions: for (let partition = 0; partition < parts.length; partition++) {
           const log = parts[partition]!;
           const from = Math.max(group.get({ topic, partition }) ?? log.startOffset, log.startOffset);
-          const batch = log.read(from, this.o.batchRecords ?? 10_000, this.o.batchBytes ?? 900_000);
-          if (batch.length === 0) continue;
-          try {
-            await this.o.hub.send(
+          let batch = log.read(from, records, bytes);
+          // A few batches of a topic per pass, so one topic's backlog does not hold back the others' watermarks.
+          for (let n = 0; batch.length > 0 && n < BATCHES_PER_PASS && !this.abort.signal.aborted; n++) {
+            const sending = this.o.hub.send(
               topic,
               batch.map((r) => ({ key: r.key, value: r.value })),
             );
-          } catch (err) {
-            this.failed(topic, state, err);
-            nextRetry = Math.min(nextRetry, state.retryAt);
-            break;
+            // Read ahead while hub Kafka acknowledges: decoding the spool overlaps the round trip.
+            let next: DecodedRecord[] = [];
+            try {
+              next = n + 1 < BATCHES_PER_PASS ? log.read(batch.at(-1)!.offset + 1, records, bytes) : [];
+            } catch {
+              // read again on the next pass
+            }
+            try {
+              await sending;
+            } catch (err) {
+              this.failed(topic, state, err);
+              nextRetry = Math.min(nextRetry, state.retryAt);
+              break partitions;
+            }
+            // Acknowledged by hub Kafka: only now may the spool forget these records.
+            group.commit([{ topic, partition, offset: batch.at(-1)!.offset + 1 }]);
+            spool.release();
+            this.advance(topic, batch);
+            this.succeeded(topic, state, batch.length);
+            moved = true;
+            batch = next;
           }
-          // Acknowledged by hub Kafka: only now may the spool forget these records.
-          group.commit([{ topic, partition, offset: batch.at(-1)!.offset + 1 }]);
-          spool.release();
-          this.advance(topic, batch);
-          this.succeeded(topic, state, batch.length);
-          moved = true;
         }
       }
       this.saveMarks(false);

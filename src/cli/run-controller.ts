@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { addControllers } from '../../controllers/operator.js';
+import { registerDailyJoinMetrics } from '../../controllers/daily-join-metrics.js';
 import { registerSiteMetrics } from '../../controllers/site-metrics.js';
 import { EventRecorder } from '../k8s/events.js';
 import { createKubeClient } from '../k8s/kube-client.js';
@@ -64,6 +65,7 @@ export async function runController(opts: ControllerConfig): Promise<ServedManag
     },
   );
   if (added.sites) registerSiteMetrics(registry, added.sites);
+  if (added.joins) registerDailyJoinMetrics(registry, added.joins);
   const served = await serveManager({ manager, registry, logger, port: opts.metricsPort, host: opts.metricsHost });
   logger.info({ address: served.address, identity, leaderElection: opts.leaderElect }, 'controller started');
   return served;
