@@ -138,4 +138,3 @@ describe('the agent assembly', () => {
     expect(stopped).toEqual(['heartbeat', 'forwarder']);
   });
 });
-
