@@ -75,20 +75,17 @@ export class KafkaBus implements Bus {
     const counters = new Map<number, number>();
     const parts = await this.partitionCount(topic);
     const partitioner = Partitioners.DefaultPartitioner();
+    // One metadata list for the whole batch: built per record it cost more than the hashing.
+    const partitionMetadata = Array.from({ length: parts }, (_, p) => ({
+      partitionId: p,
+      leader: 0,
+      replicas: [],
+      isr: [],
+      partitionErrorCode: 0,
+    }));
     return records.map((r) => {
       const partition =
-        r.partition ??
-        partitioner({
-          topic,
-          partitionMetadata: Array.from({ length: parts }, (_, p) => ({
-            partitionId: p,
-            leader: 0,
-            replicas: [],
-            isr: [],
-            partitionErrorCode: 0,
-          })),
-          message: { key: r.key, value: r.value },
-        });
+        r.partition ?? partitioner({ topic, partitionMetadata, message: { key: r.key, value: r.value } });
       const n = counters.get(partition) ?? 0;
       counters.set(partition, n + 1);
       return { topic, partition, offset: (base.get(partition) ?? 0) + n };
