@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { AgentLeaseReport } from '../api/agent-lease.js';
+import type { AgentLeaseReport, SiteSourceKind } from '../api/agent-lease.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../observe/log.js';
 import { metricMakers } from '../observe/metric-kit.js';
@@ -31,7 +31,8 @@ export interface AgentDeps {
   /** the hub API with a token the agent keeps fresh; the caller stops it after `stop` */
   readonly credentials: HubCredentials;
   /** starts copying the spool to hub Kafka; stopped by `stop` */
-  readonly startForwarder: (spool: AgentSpool) => Forwarder;
+  /** `kindOfTopic`: which kind of source a spool topic carries (its watermark), from the site's sources */
+  readonly startForwarder: (spool: AgentSpool, kindOfTopic: (topic: string) => SiteSourceKind | undefined) => Forwarder;
   /** starts renewing the Lease with what `report` says at each renewal; stopped by `stop` */
   readonly startHeartbeat: (report: () => AgentLeaseReport) => Heartbeat;
   readonly registry: Registry;
@@ -114,7 +115,7 @@ export function startAgent(deps: AgentDeps): RunningAgent {
         key,
       ),
   });
-  const forwarder = deps.startForwarder(spool);
+  const forwarder = deps.startForwarder(spool, (topic) => sources.kindOfTopic(topic));
   const report = (): AgentLeaseReport => agentLeaseReport({ version: deps.version, credentials, spool, forwarder });
   const heartbeat = deps.startHeartbeat(report);
   metrics.sources(() => sources.state());

@@ -8,6 +8,7 @@ import { errorStatus } from '../k8s/api-errors.js';
 import { Informer, type InformerOptions, type ResourceRef } from '../k8s/informer.js';
 import { objectPath, type KubeClient } from '../k8s/kube-client.js';
 import type { KubeObject } from '../k8s/object-cache.js';
+import { POWER_TOPIC, WEATHER_TOPIC } from '../api/defaults.js';
 import type { Logger } from '../observe/log.js';
 import { ServiceKey } from '../sources/common/service-key.js';
 
@@ -225,9 +226,10 @@ export class SiteSources {
   };
 
   /**
-   * Which kind of source produces to `topic`, from the cached specs (the
-   * forwarder moves that kind's watermark); undefined for a dead-letter topic
-   * or one no source names.
+   * Which kind of source produces to `topic` (the forwarder moves that kind's
+   * watermark): from the cached specs, else the default topics (the caches may
+   * not be filled yet when a restarted agent drains its spool); undefined for
+   * a dead-letter topic or one no source names.
    */
   kindOfTopic(topic: string): SiteSourceKind | undefined {
     for (const [kind, informer] of this.#informers) {
@@ -235,7 +237,7 @@ export class SiteSources {
         if ((o['spec'] as { topic?: string } | undefined)?.topic === topic) return kind;
       }
     }
-    return undefined;
+    return topic === POWER_TOPIC ? 'PowerSource' : topic === WEATHER_TOPIC ? 'WeatherSource' : undefined;
   }
 
   state(): SiteSourcesState {

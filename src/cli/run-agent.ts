@@ -3,13 +3,12 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Registry } from 'prom-client';
-import type { AgentLeaseReport, SiteSourceKind } from '../api/agent-lease.js';
-import { POWER_TOPIC, WEATHER_TOPIC } from '../api/defaults.js';
-import { startAgent, type AgentDeps, type RunningAgent } from '../agent/agent.js';
+import type { AgentLeaseReport } from '../api/agent-lease.js';
+import { startAgent, type AgentDeps } from '../agent/agent.js';
 import { openHubCredentials } from '../agent/credentials.js';
 import { startForwarder } from '../agent/forwarder.js';
 import { startHeartbeat } from '../agent/heartbeat.js';
-import type { AgentSpool, Forwarder, Heartbeat, HubCredentials } from '../agent/ports.js';
+import type { AgentSpool, Heartbeat, HubCredentials } from '../agent/ports.js';
 import { openSpool } from '../agent/spool.js';
 import { KafkaBus } from '../bus/kafka/kafka-bus.js';
 import { parseClockOption, SimClock } from '../sources/simulator/sim-clock.js';
@@ -51,7 +50,7 @@ export interface AgentParts {
   readonly credentials: HubCredentials;
   /** opened on `paths.spoolDir` with `config.spoolLimitBytes` */
   readonly spool: AgentSpool;
-  readonly startForwarder: (spool: AgentSpool) => Forwarder;
+  readonly startForwarder: AgentDeps['startForwarder'];
   readonly startHeartbeat: (report: () => AgentLeaseReport) => Heartbeat;
 }
 
@@ -59,13 +58,8 @@ export interface AgentParts {
  * Builds the real parts: the hub credentials (TokenRequest from the bootstrap
  * kubeconfig), the spool on the state volume, and the factories of the
  * forwarder (hub Kafka over SASL_SSL as the site's user) and the heartbeat.
- * `kindOfTopic` is asked per forwarded batch; it reads the agent's source
- * caches once the agent runs (see `runAgent`).
  */
-export async function buildAgentParts(
-  input: AgentPartsInput,
-  kindOfTopic: (topic: string) => SiteSourceKind | undefined,
-): Promise<AgentParts> {
+export async function buildAgentParts(input: AgentPartsInput): Promise<AgentParts> {
   const { config, paths, logger, registry, clock } = input;
   if (config.bootstrapKubeconfig === undefined)
     throw glError(
@@ -104,7 +98,7 @@ export async function buildAgentParts(
   return {
     credentials,
     spool,
-    startForwarder: () => {
+    startForwarder: (_spool, kindOfTopic) => {
       const forwarder = startForwarder({
         spool,
         hub,
@@ -157,16 +151,8 @@ export async function runAgent(
   const clock = systemClock;
   const paths = agentStatePaths(config.stateDir);
   mkdirSync(paths.checkpointDir, { recursive: true });
-  // The forwarder needs the sources' topics, which only the running agent knows: asked through this late binding.
-  const late: { agent?: RunningAgent } = {};
-  const kindOfTopic = (topic: string): SiteSourceKind | undefined =>
-    topic === POWER_TOPIC
-      ? 'PowerSource'
-      : topic === WEATHER_TOPIC
-        ? 'WeatherSource'
-        : late.agent?.sources.kindOfTopic(topic);
   const input = { config, paths, logger, registry, clock };
-  const parts = await (o.buildParts ? o.buildParts(input) : buildAgentParts(input, kindOfTopic));
+  const parts = await (o.buildParts ?? buildAgentParts)(input);
   const deps: AgentDeps = {
     site: config.site,
     podName: config.podName ?? hostname(),
@@ -182,7 +168,6 @@ export async function runAgent(
     ...(config.clock ? { collectorClock: simulatedClock(config.clock) } : {}),
   };
   const agent = startAgent(deps);
-  late.agent = agent;
   const shutdown = async (): Promise<void> => {
     await agent.stop();
     await parts.spool.close();

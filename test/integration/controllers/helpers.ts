@@ -175,15 +175,20 @@ export async function serviceAccountKubeConfig(env: Env, ns: string, sa: string)
     path: `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`,
     body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
   });
+  return tokenKubeConfig(env, sa, token.status.token);
+}
+
+/** The test cluster with `token` as the only credential (none of the admin's). */
+export function tokenKubeConfig(env: Env, user: string, token: string): KubeConfig {
   const admin = new KubeConfig();
   admin.loadFromFile(env.k.kubeconfig);
   const cluster = admin.getCurrentCluster()!;
   const kc = new KubeConfig();
   kc.loadFromOptions({
     clusters: [cluster],
-    users: [{ name: sa, token: token.status.token }],
-    contexts: [{ name: sa, cluster: cluster.name, user: sa }],
-    currentContext: sa,
+    users: [{ name: user, token }],
+    contexts: [{ name: user, cluster: cluster.name, user }],
+    currentContext: user,
   });
   return kc;
 }

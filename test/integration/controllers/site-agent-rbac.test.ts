@@ -17,12 +17,11 @@ import {
   WEATHER_SOURCES,
 } from '../../../controllers/resources.js';
 import { siteNamespace } from '../../../src/api/remote-site.js';
-import { KubeConfig } from '@kubernetes/client-node';
 import { errorReason, errorStatus } from '../../../src/k8s/api-errors.js';
 import { createKubeClient, type KubeClient } from '../../../src/k8s/kube-client.js';
 import type { KubeObject } from '../../../src/k8s/object-cache.js';
 import { helm } from '../../infra/index.js';
-import { create, get, list, rand, serviceAccountKubeConfig, setup, type Env } from './helpers.js';
+import { create, get, list, rand, serviceAccountKubeConfig, setup, tokenKubeConfig, type Env } from './helpers.js';
 
 const exec = promisify(execFile);
 const CHART = path.resolve(import.meta.dirname, '../../../charts/gridlake');
@@ -169,17 +168,7 @@ async function agentCan(...args: string[]): Promise<boolean> {
 }
 
 function agentClient(): KubeClient {
-  const admin = new KubeConfig();
-  admin.loadFromFile(env.k.kubeconfig);
-  const cluster = admin.getCurrentCluster()!;
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [cluster],
-    users: [{ name: 'agent', token }],
-    contexts: [{ name: 'agent', cluster: cluster.name, user: 'agent' }],
-    currentContext: 'agent',
-  });
-  return createKubeClient(kc);
+  return createKubeClient(tokenKubeConfig(env, 'agent', token));
 }
 
 describe("the site agent's least privilege", () => {

@@ -4,6 +4,7 @@ import { eventually } from '../../eventually.js';
 import { agentLeaseReport, startAgent, type RunningAgent } from '../../../src/agent/agent.js';
 import type { AgentSpool, CredentialState, Forwarder, Heartbeat, HubCredentials } from '../../../src/agent/ports.js';
 import type { AgentLeaseReport } from '../../../src/api/agent-lease.js';
+import { DEAD_LETTER_TOPIC, POWER_TOPIC, WEATHER_TOPIC } from '../../../src/api/defaults.js';
 import { LocalLogBus } from '../../../src/bus/local-log/local-log-bus.js';
 import { ManualClock } from '../../../src/clock.js';
 import type { KubeClient } from '../../../src/k8s/kube-client.js';
@@ -44,6 +45,7 @@ function parts(state: () => CredentialState) {
     stop: async () => void stopped.push('forwarder'),
   };
   let report: (() => AgentLeaseReport) | undefined;
+  let kindOfTopic: ((topic: string) => string | undefined) | undefined;
   const heartbeat: Heartbeat = {
     failures: () => 0,
     revokedGraceSeconds: () => 60,
@@ -54,7 +56,11 @@ function parts(state: () => CredentialState) {
     credentials,
     stopped,
     heartbeatReport: () => report?.(),
-    startForwarder: () => forwarder,
+    kindOfTopic: (topic: string) => kindOfTopic?.(topic),
+    startForwarder: (_spool: AgentSpool, k: (topic: string) => string | undefined) => {
+      kindOfTopic = k;
+      return forwarder;
+    },
     startHeartbeat: (r: () => AgentLeaseReport) => {
       report = r;
       return heartbeat;
@@ -91,6 +97,13 @@ function start(clock: ManualClock, state: () => CredentialState) {
 }
 
 describe('the agent assembly', () => {
+  it("tells the forwarder a topic's kind before the site's sources are listed (the default topics)", () => {
+    const { kindOfTopic } = start(new ManualClock(0), () => ({ kind: 'ok' }));
+    expect(kindOfTopic(POWER_TOPIC)).toBe('PowerSource');
+    expect(kindOfTopic(WEATHER_TOPIC)).toBe('WeatherSource');
+    expect(kindOfTopic(DEAD_LETTER_TOPIC)).toBeUndefined();
+  });
+
   it('gives the heartbeat a report of version, identity, spool and forwarded watermarks', () => {
     const { heartbeatReport } = start(new ManualClock(0), () => ({ kind: 'ok' }));
     expect(heartbeatReport()).toEqual({
