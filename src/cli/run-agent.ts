@@ -67,6 +67,12 @@ export async function buildAgentParts(input: AgentPartsInput): Promise<AgentPart
       `gridlake agent --site ${config.site} needs --bootstrap-kubeconfig: the hub's address, CA and a token an admin minted (docs/remote-sites.md, "Runbook")`,
       { context: { option: '--bootstrap-kubeconfig' } },
     );
+  if (config.kafkaPasswordFile === undefined)
+    throw glError(
+      'GL_CONFIG_INVALID',
+      `gridlake agent --site ${config.site} needs --kafka-password-file: the password of the site's Kafka user (SCRAM-SHA-512)`,
+      { context: { option: '--kafka-password-file' } },
+    );
   const credentials = await openHubCredentials({
     bootstrapKubeconfig: config.bootstrapKubeconfig,
     stateDir: config.stateDir,
@@ -90,7 +96,7 @@ export async function buildAgentParts(input: AgentPartsInput): Promise<AgentPart
     sasl: {
       mechanism: 'scram-sha-512',
       username: config.kafkaUsername ?? `site-${config.site}`,
-      password: config.kafkaPasswordFile ? readFileSync(config.kafkaPasswordFile, 'utf8').trim() : '',
+      password: readFileSync(config.kafkaPasswordFile, 'utf8').trim(),
     },
     // Few client retries: the forwarder has its own backoff, and a dead link must show as `linked() === false` soon.
     connection: { retry: { retries: 2, initialRetryTime: 300, maxRetryTime: 2000 } },

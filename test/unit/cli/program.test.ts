@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
 import { buildProgram } from '../../../src/cli/program.js';
@@ -210,5 +213,23 @@ describe('gridlake CLI', () => {
     const err = await program.parseAsync(['node', 'gridlake', 'agent', '--site', 'naver']).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GridlakeError);
     expect(err).toMatchObject({ code: 'GL_CONFIG_INVALID', context: { option: '--kafka-brokers' } });
+  });
+
+  it('refuses to start an agent without its bootstrap kubeconfig or its Kafka password, naming the flag', async () => {
+    const { agentConfig } = await import('../../../src/config.js');
+    const { runAgent } = await import('../../../src/cli/run-agent.js');
+    const stateDir = mkdtempSync(path.join(tmpdir(), 'gridlake-agent-config-'));
+    const base = { site: 'naver', kafkaBrokers: '127.0.0.1:1', stateDir, logFormat: 'json' };
+    try {
+      await expect(runAgent(agentConfig(base, {}))).rejects.toMatchObject({
+        code: 'GL_CONFIG_INVALID',
+        context: { option: '--bootstrap-kubeconfig' },
+      });
+      await expect(
+        runAgent(agentConfig({ ...base, bootstrapKubeconfig: path.join(stateDir, 'missing') }, {})),
+      ).rejects.toMatchObject({ code: 'GL_CONFIG_INVALID', context: { option: '--kafka-password-file' } });
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 });
