@@ -263,7 +263,7 @@ export const AgentSettings = Type.Object(
     spoolLimitBytes: Int('bound of the spool, bytes', 1, DEFAULT_SPOOL_LIMIT_BYTES),
     kafkaBrokers: Text('hub Kafka bootstrap servers (SASL_SSL), comma-separated'),
     kafkaCaFile: Opt(Text('CA certificate (PEM) the hub Kafka listener is checked against')),
-    kafkaUsername: Opt(Text("the site's SCRAM-SHA-512 user (default: gridlake-site-<site>)")),
+    kafkaUsername: Opt(Text("the site's SCRAM-SHA-512 user (default: site-<site>)")),
     kafkaPasswordFile: Opt(Text("file holding the site's Kafka password")),
     heartbeatSeconds: Seconds('Lease renewal interval', 10),
     tokenSeconds: Opt(
