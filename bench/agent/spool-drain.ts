@@ -62,7 +62,9 @@ const config: ForwarderChildConfig = {
 };
 const load0 = loadavg()[0]!;
 const spawnAt = performance.now();
-const child = spawn(process.execPath, [childFile], {
+// GRIDLAKE_BENCH_CHILD_ARGS: node flags for the forwarder process only (e.g. --cpu-prof).
+const childArgs = (process.env['GRIDLAKE_BENCH_CHILD_ARGS'] ?? '').split(' ').filter(Boolean);
+const child = spawn(process.execPath, [...childArgs, childFile], {
   env: { ...process.env, GRIDLAKE_FORWARDER_CHILD: JSON.stringify(config) },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
@@ -75,6 +77,8 @@ const result = JSON.parse(out.trim().split('\n').at(-1)!) as {
   seconds: number;
   cpuSeconds: number;
   maxRssMiB: number;
+  heapMiB: number;
+  externalMiB: number;
 };
 if (code !== 0) throw new Error(`forwarder exited with ${code}`);
 const inHub = (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
@@ -103,7 +107,7 @@ const rate = (n: number, s: number): string => `${Math.round(n / s / 1000)}k`;
 console.log(
   [
     `spool-drain: ${N} PowerReadings, ${mib(valueBytes)} MiB of JSON (${mib(onDisk)} MiB in the spool, written in ${spoolSec.toFixed(1)} s), hub topic ${PARTITIONS} partitions, SASL_SSL + SCRAM-SHA-512, load ${load0.toFixed(2)}`,
-    `forwarder process: ${result.seconds.toFixed(2)} s from start to empty spool (${wallSec.toFixed(2)} s spawn to exit) = ${rate(N, result.seconds)} records/s; CPU ${result.cpuSeconds.toFixed(1)} s; peak RSS ${result.maxRssMiB.toFixed(0)} MiB; hub holds ${inHub} (${inHub - N} copies)`,
+    `forwarder process: ${result.seconds.toFixed(2)} s from start to empty spool (${wallSec.toFixed(2)} s spawn to exit) = ${rate(N, result.seconds)} records/s; CPU ${result.cpuSeconds.toFixed(1)} s; peak RSS ${result.maxRssMiB.toFixed(0)} MiB (sampled peaks: V8 heap ${result.heapMiB.toFixed(0)} MiB, outside it ${result.externalMiB.toFixed(0)} MiB); hub holds ${inHub} (${inHub - N} copies)`,
     `reference (kafkajs from memory, ${perBatch} records a send, same producer settings): ${refSec.toFixed(2)} s = ${rate(N, refSec)} records/s; hub holds ${inRef}`,
     `goals: >= 50k records/s ${N / result.seconds >= 50_000 ? 'met' : 'MISSED'}, RSS <= 128 MiB ${result.maxRssMiB <= 128 ? 'met' : 'MISSED'}`,
   ].join('\n'),

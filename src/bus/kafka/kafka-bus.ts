@@ -1,11 +1,9 @@
-import { Kafka, Partitioners, logLevel, type Admin, type Producer, type KafkaConfig } from 'kafkajs';
+import type { Admin, Producer, KafkaConfig } from 'kafkajs';
 import { glError } from '../../errors.js';
 import type { Bus, BusConsumer, ConsumerOptions, OutgoingRecord, SendResult, TopicPartitionOffset } from '../bus.js';
 import { KafkaConsumer, type KafkaConsumerTuning } from './kafka-consumer.js';
-import { installFastRecordDecoder } from './kafkajs-records.js';
-
-// Before any fetch: kafkajs then decodes fetched records with Number arithmetic (kafkajs-records.ts).
-installFastRecordDecoder();
+import { Kafka, logLevel } from './kafkajs.js';
+import { javaCompatiblePartitioner, partitionOfKey } from './partitioner.js';
 
 /** SASL credentials for a listener that asks for them (remote sites: SCRAM-SHA-512). */
 export interface KafkaSasl {
@@ -38,6 +36,7 @@ export class KafkaBus implements Bus {
   private readonly consumers = new Set<KafkaConsumer>();
   private closed = false;
   private readonly partitionCounts = new Map<string, number>();
+  private readonly keylessNext = new Map<string, number>();
 
   constructor(private readonly options: KafkaBusOptions) {
     this.kafka = new Kafka({
@@ -55,16 +54,20 @@ export class KafkaBus implements Bus {
     this.assertOpen();
     if (records.length === 0) return [];
     const producer = await this.getProducer();
+    // A record without key or partition gets its partition here (round-robin), so its offset can be told below.
+    const keyless = records.some((r) => r.key === null && r.partition === undefined);
+    const outgoing = keyless ? await this.spreadKeyless(topic, records) : records;
     let meta;
     try {
       meta = await producer.send({
         topic,
         acks: -1,
-        messages: records.map((r) => ({
-          key: r.key,
-          value: r.value,
-          ...(r.partition === undefined ? {} : { partition: r.partition }),
-        })),
+        // Two fixed shapes, no spread: kafkajs spreads every message again, and that is cheap only on a stable shape.
+        messages: outgoing.map((r) =>
+          r.partition === undefined
+            ? { key: r.key, value: r.value }
+            : { key: r.key, value: r.value, partition: r.partition },
+        ),
       });
     } catch (err) {
       throw glError('GL_BUS_UNAVAILABLE', 'kafka send failed', { retryable: true, cause: err, context: { topic } });
@@ -74,22 +77,22 @@ export class KafkaBus implements Bus {
     const base = new Map(meta.map((m) => [m.partition, Number(m.baseOffset)]));
     const counters = new Map<number, number>();
     const parts = await this.partitionCount(topic);
-    const partitioner = Partitioners.DefaultPartitioner();
-    // One metadata list for the whole batch: built per record it cost more than the hashing.
-    const partitionMetadata = Array.from({ length: parts }, (_, p) => ({
-      partitionId: p,
-      leader: 0,
-      replicas: [],
-      isr: [],
-      partitionErrorCode: 0,
-    }));
-    return records.map((r) => {
-      const partition =
-        r.partition ?? partitioner({ topic, partitionMetadata, message: { key: r.key, value: r.value } });
+    return outgoing.map((r) => {
+      const partition = r.partition ?? partitionOfKey(r.key!, parts);
       const n = counters.get(partition) ?? 0;
       counters.set(partition, n + 1);
       return { topic, partition, offset: (base.get(partition) ?? 0) + n };
     });
+  }
+
+  private async spreadKeyless(topic: string, records: readonly OutgoingRecord[]): Promise<OutgoingRecord[]> {
+    const parts = await this.partitionCount(topic);
+    let next = this.keylessNext.get(topic) ?? 0;
+    const spread = records.map((r) =>
+      r.key === null && r.partition === undefined ? { ...r, partition: next++ % parts } : r,
+    );
+    this.keylessNext.set(topic, next % parts);
+    return spread;
   }
 
   consumer(options: ConsumerOptions): BusConsumer {
@@ -158,7 +161,7 @@ export class KafkaBus implements Bus {
         const p = this.kafka.producer({
           idempotent: true,
           maxInFlightRequests: 1,
-          createPartitioner: Partitioners.DefaultPartitioner,
+          createPartitioner: javaCompatiblePartitioner,
           allowAutoTopicCreation: true,
         });
         await p.connect();

@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
  * test/unit/bus/kafkajs-records.test.ts proves that against it.
  *
  * It must be installed before kafkajs loads its record-batch decoder (the first
- * fetch); `installFastRecordDecoder` is called when kafka-bus.ts loads and
+ * fetch); `installFastRecordDecoder` is called when kafkajs.ts loads kafkajs and
  * leaves kafkajs alone when it is another version or already loaded that module.
  */
 const require = createRequire(import.meta.url);
@@ -51,7 +51,8 @@ interface BatchContext {
 
 type RecordDecoder = (decoder: KafkajsDecoder, batchContext?: BatchContext) => Record<string, unknown>;
 
-const KAFKAJS_VERSION = '2.2.4';
+/** The kafkajs release the replacements were written against (package.json pins it). */
+export const KAFKAJS_VERSION = '2.2.4';
 const LOG_APPEND_TIME = 1;
 let original: RecordDecoder | undefined;
 let originalBatch: BatchDecoder | undefined;

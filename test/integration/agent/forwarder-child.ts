@@ -50,7 +50,12 @@ async function stop(): Promise<void> {
 process.once('SIGTERM', () => void stop().then(() => process.exit(0)));
 
 if (config.exitWhenDrained) {
+  // Where the peak RSS goes, sampled with the drain poll: V8's heap and the memory outside it (Buffers).
+  const peak = { heapMiB: 0, externalMiB: 0 };
   const poll = setInterval(() => {
+    const m = process.memoryUsage();
+    peak.heapMiB = Math.max(peak.heapMiB, m.heapTotal / 2 ** 20);
+    peak.externalMiB = Math.max(peak.externalMiB, m.external / 2 ** 20);
     if (spool.usage().records > 0) return;
     clearInterval(poll);
     const seconds = (performance.now() - t0) / 1000;
@@ -62,6 +67,7 @@ if (config.exitWhenDrained) {
           seconds,
           cpuSeconds: (cpu.user + cpu.system) / 1e6,
           maxRssMiB: process.resourceUsage().maxRSS / 1024,
+          ...peak,
           watermarks: forwarder.watermarks(),
         })}\n`,
       );

@@ -92,6 +92,26 @@ describe.each(adapters)('Bus contract: $name', (adapter) => {
     await c.stop();
   });
 
+  it(
+    'says where each sent record landed, keyless records spread over the partitions',
+    { timeout: 60_000 },
+    async () => {
+      const bus = await adapter.open();
+      const topic = `c-where-${rand()}`;
+      await bus.ensureTopic(topic, 3);
+      const records = Array.from({ length: 30 }, (_, i) => ({ key: i % 3 === 0 ? null : `k${i % 5}`, value: `w${i}` }));
+      const sent = [...(await bus.send(topic, records.slice(0, 15))), ...(await bus.send(topic, records.slice(15)))];
+      expect(new Set(sent.filter((_, i) => records[i]!.key === null).map((s) => s.partition)).size).toBe(3);
+      const c = bus.consumer({ groupId: `g-${rand()}`, topics: [topic] });
+      const got = collecting(c);
+      await got.start();
+      await eventually('got.records.length >= 30', () => got.records.length >= 30, { timeoutMs: 30_000 });
+      const landed = new Map(got.records.map((r) => [`${r.partition}/${r.offset}`, r.value.toString()]));
+      expect(sent.map((s) => landed.get(`${s.partition}/${s.offset}`))).toEqual(records.map((r) => r.value));
+      await c.stop();
+    },
+  );
+
   it('resumes a group from its explicit commit, not from what was only delivered', { timeout: 90_000 }, async () => {
     const bus = await adapter.open();
     const topic = `c-commit-${rand()}`;
