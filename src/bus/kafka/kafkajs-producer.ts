@@ -254,6 +254,18 @@ function writeBytes(buf: Buffer, at: number, b: Bytes, length: number): number {
   return at + length;
 }
 
+/** A record's bytes after its length: attributes, timestamp delta 0, offset delta, key, value, no headers. */
+function recordBodySize(offsetDelta: number, keyLength: number, valueLength: number): number {
+  return (
+    3 +
+    uvarintSize(zigzag(offsetDelta)) +
+    uvarintSize(zigzag(keyLength)) +
+    Math.max(keyLength, 0) +
+    uvarintSize(zigzag(valueLength)) +
+    Math.max(valueLength, 0)
+  );
+}
+
 /**
  * The body of a produce request, v3 (what v3–v7 send), in one buffer. Every
  * record has attributes 0, timestamp delta 0 (no message timestamps: the batch
@@ -275,13 +287,7 @@ export function encodeProduceRequest(args: ProduceRequestArgs, now: number): Buf
         const k = byteLength(m.key);
         const v = byteLength(m.value);
         lengths.push(k, v);
-        const body =
-          3 +
-          uvarintSize(zigzag(i)) +
-          uvarintSize(zigzag(k)) +
-          Math.max(k, 0) +
-          uvarintSize(zigzag(v)) +
-          Math.max(v, 0);
+        const body = recordBodySize(i, k, v);
         size += uvarintSize(zigzag(body)) + body;
       }
     }
@@ -318,13 +324,7 @@ export function encodeProduceRequest(args: ProduceRequestArgs, now: number): Buf
         const m = p.messages[i]!;
         const k = lengths[li++]!;
         const v = lengths[li++]!;
-        const body =
-          3 +
-          uvarintSize(zigzag(i)) +
-          uvarintSize(zigzag(k)) +
-          Math.max(k, 0) +
-          uvarintSize(zigzag(v)) +
-          Math.max(v, 0);
+        const body = recordBodySize(i, k, v);
         at = writeUVarInt(buf, at, zigzag(body));
         buf[at++] = 0; // attributes
         buf[at++] = 0; // timestamp delta

@@ -7,7 +7,7 @@ import type { Rng } from '../../random.js';
 import { IdentitySet } from './dedupe.js';
 import { isoUtc } from '../../kst.js';
 import type { Failure, Outcome } from './outcome.js';
-import type { ReadingSink } from './reading-sink.js';
+import type { ReadingSink, SinkRecord } from './reading-sink.js';
 import type { ServiceKey } from './service-key.js';
 import { redactServiceKey } from './service-key.js';
 import type { SourceKind, SourceMetrics } from './source-metrics.js';
@@ -57,6 +57,9 @@ export interface Emission {
   readonly value: unknown;
 }
 
+/** Dead letters kept while the sink refuses them (each at most 64 KiB of payload). */
+const DEAD_LETTERS_WAITING = 100;
+
 /**
  * The part every collector shares: budgeted calls with metrics, dedupe,
  * emission to the sink, dead letters and conditions. Never logs the key.
@@ -69,6 +72,9 @@ export class CollectorCore {
   readonly progress = new CollectorProgress();
   readonly #emitted = new IdentitySet(20_000);
   readonly #conditions = new Map<SourceCondition['type'], SourceCondition>();
+  readonly #waitingDeadLetters: SinkRecord[] = [];
+  #sendingDeadLetters = false;
+  #deadLettersRefused = false;
 
   constructor(deps: CollectorDeps, binding: SourceBinding) {
     this.deps = deps;
@@ -125,6 +131,7 @@ export class CollectorCore {
    * when the sink fails, and then nothing is marked emitted.
    */
   async emit(items: readonly Emission[]): Promise<number> {
+    await this.#sendDeadLetters();
     const fresh = items.filter(
       (i, idx) => !this.#emitted.has(i.identity) && items.findIndex((j) => j.identity === i.identity) === idx,
     );
@@ -146,7 +153,11 @@ export class CollectorCore {
     this.progress.failed('bus', `records could not be sent to the bus: ${message}`, this.deps.clock.now());
   }
 
-  /** A dead letter with the reason and the raw text (64 KiB at most); never throws. */
+  /**
+   * A dead letter with the reason and the raw text (64 KiB at most); never
+   * throws. One the sink refuses (the broker down, the agent's spool full)
+   * waits and is sent again before the next records.
+   */
   async deadLetter(stage: 'parse' | 'validate', reason: string, payload: string): Promise<void> {
     const value = {
       v: 1,
@@ -158,12 +169,35 @@ export class CollectorCore {
     };
     this.deps.metrics.deadLetters.inc({ stage, source: this.binding.source });
     this.log.warn({ stage, reason: value.reason }, 'reading sent to dead letter');
+    this.#waitingDeadLetters.push({ key: this.binding.source, value: JSON.stringify(value) });
+    if (this.#waitingDeadLetters.length > DEAD_LETTERS_WAITING) {
+      this.#waitingDeadLetters.shift();
+      this.log.error(
+        { waiting: DEAD_LETTERS_WAITING },
+        'dead letter dropped: the bus refused the ones before it and no more are kept',
+      );
+    }
+    await this.#sendDeadLetters();
+  }
+
+  /** Sends the dead letters waiting, oldest first; keeps them when the sink refuses. Never throws. */
+  async #sendDeadLetters(): Promise<void> {
+    if (this.#waitingDeadLetters.length === 0 || this.#sendingDeadLetters) return;
+    const batch = [...this.#waitingDeadLetters];
+    this.#sendingDeadLetters = true;
     try {
-      await this.deps.sink.send(this.binding.deadLetterTopic, [
-        { key: this.binding.source, value: JSON.stringify(value) },
-      ]);
+      await this.deps.sink.send(this.binding.deadLetterTopic, batch);
+      this.#waitingDeadLetters.splice(0, batch.length);
+      if (this.#deadLettersRefused) this.log.info({ sent: batch.length }, 'dead letters sent after the bus refused them');
+      this.#deadLettersRefused = false;
     } catch (err) {
-      this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'dead letter could not be sent');
+      this.#deadLettersRefused = true;
+      this.log.error(
+        { err: err instanceof Error ? err.message : String(err), waiting: this.#waitingDeadLetters.length },
+        'dead letter could not be sent; it is kept and sent again before the next records',
+      );
+    } finally {
+      this.#sendingDeadLetters = false;
     }
   }
 

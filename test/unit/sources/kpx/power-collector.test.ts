@@ -149,6 +149,18 @@ describe('power collector faults', () => {
     expect(slotKeys(w).at(-1)! >= '20261123013500').toBe(true);
   });
 
+  it('keeps a dead letter the bus refused and sends it before the next readings', async () => {
+    w = world({ start: START, sim: { faults: [{ api: 'kpx', kind: 'truncate', remaining: 1 }] } });
+    // The first send is the truncated answer's dead letter; the bus refuses it.
+    w.sink.failNext = 1;
+    await w.run([power()], START + 2 * HOUR);
+    const dead = w.sink.records(TOPICS.deadLetter);
+    expect(dead).toHaveLength(1);
+    expect(JSON.parse(dead[0]?.value ?? '{}')).toMatchObject({ v: 1, source: 'grid/kpx', stage: 'parse' });
+    expect(w.logs.some((l) => l.includes('dead letters sent after the bus refused them'))).toBe(true);
+    expect(missingSlots(slotKeys(w))).toEqual([]);
+  });
+
   it('never writes the service key to logs, dead letters or records', async () => {
     w = world({
       start: START,
