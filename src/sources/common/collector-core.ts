@@ -188,7 +188,8 @@ export class CollectorCore {
     try {
       await this.deps.sink.send(this.binding.deadLetterTopic, batch);
       this.#waitingDeadLetters.splice(0, batch.length);
-      if (this.#deadLettersRefused) this.log.info({ sent: batch.length }, 'dead letters sent after the bus refused them');
+      if (this.#deadLettersRefused)
+        this.log.info({ sent: batch.length }, 'dead letters sent after the bus refused them');
       this.#deadLettersRefused = false;
     } catch (err) {
       this.#deadLettersRefused = true;
