@@ -187,13 +187,19 @@ export class CollectorCore {
     this.#sendingDeadLetters = true;
     try {
       await this.deps.sink.send(this.binding.deadLetterTopic, batch);
-      this.#waitingDeadLetters.splice(0, batch.length);
+      // By identity: while the send was in flight, more may have arrived and the oldest been dropped.
+      for (const sent of batch) {
+        const at = this.#waitingDeadLetters.indexOf(sent);
+        if (at >= 0) this.#waitingDeadLetters.splice(at, 1);
+      }
       if (this.#deadLettersRefused)
         this.log.info({ sent: batch.length }, 'dead letters sent after the bus refused them');
       this.#deadLettersRefused = false;
     } catch (err) {
+      // One line when the bus starts refusing, not one per poll while it does (the poll's own send logs too).
+      const level = this.#deadLettersRefused ? 'debug' : 'error';
       this.#deadLettersRefused = true;
-      this.log.error(
+      this.log[level](
         { err: err instanceof Error ? err.message : String(err), waiting: this.#waitingDeadLetters.length },
         'dead letter could not be sent; it is kept and sent again before the next records',
       );

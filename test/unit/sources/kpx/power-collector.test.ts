@@ -158,6 +158,7 @@ describe('power collector faults', () => {
     expect(dead).toHaveLength(1);
     expect(JSON.parse(dead[0]?.value ?? '{}')).toMatchObject({ v: 1, source: 'grid/kpx', stage: 'parse' });
     expect(w.logs.some((l) => l.includes('dead letters sent after the bus refused them'))).toBe(true);
+    expect(w.logs.filter((l) => l.includes('dead letter could not be sent'))).toHaveLength(1);
     expect(missingSlots(slotKeys(w))).toEqual([]);
   });
 
