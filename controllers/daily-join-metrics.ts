@@ -1,5 +1,8 @@
 import type { Registry } from 'prom-client';
 import type { DailyJoinStatus } from '../src/api/daily-join.js';
+import type { DailyJoinRunSpec, RunOutcome } from '../src/api/daily-join-run.js';
+import { createJoinRunMetrics, type JoinOutcomeLabel } from '../src/join/join-metrics.js';
+import type { KubeObject } from '../src/k8s/object-cache.js';
 import type { Informer } from '../src/k8s/informer.js';
 import { kstDayStart } from '../src/kst.js';
 import { metricMakers } from '../src/observe/metric-kit.js';
@@ -40,4 +43,29 @@ export function registerDailyJoinMetrics(registry: Registry, joins: Informer): v
       }
     },
   );
+}
+
+const OUTCOME_LABEL: Record<RunOutcome, JoinOutcomeLabel> = {
+  Succeeded: 'succeeded',
+  Partial: 'partial',
+  NoInput: 'no_input',
+  Failed: 'failed',
+};
+
+/**
+ * The join's run metrics (`gridlake_join_runs_total`, `gridlake_join_run_duration_seconds`)
+ * on a cluster: counted when the controller first writes a DailyJoinRun's
+ * outcome (`ControllerDeps.joinRunFinished`), with the Job's duration. After a
+ * failover the new leader counts from zero, which Prometheus' `increase` reads
+ * as a counter reset.
+ */
+export function joinRunCounter(registry: Registry): (run: KubeObject, status: Record<string, unknown>) => void {
+  const metrics = createJoinRunMetrics(registry);
+  return (run, status) => {
+    const outcome = OUTCOME_LABEL[status['outcome'] as RunOutcome];
+    if (outcome === undefined) return;
+    const join = `${run.metadata.namespace ?? ''}/${(run['spec'] as DailyJoinRunSpec).joinRef.name}`;
+    const seconds = status['durationSeconds'];
+    metrics.finished(join, outcome, typeof seconds === 'number' ? seconds : undefined);
+  };
 }

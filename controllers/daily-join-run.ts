@@ -67,7 +67,11 @@ export function dailyJoinRunController(deps: ControllerDeps, inf: RunInformers):
         deps.workload,
         deps.clock.now(),
       );
-      return enactPlan(deps, DAILY_JOIN_RUNS, run, { ...plan, requeueAfterMs: null }, ctx.signal);
+      const hadOutcome = (run['status'] as { outcome?: string } | undefined)?.outcome !== undefined;
+      return enactPlan(deps, DAILY_JOIN_RUNS, run, { ...plan, requeueAfterMs: null }, ctx.signal, (written) => {
+        // Counted by the write that first stored an outcome: once per run, whichever controller made it.
+        if (!hadOutcome && plan.status['outcome'] !== undefined) deps.joinRunFinished?.(written, plan.status);
+      });
     },
   };
 }

@@ -17,6 +17,8 @@ export interface ControllerDeps {
   readonly workload: WorkloadOptions;
   readonly logger?: Logger;
   readonly events?: EventRecorder;
+  /** told once when a DailyJoinRun's outcome first reaches its status (the run metrics; daily-join-metrics.ts) */
+  readonly joinRunFinished?: (run: KubeObject, status: Record<string, unknown>) => void;
 }
 
 /** The result after writing status: a conflict re-reads soon, else the plan's requeue (if any). */
@@ -36,6 +38,8 @@ export interface ObjectPlan {
 /**
  * Carries a plan out: applies its actions in order, records them as Events
  * (not awaited), then writes the status; the result follows that write.
+ * `onWritten` sees the object as the API server stored it, only when this
+ * call wrote it (a write from a stale cache is a conflict, not a write).
  */
 export async function enactPlan(
   deps: ControllerDeps,
@@ -43,10 +47,12 @@ export async function enactPlan(
   object: KubeObject,
   plan: ObjectPlan,
   signal: AbortSignal,
+  onWritten?: (written: KubeObject) => void,
 ): Promise<ReconcileResult> {
   await applyActions(deps.client, plan.actions, signal);
   void recordActions(deps.events, object, plan.actions);
   const written = await writeStatus(deps.client, resource, object, plan.status, signal);
+  if (written.kind === 'written') onWritten?.(written.object);
   return resultAfter(written, plan.requeueAfterMs);
 }
 

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { addControllers } from '../../controllers/operator.js';
-import { registerDailyJoinMetrics } from '../../controllers/daily-join-metrics.js';
+import { joinRunCounter, registerDailyJoinMetrics } from '../../controllers/daily-join-metrics.js';
 import { registerSiteMetrics } from '../../controllers/site-metrics.js';
 import { EventRecorder } from '../k8s/events.js';
 import { createKubeClient } from '../k8s/kube-client.js';
@@ -57,6 +57,7 @@ export async function runController(opts: ControllerConfig): Promise<ServedManag
       },
       logger,
       events: new EventRecorder({ client, controller: 'gridlake.io/controller', instance: identity, logger }),
+      joinRunFinished: joinRunCounter(registry),
     },
     {
       ...(opts.namespace ? { namespace: opts.namespace } : {}),

@@ -11,9 +11,19 @@ export interface JoinMetrics {
   observe(report: RunReport): void;
 }
 
-/** Registers the join metrics on a registry (reusing them when already there). */
-export function createJoinMetrics(registry: Registry): JoinMetrics {
-  const { counter, gauge, histogram } = metricMakers(registry);
+/** A run's outcome as the metrics label it. */
+export type JoinOutcomeLabel = 'succeeded' | 'partial' | 'no_input' | 'failed';
+
+/**
+ * The two run metrics (runs by outcome, run duration): the join registers them
+ * when it runs in-process; on a cluster the controller does, from each
+ * DailyJoinRun's status (controllers/daily-join-metrics.ts), as nobody scrapes
+ * the join's Job.
+ */
+export function createJoinRunMetrics(registry: Registry): {
+  finished(join: string, outcome: JoinOutcomeLabel, seconds: number | undefined): void;
+} {
+  const { counter, histogram } = metricMakers(registry);
   const runs = counter(
     'gridlake_join_runs_total',
     'Daily join runs by outcome (succeeded, partial, no_input, failed).',
@@ -25,6 +35,18 @@ export function createJoinMetrics(registry: Registry): JoinMetrics {
     ['join'],
     [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
   );
+  return {
+    finished(join, outcome, seconds) {
+      runs.inc({ join, outcome });
+      if (seconds !== undefined) duration.observe({ join }, seconds);
+    },
+  };
+}
+
+/** Registers the join metrics on a registry (reusing them when already there). */
+export function createJoinMetrics(registry: Registry): JoinMetrics {
+  const { counter, gauge } = metricMakers(registry);
+  const run = createJoinRunMetrics(registry);
   const rows = counter('gridlake_join_rows_total', 'Warehouse rows written by daily join runs.', ['join', 'table']);
   const lastSuccess = gauge(
     'gridlake_join_last_success_timestamp_seconds',
@@ -40,8 +62,7 @@ export function createJoinMetrics(registry: Registry): JoinMetrics {
   return {
     observe(report: RunReport): void {
       const join = report.join;
-      runs.inc({ join, outcome: report.outcome === 'no-input' ? 'no_input' : report.outcome });
-      duration.observe({ join }, report.durationSeconds);
+      run.finished(join, report.outcome === 'no-input' ? 'no_input' : report.outcome, report.durationSeconds);
       for (const [table, n] of Object.entries(report.rowsOut)) if (n > 0) rows.inc({ join, table }, n);
       if (report.outcome === 'succeeded' || report.outcome === 'partial') {
         lastSuccess.set({ join }, Date.parse(report.finishedAt) / 1000);

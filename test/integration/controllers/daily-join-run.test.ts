@@ -124,4 +124,32 @@ describe('DailyJoinRun', () => {
     expect(cond(failed, 'Succeeded')).toMatchObject({ status: 'False', reason: 'JobFailed' });
     expect(cond(failed, 'Running')).toMatchObject({ status: 'False' });
   }, 120_000);
+
+  it('counts each finished run once in the join run metrics, as nobody scrapes the Job', async () => {
+    const { client, ns, registry } = env;
+    // The two runs above finished; more reconciles of them (a resync, a pod event) must not count them again.
+    await create(client, DAILY_JOIN_RUNS, ns, run('2026-03-03'));
+    await eventually("get(client, JOBS, ns, 'pw-20260303')", () => get(client, JOBS, ns, 'pw-20260303'), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
+    await finishRun(client, ns, 'pw-20260303', true);
+    /** One series as Prometheus scrapes it, e.g. `gridlake_join_runs_total{join="…",outcome="partial"}`. */
+    const value = async (series: string, labels: Record<string, string>): Promise<number | undefined> => {
+      const line = (await registry.metrics())
+        .split('\n')
+        .find((l) => l.startsWith(`${series}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
+      return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+    };
+    await eventually(
+      'the third run counted',
+      async () => (await value('gridlake_join_runs_total', { join: `${ns}/pw`, outcome: 'partial' })) === 2,
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    expect(await value('gridlake_join_runs_total', { join: `${ns}/pf`, outcome: 'failed' })).toBe(1);
+    expect(await value('gridlake_join_run_duration_seconds_count', { join: `${ns}/pw` })).toBe(2);
+    // A status write that does not change the outcome (the run's conditions age) counts nothing.
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await value('gridlake_join_runs_total', { join: `${ns}/pw`, outcome: 'partial' })).toBe(2);
+  }, 120_000);
 });

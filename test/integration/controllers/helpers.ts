@@ -3,12 +3,15 @@ import { KubeConfig } from '@kubernetes/client-node';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { eventually } from '../../eventually.js';
+import type { Registry } from 'prom-client';
+import { joinRunCounter } from '../../../controllers/daily-join-metrics.js';
 import { addControllers, type ControllerKind } from '../../../controllers/operator.js';
 import { isNotFound } from '../../../src/k8s/api-errors.js';
 import { resourcePath, objectPath, type KubeClient } from '../../../src/k8s/kube-client.js';
 import type { ResourceRef } from '../../../src/k8s/informer.js';
 import { Manager } from '../../../src/k8s/manager.js';
 import type { KubeObject } from '../../../src/k8s/object-cache.js';
+import { createRegistry } from '../../../src/observe/metrics.js';
 import { kube, type KubeInfo } from '../../infra/index.js';
 import { client as makeClient, createNamespace, deleteNamespace, rand } from '../k8s/helpers.js';
 
@@ -46,6 +49,8 @@ export interface Env {
   readonly client: KubeClient;
   readonly ns: string;
   readonly clock: TestClock;
+  /** the operators' metrics (the join run counter, as run-controller registers it) */
+  readonly registry: Registry;
   /** starts the operator for `ns` (or `namespace`) with these controllers (through `via`, default the
    * admin client); stopped by `teardown` */
   start(kinds: readonly ControllerKind[], namespace?: string, via?: KubeClient): Manager;
@@ -63,16 +68,19 @@ export async function setup(prefix: string, clockStart = Date.now()): Promise<En
   const clock = new TestClock(clockStart);
   const managers: Manager[] = [];
   const namespaces = [ns];
+  const registry = createRegistry({ defaultMetrics: false });
+  const joinRunFinished = joinRunCounter(registry);
   return {
     k,
     client,
     ns,
     clock,
+    registry,
     start(kinds, namespace = ns, via = client) {
       const manager = new Manager({ client: via, shutdownTimeoutMs: 2000 });
       addControllers(
         manager,
-        { client: via, clock, workload: { image: IMAGE, brokers: 'kafka.invalid:9092' } },
+        { client: via, clock, workload: { image: IMAGE, brokers: 'kafka.invalid:9092' }, joinRunFinished },
         // Fast relists keep tests short if a watch misses the end of a test.
         { namespace, kinds, informer: { resyncMs: 0 } },
       );
