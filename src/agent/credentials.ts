@@ -155,6 +155,7 @@ export class AgentHubCredentials implements HubCredentials {
   private loop: Promise<void> | undefined;
   private firstAttempt: Promise<void>;
   private firstAttemptDone: () => void = () => {};
+  private readonly fileWrites = new Set<Promise<void>>();
   private revokedSince: number | undefined;
 
   private constructor(
@@ -230,6 +231,14 @@ export class AgentHubCredentials implements HubCredentials {
     this.stopper.abort();
     this.wake.abort();
     await this.loop;
+    // The revocation time's file writes run beside the loop: stopped means nothing writes the state folder any more.
+    await Promise.allSettled([...this.fileWrites]);
+  }
+
+  /** Runs a write to the state folder that nothing waits for, except `stop`. */
+  private background(write: Promise<void>): void {
+    this.fileWrites.add(write);
+    void write.finally(() => this.fileWrites.delete(write));
   }
 
   private makeInner(): KubeClient {
@@ -479,12 +488,14 @@ export class AgentHubCredentials implements HubCredentials {
     if (next.kind === 'revoked') {
       next = { ...next, sinceMs: this.revokedSince ?? next.sinceMs };
       this.revokedSince = next.sinceMs;
-      void writeRevokedSince(this.options.stateDir, next.sinceMs).catch((err: unknown) =>
-        this.log.warn({ err }, 'cannot record when the credentials were revoked'),
+      this.background(
+        writeRevokedSince(this.options.stateDir, next.sinceMs).catch((err: unknown) =>
+          this.log.warn({ err }, 'cannot record when the credentials were revoked'),
+        ),
       );
     } else if (next.kind === 'ok' && this.revokedSince !== undefined) {
       this.revokedSince = undefined;
-      void rm(path.join(this.options.stateDir, REVOKED_SINCE_FILE), { force: true }).catch(() => {});
+      this.background(rm(path.join(this.options.stateDir, REVOKED_SINCE_FILE), { force: true }).catch(() => {}));
     }
     this.current = next;
     switch (next.kind) {
