@@ -6,9 +6,9 @@ import { installFastRecordDecoder } from './kafkajs-records.js';
 /**
  * kafkajs as gridlake runs it: the one place that loads it. kafkajs 2.2.4 is
  * the last release (the project pins it), and some of its hot paths cost more
- * than the rest of a send or a fetch, so they are replaced with functions that
- * produce exactly what kafkajs's own produce (tests compare them): the produce
- * path in kafkajs-producer.ts, the fetch decoder in kafkajs-records.ts.
+ * than the rest of a send or a fetch, so they are replaced with functions whose
+ * output is exactly kafkajs's (tests compare them): the produce path in
+ * kafkajs-producer.ts, the fetch decoder in kafkajs-records.ts.
  * Partitioning is kafkajs's public `createPartitioner` option (partitioner.ts).
  *
  * kafkajs takes some of those modules when it loads, so they are put in its
@@ -24,8 +24,7 @@ const require = createRequire(import.meta.url);
 export const fastProducerInstalled = installFastProducer();
 
 const kafkajs = require('kafkajs') as typeof KafkaJS;
-// Before any fetch: kafkajs then decodes fetched records with Number arithmetic (kafkajs-records.ts).
-/** Whether its fetches decode with kafkajs-records.ts. */
+/** Whether its fetches decode with kafkajs-records.ts (installed before any fetch, when kafkajs loads that decoder). */
 export const fastDecoderInstalled = installFastRecordDecoder();
 
 export const { Kafka, logLevel } = kafkajs;
