@@ -12,10 +12,13 @@ import { metricMakers } from '../src/observe/metric-kit.js';
  * each DailyJoin's newest successful date from its status and exposes it under
  * the join's own metric names (docs/metrics.md), so the dashboard's "last
  * successful date" and the GridlakeJoinDateMissing alert read the same series
- * in both runtimes. Computed at scrape time from the informer cache.
+ * in both runtimes. Computed at scrape time from the informer cache, where
+ * each DailyJoin's run counters are also made to exist at 0 (joinRunCounter
+ * below counts them).
  */
 export function registerDailyJoinMetrics(registry: Registry, joins: Informer): void {
   const m = metricMakers(registry);
+  const runs = createJoinRunMetrics(registry);
   const statusOf = () =>
     joins.list().map((j) => ({
       join: `${j.metadata.namespace ?? ''}/${j.metadata.name ?? ''}`,
@@ -27,8 +30,12 @@ export function registerDailyJoinMetrics(registry: Registry, joins: Informer): v
     ['join'],
     () => {
       date.reset();
-      for (const { join, status } of statusOf())
+      for (const { join, status } of statusOf()) {
+        // Every DailyJoin's run counters exist at 0 from its second scrape on (the counter is written out before
+        // this collect runs), long before its first Job can finish: so its first failed run is an increase.
+        runs.known(join);
         if (status.lastSuccessfulDate) date.set({ join }, kstDayStart(status.lastSuccessfulDate) / 1000);
+      }
     },
   );
   const time = m.gauge(

@@ -12,7 +12,8 @@ export interface JoinMetrics {
 }
 
 /** A run's outcome as the metrics label it. */
-export type JoinOutcomeLabel = 'succeeded' | 'partial' | 'no_input' | 'failed';
+export const JOIN_OUTCOME_LABELS = ['succeeded', 'partial', 'no_input', 'failed'] as const;
+export type JoinOutcomeLabel = (typeof JOIN_OUTCOME_LABELS)[number];
 
 /**
  * The two run metrics (runs by outcome, run duration): the join registers them
@@ -22,6 +23,8 @@ export type JoinOutcomeLabel = 'succeeded' | 'partial' | 'no_input' | 'failed';
  */
 export function createJoinRunMetrics(registry: Registry): {
   finished(join: string, outcome: JoinOutcomeLabel, seconds: number | undefined): void;
+  /** makes the join's run counters exist at 0: `increase()` sees nothing in a series born at 1 (its first failure) */
+  known(join: string): void;
 } {
   const { counter, histogram } = metricMakers(registry);
   const runs = counter(
@@ -35,11 +38,16 @@ export function createJoinRunMetrics(registry: Registry): {
     ['join'],
     [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
   );
+  const known = (join: string): void => {
+    for (const outcome of JOIN_OUTCOME_LABELS) runs.inc({ join, outcome }, 0);
+  };
   return {
     finished(join, outcome, seconds) {
+      known(join);
       runs.inc({ join, outcome });
       if (seconds !== undefined) duration.observe({ join }, seconds);
     },
+    known,
   };
 }
 

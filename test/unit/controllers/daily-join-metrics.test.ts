@@ -26,6 +26,16 @@ describe("the controller's DailyJoin gauges", () => {
     expect(text).toContain(
       `gridlake_join_last_success_timestamp_seconds{join="hub/power-weather"} ${Date.parse('2026-12-06T16:31:05Z') / 1000}`,
     );
-    expect(text).not.toContain('join="hub/daily"');
+    expect(text).not.toMatch(/^gridlake_join_last_success\w+\{join="hub\/daily"/m);
+  });
+
+  it("make each join's run counters exist at 0, so the first failed run is an increase the alert sees", async () => {
+    const registry = new Registry();
+    registerDailyJoinMetrics(registry, cache([join('daily', {})]));
+    // Made at a scrape (the gauges' collect), shown from the next one: long before a Job's run can finish.
+    await registry.metrics();
+    const text = await registry.metrics();
+    for (const outcome of ['succeeded', 'partial', 'no_input', 'failed'])
+      expect(text).toContain(`gridlake_join_runs_total{join="hub/daily",outcome="${outcome}"} 0`);
   });
 });
