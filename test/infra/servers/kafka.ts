@@ -5,6 +5,7 @@ import path from 'node:path';
 import kafkajs from 'kafkajs';
 import type { KafkaInfo } from '../types.js';
 import { freePort, runCommand, startProcess, waitUntil, type ManagedProcess } from '../process.js';
+import { makeServerPki } from '../pki.js';
 import { toolPath } from '../tools.js';
 
 // Node's CommonJS export detection misses kafkajs's ACL enums, so a plain node run (the benches) needs the default import.
@@ -130,67 +131,13 @@ export async function startKafka(
   };
 }
 
-/** A CA and a broker certificate signed by it, with openssl (≈0.4 s). */
+/** The broker's certificate and Kafka's PEM keystore: the PKCS#8 key (what OpenSSL 3 writes, unencrypted), then the chain. */
 async function makePki(dir: string, sans: readonly string[]): Promise<{ caFile: string; keystore: string }> {
-  await mkdir(dir, { recursive: true });
-  const f = (name: string): string => path.join(dir, name);
-  await runCommand('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '30',
-    '-subj',
-    '/CN=gridlake-test-kafka-ca',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
-    '-keyout',
-    f('ca.key'),
-    '-out',
-    f('ca.crt'),
-  ]);
-  await runCommand('openssl', [
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=kafka-broker',
-    '-keyout',
-    f('broker.key'),
-    '-out',
-    f('broker.csr'),
-  ]);
-  await writeFile(
-    f('broker.ext'),
-    `subjectAltName=${sans.join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n`,
-  );
-  await runCommand('openssl', [
-    'x509',
-    '-req',
-    '-in',
-    f('broker.csr'),
-    '-CA',
-    f('ca.crt'),
-    '-CAkey',
-    f('ca.key'),
-    '-CAcreateserial',
-    '-days',
-    '30',
-    '-extfile',
-    f('broker.ext'),
-    '-out',
-    f('broker.crt'),
-  ]);
-  // Kafka's PEM keystore: the PKCS#8 key (what OpenSSL 3 writes, unencrypted) followed by the chain.
-  const keystore = f('broker-keystore.pem');
-  const parts = await Promise.all(['broker.key', 'broker.crt', 'ca.crt'].map((n) => readFile(f(n), 'utf8')));
+  const pki = await makeServerPki(dir, { caName: 'gridlake-test-kafka-ca', name: 'broker', sans, days: 30 });
+  const keystore = path.join(dir, 'broker-keystore.pem');
+  const parts = await Promise.all([pki.keyFile, pki.certFile, pki.caFile].map((f) => readFile(f, 'utf8')));
   await writeFile(keystore, parts.join(''));
-  return { caFile: f('ca.crt'), keystore };
+  return { caFile: pki.caFile, keystore };
 }
 
 export interface SiteUser {

@@ -3,6 +3,7 @@ import https from 'node:https';
 import path from 'node:path';
 import type { KubeInfo } from '../types.js';
 import { freePort, httpOk, runCommand, startProcess, waitUntil, type ManagedProcess } from '../process.js';
+import { makeServerPki } from '../pki.js';
 import { toolPath } from '../tools.js';
 
 const ADMIN_TOKEN = 'gridlake-admin-token';
@@ -153,54 +154,9 @@ async function curlOk(url: string, caFile?: string): Promise<boolean> {
 
 async function makeCertificates(pki: string, extraIps: readonly string[]): Promise<void> {
   const o = (args: string[]) => runCommand('openssl', args, { cwd: pki });
-  await o([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '3650',
-    '-subj',
-    '/CN=gridlake-test-ca',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-  ]);
-  await o([
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=kube-apiserver',
-    '-keyout',
-    'apiserver.key',
-    '-out',
-    'apiserver.csr',
-  ]);
-  await writeFile(
-    path.join(pki, 'san.ext'),
-    `subjectAltName=IP:127.0.0.1,${extraIps.map((ip) => `IP:${ip},`).join('')}DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:10.0.0.1\nextendedKeyUsage=serverAuth\n`,
-  );
-  await o([
-    'x509',
-    '-req',
-    '-in',
-    'apiserver.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '3650',
-    '-extfile',
-    'san.ext',
-    '-out',
-    'apiserver.crt',
-  ]);
+  const sans = ['IP:127.0.0.1', ...extraIps.map((ip) => `IP:${ip}`), 'DNS:localhost', 'DNS:kubernetes'];
+  sans.push('DNS:kubernetes.default', 'DNS:kubernetes.default.svc', 'IP:10.0.0.1');
+  await makeServerPki(pki, { caName: 'gridlake-test-ca', name: 'apiserver', sans, days: 3650 });
   await o(['genrsa', '-out', 'sa.key', '2048']);
   await o(['rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub']);
   await writeFile(
