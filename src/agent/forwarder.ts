@@ -131,10 +131,8 @@ class SpoolForwarder implements Forwarder {
           let batch = log.read(from, records, bytes);
           // A few batches of a topic per pass, so one topic's backlog does not hold back the others' watermarks.
           for (let n = 0; batch.length > 0 && n < BATCHES_PER_PASS && !this.abort.signal.aborted; n++) {
-            const sending = this.o.hub.send(
-              topic,
-              batch.map((r) => ({ key: r.key, value: r.value })),
-            );
+            // The spool's records are sendable as they are (key and value; no partition: the key picks it).
+            const sending = this.o.hub.send(topic, batch);
             // Read ahead while hub Kafka acknowledges: decoding the spool overlaps the round trip.
             let next: DecodedRecord[] = [];
             try {

@@ -16,7 +16,7 @@ import { KAFKAJS_VERSION } from './kafkajs-records.js';
  *   through temporary arrays and its timestamp through a Long; then the
  *   records copied into a batch, the batch into a partition entry, that into
  *   a topic, that into the request and that into its frame, each level
- *   growing by doubling and zero-filling: about twelve bytes allocated for
+ *   growing by doubling and zero-filling: about fourteen bytes allocated for
  *   each byte sent, which set the forwarder's peak memory
  *   (`protocol/requests/produce/v3/request.js`, which v4–v7 reuse, and
  *   `protocol/request.js`);
